@@ -1,0 +1,98 @@
+import { z } from "zod";
+
+/**
+ * The `[vars]` of wrangler.toml (DESIGN.md section 5), parsed once per environment object.
+ * Vars arrive as strings; a value that does not parse is an error naming the variable,
+ * never a silent NaN.
+ */
+
+const positiveInt = (name: string) =>
+  z
+    .string({ error: `${name} is required` })
+    .regex(/^\d+$/, `${name} must be a positive integer, got a non-numeric value`)
+    .transform(Number)
+    .refine((n) => Number.isSafeInteger(n) && n > 0, `${name} must be a positive integer`);
+
+const flag = (name: string) =>
+  z.enum(["true", "false", "on", "off"], { error: `${name} must be one of true, false, on, off` }).transform((v) => v === "true" || v === "on");
+
+const oneOf = <T extends readonly [string, ...string[]]>(name: string, values: T) =>
+  z.enum(values, { error: `${name} must be one of ${values.join(", ")}` });
+
+const VarsSchema = z.object({
+  MAX_CONCURRENT_REQUESTS: positiveInt("MAX_CONCURRENT_REQUESTS"),
+  REQUEST_QUEUE_SIZE: positiveInt("REQUEST_QUEUE_SIZE"),
+  REQUEST_TIMEOUT: positiveInt("REQUEST_TIMEOUT"),
+  RATE_LIMIT_MAX_REQUESTS: positiveInt("RATE_LIMIT_MAX_REQUESTS"),
+  RATE_LIMIT_WINDOW_MS: positiveInt("RATE_LIMIT_WINDOW_MS"),
+  CPU_MAX_CAPACITY: positiveInt("CPU_MAX_CAPACITY"),
+  MEMORY_MAX_CAPACITY: positiveInt("MEMORY_MAX_CAPACITY"),
+  DB_MAX_CONNECTIONS: positiveInt("DB_MAX_CONNECTIONS"),
+  LOAD_BALANCER_ALGORITHM: oneOf("LOAD_BALANCER_ALGORITHM", ["adaptive", "round-robin", "least-connections", "weighted"]),
+  HEALTH_CHECK_INTERVAL: positiveInt("HEALTH_CHECK_INTERVAL"),
+  CACHE_STRATEGY: oneOf("CACHE_STRATEGY", ["adaptive", "lru", "off"]),
+  CACHE_MAX_SIZE: positiveInt("CACHE_MAX_SIZE"),
+  DB_SLOW_QUERY_THRESHOLD: positiveInt("DB_SLOW_QUERY_THRESHOLD"),
+  DB_ENABLE_QUERY_LOGGING: flag("DB_ENABLE_QUERY_LOGGING"),
+  PERFORMANCE_MONITORING_INTERVAL: positiveInt("PERFORMANCE_MONITORING_INTERVAL"),
+  FAULT_INJECTION: flag("FAULT_INJECTION"),
+});
+
+export interface Config {
+  admission: {
+    maxConcurrency: number;
+    queueSize: number;
+    timeoutMs: number;
+    rateLimit: { requests: number; windowMs: number; burst: number };
+  };
+  resources: { cpuMaxCapacity: number; memoryMaxCapacityMb: number; dbMaxConnections: number };
+  loadBalancerAlgorithm: z.infer<typeof VarsSchema>["LOAD_BALANCER_ALGORITHM"];
+  healthCheckIntervalMs: number;
+  cache: { strategy: z.infer<typeof VarsSchema>["CACHE_STRATEGY"]; maxSize: number };
+  db: { slowQueryThresholdMs: number; queryLogging: boolean };
+  monitoringIntervalMs: number;
+  faultInjection: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function parseConfig(vars: Record<string, unknown>): Config {
+  const parsed = VarsSchema.safeParse(vars);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? "?");
+      return issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+  }
+  const v = parsed.data;
+  return {
+    admission: {
+      maxConcurrency: v.MAX_CONCURRENT_REQUESTS,
+      queueSize: v.REQUEST_QUEUE_SIZE,
+      timeoutMs: v.REQUEST_TIMEOUT,
+      rateLimit: { requests: v.RATE_LIMIT_MAX_REQUESTS, windowMs: v.RATE_LIMIT_WINDOW_MS, burst: v.RATE_LIMIT_MAX_REQUESTS },
+    },
+    resources: { cpuMaxCapacity: v.CPU_MAX_CAPACITY, memoryMaxCapacityMb: v.MEMORY_MAX_CAPACITY, dbMaxConnections: v.DB_MAX_CONNECTIONS },
+    loadBalancerAlgorithm: v.LOAD_BALANCER_ALGORITHM,
+    healthCheckIntervalMs: v.HEALTH_CHECK_INTERVAL,
+    cache: { strategy: v.CACHE_STRATEGY, maxSize: v.CACHE_MAX_SIZE },
+    db: { slowQueryThresholdMs: v.DB_SLOW_QUERY_THRESHOLD, queryLogging: v.DB_ENABLE_QUERY_LOGGING },
+    monitoringIntervalMs: v.PERFORMANCE_MONITORING_INTERVAL,
+    faultInjection: v.FAULT_INJECTION,
+  };
+}
+
+const cache = new WeakMap<object, Config>();
+
+/** The env object is the same for every request of an isolate, so this parses once. */
+export function configOf(env: object): Config {
+  let config = cache.get(env);
+  if (!config) {
+    config = parseConfig(env as Record<string, unknown>);
+    cache.set(env, config);
+  }
+  return config;
+}

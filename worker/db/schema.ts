@@ -1,0 +1,88 @@
+import { foreignKey, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Times are stored as integer milliseconds since the epoch and shown as ISO 8601. */
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** The tenant's quota overrides (JSON of DESIGN.md section 3); null means "all defaults". */
+  quota: text("quota", { mode: "json" }).$type<Record<string, unknown>>(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** The key's first characters, kept in clear so an operator can tell keys apart. */
+    prefix: text("prefix").notNull(),
+    /** SHA-256 of the whole key, hex. The key itself is shown once and never stored. */
+    hash: text("hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash_uq").on(t.hash), index("api_keys_tenant_idx").on(t.tenantId)],
+);
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** Lower-cased on write so uniqueness is case-insensitive. */
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("users_tenant_email_uq").on(t.tenantId, t.email),
+    // Target of the tasks -> users composite key: an assignee must belong to the task's tenant.
+    uniqueIndex("users_tenant_id_uq").on(t.tenantId, t.id),
+    index("users_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),
+  ],
+);
+
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    /** Internal rowid alias: stable, so the full-text index can point at it. */
+    seq: integer("seq").primaryKey(),
+    id: text("id").notNull(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    description: text("description").notNull().default(""),
+    status: text("status", { enum: ["pending", "in_progress", "completed"] }).notNull(),
+    priority: text("priority", { enum: ["low", "medium", "high"] }).notNull(),
+    dueDate: integer("due_date"),
+    assigneeId: text("assignee_id"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    version: integer("version").notNull().default(1),
+  },
+  (t) => [
+    uniqueIndex("tasks_id_uq").on(t.id),
+    // The database itself refuses an assignee from another tenant (NULL assignee skips the check).
+    foreignKey({ columns: [t.tenantId, t.assigneeId], foreignColumns: [users.tenantId, users.id] }),
+    // One index per list filter / sort, each led by tenant_id so no request scans another tenant.
+    index("tasks_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),
+    index("tasks_tenant_updated_idx").on(t.tenantId, t.updatedAt, t.id),
+    index("tasks_tenant_due_idx").on(t.tenantId, t.dueDate, t.id),
+    index("tasks_tenant_assignee_idx").on(t.tenantId, t.assigneeId, t.createdAt),
+    index("tasks_tenant_priority_idx").on(t.tenantId, t.priority, t.createdAt),
+    // Covers the stats query (status x priority x overdue) and the status filter.
+    index("tasks_tenant_status_idx").on(t.tenantId, t.status, t.priority, t.dueDate),
+  ],
+);
+
+export type TaskRow = typeof tasks.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type TenantRow = typeof tenants.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;

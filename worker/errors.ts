@@ -1,0 +1,104 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ConfigError } from "./config";
+
+/**
+ * Every failure leaves the API as RFC 9457 problem+json through `problemResponse`.
+ * Handlers throw `ApiError`; the app's single `onError` turns anything thrown into a problem,
+ * and never lets a stack trace or SQL text reach the client.
+ */
+
+export const PROBLEMS = {
+  invalid_input: { status: 400, title: "Invalid input" },
+  malformed_json: { status: 400, title: "Malformed JSON" },
+  unauthorized: { status: 401, title: "Unauthorized" },
+  forbidden: { status: 403, title: "Forbidden" },
+  not_found: { status: 404, title: "Not found" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
+  conflict: { status: 409, title: "Conflict" },
+  precondition_failed: { status: 412, title: "Precondition failed" },
+  payload_too_large: { status: 413, title: "Payload too large" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  rate_limited: { status: 429, title: "Too many requests" },
+  internal: { status: 500, title: "Internal server error" },
+  misconfigured: { status: 500, title: "Server misconfigured" },
+  overloaded: { status: 503, title: "Service overloaded" },
+  unavailable: { status: 503, title: "Service unavailable" },
+} as const;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+export interface FieldError {
+  /** JSON pointer-ish dotted path of the offending field, e.g. `body.operations.3.title`. */
+  path: string;
+  message: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export class ApiError extends Error {
+  readonly code: ProblemCode;
+  readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string>;
+  readonly extensions: Record<string, unknown>;
+
+  constructor(
+    code: ProblemCode,
+    detail: string,
+    options: { errors?: FieldError[]; headers?: Record<string, string>; extensions?: Record<string, unknown> } = {},
+  ) {
+    super(detail);
+    this.code = code;
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+    this.extensions = options.extensions ?? {};
+  }
+
+  get status(): number {
+    return PROBLEMS[this.code].status;
+  }
+}
+
+export const notFound = (what: string): ApiError => new ApiError("not_found", `${what} not found`);
+
+export function problemBody(code: ProblemCode, detail: string, errors?: FieldError[], extensions: Record<string, unknown> = {}): ProblemBody {
+  const { status, title } = PROBLEMS[code];
+  return { type: `/problems/${code.replaceAll("_", "-")}`, title, status, detail, ...(errors ? { errors } : {}), ...extensions };
+}
+
+export function problemResponse(error: ApiError): Response {
+  const body = problemBody(error.code, error.message, error.errors, error.extensions);
+  return new Response(JSON.stringify(body), {
+    status: body.status,
+    headers: { "content-type": "application/problem+json", ...error.headers },
+  });
+}
+
+/** Maps anything thrown to an ApiError; unknown errors become an opaque 500. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof HTTPException) {
+    // hono's own validators and body parsers throw these for client mistakes.
+    if (err.status === 400 && /json/i.test(err.message)) return new ApiError("malformed_json", "The request body is not valid JSON");
+    const code = (Object.keys(PROBLEMS) as ProblemCode[]).find((c) => PROBLEMS[c].status === err.status) ?? "invalid_input";
+    return new ApiError(code, err.message || PROBLEMS[code].title);
+  }
+  if (err instanceof ConfigError) return new ApiError("misconfigured", err.message);
+  return new ApiError("internal", "An unexpected error occurred; it has been logged");
+}
+
+export function onError(err: unknown, c: Context): Response {
+  const apiError = toApiError(err);
+  if (apiError.status >= 500) {
+    // Full detail goes to the logs (wrangler tail / dashboard), never to the client.
+    console.error(JSON.stringify({ level: "error", path: c.req.path, method: c.req.method, error: String(err), stack: err instanceof Error ? err.stack : undefined }));
+  }
+  return problemResponse(apiError);
+}
