@@ -1,0 +1,32 @@
+import type { Config } from "./config";
+import type { LoadLevel, Quota, RequestPriority } from "../durable-objects/admission/contract";
+
+/** The authenticated tenant of a /v1 request. */
+export interface TenantContext {
+  id: string;
+  name: string;
+  quota: Quota;
+}
+
+/** Per-request timings, filled in as the request goes and read by Server-Timing and telemetry. */
+export interface RequestTimings {
+  /** performance.now() / Date.now() at arrival. */
+  startedAt: number;
+  queueMs: number;
+  dbMs: number;
+}
+
+/** Hono context typing shared by every route file. */
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    config: Config;
+    tenant: TenantContext;
+    timings: RequestTimings;
+    /** Set by the admission step (or its pass-through while admission is off). */
+    requestPriority: RequestPriority;
+    loadLevel: LoadLevel;
+    /** Route template, e.g. "GET /v1/tasks/:id", for telemetry and route costs. */
+    routeKey: string;
+  };
+};
