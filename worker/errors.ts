@@ -74,9 +74,9 @@ export function problemBody(code: ProblemCode, detail: string, errors?: FieldErr
 }
 
 export function problemResponse(error: ApiError): Response {
-  const body = problemBody(error.code, error.message, error.errors, error.extensions);
+  const body = { ...problemBody(error.code, error.message, error.errors, error.extensions), status: error.status };
   return new Response(JSON.stringify(body), {
-    status: body.status,
+    status: error.status,
     headers: { "content-type": "application/problem+json", ...error.headers },
   });
 }

@@ -1,6 +1,10 @@
-import { Hono } from "hono";
+import { createApp } from "./app";
+
 export { AdmissionController } from "../durable-objects/admission-controller";
 export { Monitor } from "../durable-objects/monitor";
-const app = new Hono<{ Bindings: Env }>();
-app.get("/healthz", (c) => c.json({ status: "ok" }));
-export default app;
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

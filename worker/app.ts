@@ -1,0 +1,50 @@
+import type { AppEnv } from "./app-env";
+import { ApiError, onError } from "./errors";
+import { adminAuth, tenantAuth } from "./middleware/auth";
+import { limitBody, requireJsonBody } from "./middleware/body-guards";
+import { requestContext } from "./middleware/request-context";
+import { serverTiming } from "./middleware/server-timing";
+import { adminApp } from "./routes/admin";
+import { docsPage } from "./routes/docs";
+import { healthApp } from "./routes/health";
+import { createRouteApp } from "./routes/route-app";
+import { tasksApp } from "./routes/tasks";
+import { usersApp } from "./routes/users";
+
+/**
+ * The request path of DESIGN.md section 1: context → body guards → auth → (per route)
+ * validation → admission → handler. Every failure leaves through `onError` as problem+json.
+ */
+export function createApp() {
+  const app = createRouteApp();
+
+  app.use("*", requestContext, limitBody, requireJsonBody);
+  app.use("/v1/*", serverTiming, tenantAuth);
+  app.use("/admin/*", adminAuth);
+  app.use("/metrics", adminAuth);
+
+  app.route("/", healthApp);
+  app.route("/v1/tasks", tasksApp);
+  app.route("/v1/users", usersApp);
+  app.route("/admin", adminApp);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "A tenant API key" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "TaskFlow Edge",
+      version: "0.1.0",
+      description: "Multi-tenant task API with per-tenant admission control. Errors are RFC 9457 problem+json.",
+    },
+  });
+  app.get("/docs", (c) => c.html(docsPage("/openapi.json")));
+
+  app.notFound((c) => {
+    throw new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`);
+  });
+  app.onError(onError);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

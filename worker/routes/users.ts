@@ -1,0 +1,99 @@
+import { createRoute } from "@hono/zod-openapi";
+import { admitted } from "../admission/admitted";
+import { dbOf } from "../db/request-db";
+import { deleteUser, findUser, insertUser, listUsers, toUser, updateUser } from "../db/users-repo";
+import { notFound } from "../errors";
+import { IdParamSchema, problemResponses } from "../schemas/common";
+import { UserCreateSchema, UserListQuerySchema, UserListSchema, UserSchema, UserUpdateSchema } from "../schemas/user";
+import { jsonBody, jsonResponse, tenantSecurity as security } from "./openapi-helpers";
+import { createRouteApp } from "./route-app";
+
+export const usersApp = createRouteApp();
+
+usersApp.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    tags: ["users"],
+    summary: "List the tenant's users",
+    security,
+    request: { query: UserListQuerySchema },
+    responses: { 200: jsonResponse(UserListSchema, "A page of users"), ...problemResponses(400, 401, 429, 503) },
+  }),
+  async (c) =>
+    admitted(c, async () => {
+      const { limit, cursor } = c.req.valid("query");
+      return c.json(await listUsers(dbOf(c), c.get("tenant").id, limit, cursor), 200);
+    }),
+);
+
+usersApp.openapi(
+  createRoute({
+    method: "post",
+    path: "/",
+    tags: ["users"],
+    summary: "Create a user (email unique per tenant)",
+    security,
+    request: jsonBody(UserCreateSchema),
+    responses: { 201: jsonResponse(UserSchema, "The created user"), ...problemResponses(400, 401, 409, 413, 415, 429, 503) },
+  }),
+  async (c) =>
+    admitted(c, async () => {
+      const row = await insertUser(dbOf(c), c.get("tenant").id, c.req.valid("json"), Date.now());
+      c.header("location", `/v1/users/${row.id}`);
+      return c.json(toUser(row), 201);
+    }),
+);
+
+usersApp.openapi(
+  createRoute({
+    method: "get",
+    path: "/{id}",
+    tags: ["users"],
+    summary: "Get a user",
+    security,
+    request: { params: IdParamSchema },
+    responses: { 200: jsonResponse(UserSchema, "The user"), ...problemResponses(401, 404, 429, 503) },
+  }),
+  async (c) =>
+    admitted(c, async () => {
+      const row = await findUser(dbOf(c), c.get("tenant").id, c.req.valid("param").id);
+      if (!row) throw notFound("User");
+      return c.json(toUser(row), 200);
+    }),
+);
+
+usersApp.openapi(
+  createRoute({
+    method: "patch",
+    path: "/{id}",
+    tags: ["users"],
+    summary: "Update a user",
+    security,
+    request: { params: IdParamSchema, ...jsonBody(UserUpdateSchema) },
+    responses: { 200: jsonResponse(UserSchema, "The updated user"), ...problemResponses(400, 401, 404, 409, 413, 415, 429, 503) },
+  }),
+  async (c) =>
+    admitted(c, async () => {
+      const row = await updateUser(dbOf(c), c.get("tenant").id, c.req.valid("param").id, c.req.valid("json"), Date.now());
+      if (!row) throw notFound("User");
+      return c.json(toUser(row), 200);
+    }),
+);
+
+usersApp.openapi(
+  createRoute({
+    method: "delete",
+    path: "/{id}",
+    tags: ["users"],
+    summary: "Delete a user; their tasks become unassigned",
+    security,
+    request: { params: IdParamSchema },
+    responses: { 204: { description: "Deleted" }, ...problemResponses(401, 404, 429, 503) },
+  }),
+  async (c) =>
+    admitted(c, async () => {
+      if (!(await deleteUser(dbOf(c), c.get("tenant").id, c.req.valid("param").id, Date.now()))) throw notFound("User");
+      return c.body(null, 204);
+    }),
+);
