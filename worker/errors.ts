@@ -96,7 +96,8 @@ export function toApiError(err: unknown): ApiError {
 
 export function onError(err: unknown, c: Context): Response {
   const apiError = toApiError(err);
-  if (apiError.status >= 500) {
+  // Deliberate ApiErrors (shed, injected faults) are answers, not bugs; only the unexpected is logged.
+  if (!(err instanceof ApiError)) {
     // Full detail goes to the logs (wrangler tail / dashboard), never to the client.
     console.error(JSON.stringify({ level: "error", path: c.req.path, method: c.req.method, error: String(err), stack: err instanceof Error ? err.stack : undefined }));
   }

@@ -82,7 +82,7 @@ describe("POST /v1/tasks/batch", () => {
     db.batch = (async (statements: Parameters<typeof realBatch>[0]) => {
       await env.DB.prepare("UPDATE tasks SET title = 'concurrent', version = version + 1 WHERE id = ?").bind(task.id).run();
       return realBatch(statements);
-    }) as typeof db.batch;
+    }) as unknown as typeof db.batch;
 
     const attempt = applyTaskBatch(db, tenant.id, [{ op: "create", data: { title: "phantom" } }, { op: "update", id: task.id, data: { title: "mine" } }], Date.now());
     await expect(attempt).rejects.toSatisfy((err) => err instanceof ApiError && err.status === 409);

@@ -134,26 +134,35 @@ export function listConditions(tenantId: string, query: TaskListQuery): SQL[] {
   return conditions;
 }
 
-export async function listTasks(db: Db, tenantId: string, query: TaskListQuery): Promise<{ data: Task[]; nextCursor: string | null }> {
-  const descending = query.sort.startsWith("-");
-  const sortName = (descending ? query.sort.slice(1) : query.sort) as keyof typeof SORT_COLUMNS;
-  const column = SORT_COLUMNS[sortName];
+/** The page query (one row more than the limit, to know whether another page exists). */
+export function listQuery(db: Db, tenantId: string, query: TaskListQuery) {
+  const { column, descending } = sortOf(query);
   const conditions = listConditions(tenantId, query);
   if (query.cursor) {
     const position = decodeCursor(query.cursor, query.sort);
     conditions.push(afterCursor(column, descending, position.value, position.id));
   }
   const order = descending ? [desc(column), desc(tasks.id)] : [asc(column), asc(tasks.id)];
-  const rows = await db
+  return db
     .select()
     .from(tasks)
     .where(and(...conditions))
     .orderBy(...order)
     .limit(query.limit + 1);
+}
+
+function sortOf(query: TaskListQuery) {
+  const descending = query.sort.startsWith("-");
+  const name = (descending ? query.sort.slice(1) : query.sort) as keyof typeof SORT_COLUMNS;
+  return { name, column: SORT_COLUMNS[name], descending };
+}
+
+export async function listTasks(db: Db, tenantId: string, query: TaskListQuery): Promise<{ data: Task[]; nextCursor: string | null }> {
+  const rows = await listQuery(db, tenantId, query);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   const nextCursor =
-    rows.length > query.limit && last ? encodeCursor({ sort: query.sort, value: last[sortName], id: last.id }) : null;
+    rows.length > query.limit && last ? encodeCursor({ sort: query.sort, value: last[sortOf(query).name], id: last.id }) : null;
   return { data: page.map(toTask), nextCursor };
 }
 
