@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../worker/config";
-import { readFileSync } from "node:fs";
+import wranglerToml from "../../wrangler.toml?raw";
 
 /** The [vars] exactly as wrangler.toml ships them. */
 function shippedVars(): Record<string, string> {
-  const toml = readFileSync(new URL("../../wrangler.toml", import.meta.url), "utf8");
-  const section = toml.split("[vars]")[1]?.split(/\n\[/)[0] ?? "";
+  const section = wranglerToml.split("[vars]")[1]?.split(/\n\[/)[0] ?? "";
   return Object.fromEntries([...section.matchAll(/^(\w+)\s*=\s*"([^"]*)"/gm)].map((m) => [m[1], m[2]]));
 }
 
