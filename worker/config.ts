@@ -36,6 +36,7 @@ const VarsSchema = z.object({
   DB_ENABLE_QUERY_LOGGING: flag("DB_ENABLE_QUERY_LOGGING"),
   PERFORMANCE_MONITORING_INTERVAL: positiveInt("PERFORMANCE_MONITORING_INTERVAL"),
   FAULT_INJECTION: flag("FAULT_INJECTION"),
+  ADMISSION_CONTROL: flag("ADMISSION_CONTROL").default(true),
 });
 
 export interface Config {
@@ -52,6 +53,8 @@ export interface Config {
   db: { slowQueryThresholdMs: number; queryLogging: boolean };
   monitoringIntervalMs: number;
   faultInjection: boolean;
+  /** Off only for A/B measurements: every request then runs without admission. */
+  admissionControl: boolean;
 }
 
 export class ConfigError extends Error {
@@ -82,6 +85,7 @@ export function parseConfig(vars: Record<string, unknown>): Config {
     db: { slowQueryThresholdMs: v.DB_SLOW_QUERY_THRESHOLD, queryLogging: v.DB_ENABLE_QUERY_LOGGING },
     monitoringIntervalMs: v.PERFORMANCE_MONITORING_INTERVAL,
     faultInjection: v.FAULT_INJECTION,
+    admissionControl: v.ADMISSION_CONTROL,
   };
 }
 

@@ -1,0 +1,16 @@
+import { ApiError } from "../errors";
+
+/**
+ * The request's absolute deadline: the tenant's `timeoutMs`, or a smaller client budget from
+ * `X-Request-Timeout-Ms` (a larger one is capped, as DESIGN.md section 2 says).
+ */
+export function requestDeadline(now: number, tenantTimeoutMs: number, header: string | undefined): number {
+  if (header === undefined) return now + tenantTimeoutMs;
+  const asked = Number(header);
+  if (!Number.isInteger(asked) || asked < 1) {
+    throw new ApiError("invalid_input", "X-Request-Timeout-Ms must be a positive integer of milliseconds", {
+      errors: [{ path: "header.x-request-timeout-ms", message: "must be a positive integer" }],
+    });
+  }
+  return now + Math.min(asked, tenantTimeoutMs);
+}
