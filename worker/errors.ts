@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { HTTPException } from "hono/http-exception";
 import { ConfigError } from "./config";
 
@@ -73,12 +74,8 @@ export function problemBody(code: ProblemCode, detail: string, errors?: FieldErr
   return { type: `/problems/${code.replaceAll("_", "-")}`, title, status, detail, ...(errors ? { errors } : {}), ...extensions };
 }
 
-export function problemResponse(error: ApiError): Response {
-  const body = { ...problemBody(error.code, error.message, error.errors, error.extensions), status: error.status };
-  return new Response(JSON.stringify(body), {
-    status: error.status,
-    headers: { "content-type": "application/problem+json", ...error.headers },
-  });
+function problemJson(error: ApiError): string {
+  return JSON.stringify({ ...problemBody(error.code, error.message, error.errors, error.extensions), status: error.status });
 }
 
 /** Maps anything thrown to an ApiError; unknown errors become an opaque 500. */
@@ -101,5 +98,6 @@ export function onError(err: unknown, c: Context): Response {
     // Full detail goes to the logs (wrangler tail / dashboard), never to the client.
     console.error(JSON.stringify({ level: "error", path: c.req.path, method: c.req.method, error: String(err), stack: err instanceof Error ? err.stack : undefined }));
   }
-  return problemResponse(apiError);
+  // Through the context, so headers set before the failure (RateLimit, X-Degraded) stay on it.
+  return c.body(problemJson(apiError), apiError.status as ContentfulStatusCode, { "content-type": "application/problem+json", ...apiError.headers });
 }

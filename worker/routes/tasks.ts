@@ -1,5 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { admitted } from "../admission/admitted";
+import { cappedPageSize, searchRefused, underLoad } from "../admission/degradation";
+import { statsSnapshots } from "../admission/stats-snapshots";
 import { dbOf } from "../db/request-db";
 import { isForeignKeyViolation } from "../db/constraint-errors";
 import { applyTaskBatch } from "../db/task-batch";
@@ -60,7 +62,19 @@ tasksApp.openapi(
     request: { query: TaskListQuerySchema },
     responses: { 200: json(TaskListSchema, "A page of tasks"), ...problemResponses(400, 401, 429, 503) },
   }),
-  async (c) => admitted(c, async () => c.json(await listTasks(dbOf(c), c.get("tenant").id, c.req.valid("query")), 200)),
+  async (c) =>
+    admitted(c, async () => {
+      const query = c.req.valid("query");
+      const level = c.get("loadLevel");
+      if (query.q && searchRefused(level, c.get("requestPriority"))) {
+        throw new ApiError("overloaded", "Text search is paused for low-priority requests while the service is under load", {
+          headers: { "retry-after": "5", "x-degraded": "search" },
+        });
+      }
+      const page = cappedPageSize(query.limit, level);
+      if (page.degraded) c.header("x-degraded", "page-size");
+      return c.json(await listTasks(dbOf(c), c.get("tenant").id, { ...query, limit: page.limit }), 200);
+    }),
 );
 
 tasksApp.openapi(
@@ -72,7 +86,18 @@ tasksApp.openapi(
     security,
     responses: { 200: json(TaskStatsSchema, "Task statistics"), ...problemResponses(401, 429, 503) },
   }),
-  async (c) => admitted(c, async () => c.json(await taskStats(dbOf(c), c.get("tenant").id, Date.now()), 200)),
+  async (c) =>
+    admitted(c, async () => {
+      const tenantId = c.get("tenant").id;
+      const snapshot = underLoad(c.get("loadLevel")) ? statsSnapshots.get(tenantId) : undefined;
+      if (snapshot) {
+        c.header("x-degraded", "stats-snapshot");
+        return c.json(snapshot, 200);
+      }
+      const stats = await taskStats(dbOf(c), tenantId, Date.now());
+      statsSnapshots.set(tenantId, stats);
+      return c.json(stats, 200);
+    }),
 );
 
 tasksApp.openapi(

@@ -1,0 +1,25 @@
+import type { LoadLevel, RequestPriority } from "../../durable-objects/admission/contract";
+
+/**
+ * Graceful degradation (DESIGN.md section 4): named features give way at `elevated` load and
+ * above, so the capacity goes to what matters. Each degraded response carries
+ * `X-Degraded: <feature>`. Pure: no Workers API.
+ */
+export type DegradedFeature = "stats-snapshot" | "page-size" | "search";
+
+export const PAGE_SIZE_CAPS: Record<LoadLevel, number> = { normal: 100, elevated: 25, overloaded: 10 };
+
+/** Stats may be served from a snapshot this old while the tenant is under load. */
+export const STATS_SNAPSHOT_MAX_AGE_MS = 30_000;
+
+export const underLoad = (level: LoadLevel): boolean => level !== "normal";
+
+export function cappedPageSize(requested: number, level: LoadLevel): { limit: number; degraded: boolean } {
+  const cap = PAGE_SIZE_CAPS[level];
+  return requested > cap ? { limit: cap, degraded: true } : { limit: requested, degraded: false };
+}
+
+/** Full-text search is the costliest list query; low-priority callers lose it first. */
+export function searchRefused(level: LoadLevel, priority: RequestPriority): boolean {
+  return underLoad(level) && priority === "low";
+}
