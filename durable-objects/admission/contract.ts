@@ -21,7 +21,13 @@ export interface Quota {
   maxPriority: RequestPriority;
   /** Keyed by route template, e.g. "GET /v1/tasks/stats". Missing routes cost 1. */
   routeCosts: Record<string, number>;
+  /** Which adaptive concurrency limit learns the tenant's limit. Absent means "gradient2". */
+  limitAlgorithm?: LimitAlgorithm;
 }
+
+/** The swappable `Limit` implementations (durable-objects/admission/limit-factory.ts). */
+export const LIMIT_ALGORITHMS = ["gradient2", "aimd"] as const;
+export type LimitAlgorithm = (typeof LIMIT_ALGORITHMS)[number];
 
 export interface AcquireRequest {
   priority: RequestPriority;
@@ -55,9 +61,23 @@ export interface Grant {
   rateLimit: RateLimitInfo;
 }
 
+/**
+ * Why, in more detail than the status-code-level `reason` (for logs and metrics):
+ * - cost_exceeds_burst: the request costs more than the bucket can ever hold; retrying never helps
+ *   (a quota configuration problem), so `retryAfterMs` is one full window.
+ * - over_rate: the bucket lacks tokens now; `retryAfterMs` is the exact wait.
+ * - queue_full: no room in the queue and nobody of lower priority to evict.
+ * - evicted: was waiting, displaced by a higher-priority arrival while the queue was full.
+ * - overloaded: shed at arrival because the load level is overloaded.
+ * - predicted_wait: its queue position and the measured service time say it would miss its deadline.
+ * - expired: its deadline passed (at arrival or while waiting).
+ */
+export type RejectDetail = "cost_exceeds_burst" | "over_rate" | "queue_full" | "evicted" | "overloaded" | "predicted_wait" | "expired";
+
 export interface Rejection {
   granted: false;
   reason: RejectReason;
+  detail?: RejectDetail;
   retryAfterMs: number;
   loadLevel: LoadLevel;
   rateLimit: RateLimitInfo;
@@ -67,6 +87,13 @@ export type AcquireResult = Grant | Rejection;
 
 export type ReleaseOutcome = "success" | "error" | "timeout" | "dropped";
 
+/**
+ * How the admitted work ended, as the limiter reads it:
+ * - success: the handler finished (any status below 500, client errors included): latency is a sample.
+ * - error: the handler failed with a 5xx; timeout: it ran past its deadline;
+ *   dropped: the work was abandoned before it finished.
+ * Everything but success is a "dropped" sample: a multiplicative decrease, never an RTT sample.
+ */
 export interface ReleaseReport {
   latencyMs: number;
   outcome: ReleaseOutcome;
@@ -81,4 +108,53 @@ export interface AdmissionState {
   loadLevel: LoadLevel;
   decisions: Record<"admitted" | "queued" | RejectReason, number>;
   [detail: string]: unknown;
+}
+
+/**
+ * What AdmissionController.state() returns: AdmissionState with its detail fields named.
+ * A type alias (not an interface) so it is assignable to AdmissionState, and concrete so it
+ * survives RPC typing (an `unknown` index signature maps to `never` over a stub).
+ */
+export type AdmissionStateDocument = {
+  limit: number;
+  inflight: number;
+  queued: Record<RequestPriority, number>;
+  tokens: number;
+  loadLevel: LoadLevel;
+  decisions: Record<"admitted" | "queued" | RejectReason, number>;
+  /** False until a quota was configured (then every other field is zero). */
+  configured: boolean;
+  limitAlgorithm?: LimitAlgorithm;
+  limitBounds?: { min: number; max: number };
+  /** Gradient2's latency view; null for algorithms that do not measure it. */
+  rtt?: { shortMs: number | null; longMs: number | null; minMs: number | null } | null;
+  serviceTimeMs?: number | null;
+  oldestWaitMs?: number;
+  queueSize?: number;
+  rateLimit?: RateLimitInfo;
+  quota?: Quota;
+};
+
+export type AdmissionDecision = "admitted" | "queued" | RejectReason;
+
+/** A cheap snapshot for monitoring (Monitor DO, /metrics): one RPC, no storage reads. */
+export interface AdmissionStats {
+  /** Epoch ms the snapshot was taken at. */
+  at: number;
+  limit: number;
+  limitAlgorithm: LimitAlgorithm;
+  inflight: number;
+  queued: Record<RequestPriority, number>;
+  tokens: number;
+  loadLevel: LoadLevel;
+  /** Counted since this object instance started (counters, reset on eviction). */
+  decisions: Record<RequestPriority, Record<AdmissionDecision, number>>;
+  /** Mean slot hold time (EWMA), ms; null before the first release. */
+  serviceTimeMs: number | null;
+  /** Completions per second the current limit can sustain (limit / service time); null when unknown. */
+  serviceRatePerSec: number | null;
+  /** Completions per second actually measured (EWMA over 1 s buckets). */
+  completionRatePerSec: number;
+  /** Age of the oldest waiter, ms (0 when the queue is empty). */
+  oldestWaitMs: number;
 }

@@ -1,0 +1,411 @@
+import type {
+  AcquireRequest,
+  AcquireResult,
+  AdmissionDecision,
+  AdmissionStateDocument,
+  AdmissionStats,
+  Grant,
+  LoadLevel,
+  Quota,
+  RejectDetail,
+  RejectReason,
+  Rejection,
+  ReleaseReport,
+  RequestPriority,
+} from "./contract";
+import { REQUEST_PRIORITIES } from "./contract";
+import type { Limit, LimitSnapshot } from "./limit";
+import { createLimit } from "./limit-factory";
+import { LoadLevelTracker } from "./load-level";
+import { PriorityQueue, type QueueEntry } from "./priority-queue";
+import { assertValidQuota, assertValidRequest, capPriority, limitAlgorithmOf } from "./quota-rules";
+import { ServiceRate, type ServiceSnapshot } from "./service-rate";
+import { TokenBucket, type BucketSnapshot } from "./token-bucket";
+
+/**
+ * The admission state machine for one tenant: token bucket, bounded priority queue,
+ * adaptive concurrency limit, deadlines, leases and load level. Pure: time is an argument
+ * (and never runs backwards inside), waiters are answered through promises, persistence is
+ * the caller's job (hooks for leases, `snapshot()` + `durableVersion` for budgets).
+ *
+ * acquire, in order:
+ *  1. deadline already passed                     -> deadline (expired)
+ *  2. bucket: cost > burst                         -> rate_limited (cost_exceeds_burst)
+ *             not enough tokens                    -> rate_limited, Retry-After = exact wait
+ *  3. a slot is free and nobody waits              -> grant
+ *  4. overloaded and priority low                  -> shed (low work is shed rather than queued
+ *                                                     while the queue is standing)
+ *  5. measured service time says it would finish   -> deadline (predicted_wait)
+ *     after its deadline: wait(position) + S > remaining, position = waiters of its class and above + 1
+ *  6. queue full, nobody lower to evict            -> queue_full; else the evicted waiter gets queue_full
+ *  7. queued; answered later by a grant, an eviction or its deadline, exactly once.
+ * Tokens taken for a request that is then refused or never granted are given back: the
+ * budget pays for work done, not for our overload.
+ *
+ * Counters are derived, never maintained by hand: inflight is the size of the lease table,
+ * queued the size of the queue, so they cannot go negative or leak.
+ */
+
+/** Added to the remaining deadline to make the lease: the Worker stops at the deadline, and the margin covers its release RPC. */
+export const LEASE_MARGIN_MS = 1000;
+
+export interface Lease {
+  ticket: string;
+  priority: RequestPriority;
+  cost: number;
+  grantedAt: number;
+  expiresAt: number;
+  /** Concurrency the request ran under: the limiter's `inflight` for its sample. */
+  inflightAtGrant: number;
+}
+
+export interface RestoredAdmission {
+  bucket?: BucketSnapshot;
+  limit?: LimitSnapshot;
+  service?: ServiceSnapshot;
+  leases?: Lease[];
+}
+
+/** The budgets worth persisting (leases go through hooks, one row each). */
+export interface AdmissionSnapshot {
+  bucket: BucketSnapshot;
+  limit: LimitSnapshot;
+  service: ServiceSnapshot;
+}
+
+export interface AdmissionHooks {
+  leaseStarted?(lease: Lease): void;
+  leaseEnded?(lease: Lease, why: "released" | "reclaimed"): void;
+  /** Every queued waiter's single answer (for persistence-free observers and tests). */
+  answered?(seq: number, result: AcquireResult): void;
+}
+
+export interface AdmissionCoreOptions {
+  quota: Quota;
+  now: number;
+  restored?: RestoredAdmission;
+  newTicket?: () => string;
+  hooks?: AdmissionHooks;
+  starvationBound?: number;
+  leaseMarginMs?: number;
+}
+
+export interface WaiterHandle {
+  seq: number;
+  priority: RequestPriority;
+  deadline: number;
+  answer: Promise<AcquireResult>;
+}
+
+export type AcquireOutcome = { kind: "granted"; result: Grant } | { kind: "rejected"; result: Rejection } | { kind: "queued"; waiter: WaiterHandle };
+
+interface Waiter extends QueueEntry {
+  cost: number;
+  deadline: number;
+  enqueuedAt: number;
+  settle: (result: AcquireResult) => void;
+  settled: boolean;
+}
+
+const DECISIONS: readonly AdmissionDecision[] = ["admitted", "queued", "rate_limited", "queue_full", "shed", "deadline"];
+
+export class AdmissionCore {
+  private quota: Quota;
+  private readonly bucket: TokenBucket;
+  private limiter: Limit;
+  private readonly queue: PriorityQueue<Waiter>;
+  private readonly service: ServiceRate;
+  private readonly load = new LoadLevelTracker();
+  private readonly leases = new Map<string, Lease>();
+  private readonly decisions: Record<RequestPriority, Record<AdmissionDecision, number>>;
+  private readonly newTicket: () => string;
+  private readonly hooks: AdmissionHooks;
+  private readonly leaseMarginMs: number;
+  private lastNow: number;
+  private nextSeq = 1;
+  /** A lower bound on the earliest waiter deadline: no scan is needed before it. */
+  private earliestDeadline = Infinity;
+  private version = 0;
+
+  constructor(options: AdmissionCoreOptions) {
+    assertValidQuota(options.quota);
+    this.quota = copyQuota(options.quota);
+    this.lastNow = options.now;
+    const restored = options.restored ?? {};
+    this.bucket = new TokenBucket(this.quota.rateLimit, options.now, restored.bucket);
+    this.limiter = createLimit(limitAlgorithmOf(this.quota), boundsOf(this.quota), restored.limit);
+    this.queue = new PriorityQueue<Waiter>(this.quota.queueSize, options.starvationBound);
+    this.service = new ServiceRate(restored.service);
+    this.newTicket = options.newTicket ?? (() => crypto.randomUUID());
+    this.hooks = options.hooks ?? {};
+    this.leaseMarginMs = options.leaseMarginMs ?? LEASE_MARGIN_MS;
+    for (const lease of restored.leases ?? []) this.leases.set(lease.ticket, { ...lease });
+    this.decisions = Object.fromEntries(REQUEST_PRIORITIES.map((p) => [p, Object.fromEntries(DECISIONS.map((d) => [d, 0]))])) as Record<
+      RequestPriority,
+      Record<AdmissionDecision, number>
+    >;
+  }
+
+  /** Bumped whenever a budget worth persisting changed (bucket, limit, service time). */
+  get durableVersion(): number {
+    return this.version;
+  }
+
+  get inflight(): number {
+    return this.leases.size;
+  }
+
+  get queued(): number {
+    return this.queue.size;
+  }
+
+  get limit(): number {
+    return this.limiter.current;
+  }
+
+  acquire(req: AcquireRequest, nowIn: number): AcquireOutcome {
+    assertValidRequest(req);
+    const now = this.tick(nowIn);
+    const priority = capPriority(req.priority, this.quota.maxPriority);
+    this.expireWaiters(now);
+
+    if (req.deadline <= now) return this.reject(priority, "deadline", "expired", this.queueRetryAfterMs(), now);
+
+    const take = this.bucket.tryTake(req.cost, now);
+    if (!take.ok) {
+      return take.never
+        ? this.reject(priority, "rate_limited", "cost_exceeds_burst", this.quota.rateLimit.windowMs, now)
+        : this.reject(priority, "rate_limited", "over_rate", take.waitMs, now);
+    }
+    if (req.cost > 0) this.version++;
+
+    if (this.queue.size === 0 && this.leases.size < this.limiter.current) {
+      return { kind: "granted", result: this.grant(priority, req.cost, req.deadline, 0, now) };
+    }
+
+    const refuse = (reason: RejectReason, detail: RejectDetail): AcquireOutcome => {
+      this.refund(req.cost, now);
+      return this.reject(priority, reason, detail, this.queueRetryAfterMs(), now);
+    };
+    if (this.updateLoad(now) === "overloaded" && priority === "low") return refuse("shed", "overloaded");
+    if (this.service.measuredServiceMs !== null) {
+      const position = this.queue.aheadOf(priority) + 1;
+      const finishMs = this.service.predictedWaitMs(position, this.limiter.current) + this.service.serviceMsOrFallback;
+      if (finishMs > req.deadline - now) return refuse("deadline", "predicted_wait");
+    }
+
+    let settle: (result: AcquireResult) => void = () => {};
+    const answer = new Promise<AcquireResult>((resolve) => (settle = resolve));
+    const waiter: Waiter = { seq: this.nextSeq++, priority, cost: req.cost, deadline: req.deadline, enqueuedAt: now, settle, settled: false };
+    const offer = this.queue.offer(waiter);
+    if (!offer.accepted) {
+      return refuse("queue_full", "queue_full");
+    }
+    this.decisions[priority].queued++;
+    this.earliestDeadline = Math.min(this.earliestDeadline, waiter.deadline);
+    if (offer.evicted) this.refuseWaiter(offer.evicted, "queue_full", "evicted", now);
+    this.updateLoad(now);
+    return { kind: "queued", waiter: { seq: waiter.seq, priority, deadline: waiter.deadline, answer } };
+  }
+
+  /** Frees the slot and feeds the limiter. Idempotent: an unknown or already released ticket is ignored (returns false). */
+  release(ticket: string, report: ReleaseReport, nowIn: number): boolean {
+    const now = this.tick(nowIn);
+    const lease = this.leases.get(ticket);
+    if (!lease) return false;
+    this.leases.delete(ticket);
+    this.hooks.leaseEnded?.(lease, "released");
+    this.service.record(now - lease.grantedAt, now);
+    this.limiter.onSample({ rttMs: report.latencyMs, inflight: lease.inflightAtGrant, dropped: report.outcome !== "success" });
+    this.version++;
+    this.drain(now);
+    this.updateLoad(now);
+    return true;
+  }
+
+  /** Answers waiters whose deadline passed and reclaims leases whose release never came. */
+  expire(nowIn: number): { expiredWaiters: number; reclaimedLeases: number } {
+    const now = this.tick(nowIn);
+    const expiredWaiters = this.expireWaiters(now);
+    let reclaimedLeases = 0;
+    for (const lease of [...this.leases.values()]) {
+      if (lease.expiresAt > now) continue;
+      this.leases.delete(lease.ticket);
+      this.hooks.leaseEnded?.(lease, "reclaimed");
+      // A lease that outlived its deadline is a timeout as far as the limiter can tell.
+      this.limiter.onSample({ rttMs: now - lease.grantedAt, inflight: lease.inflightAtGrant, dropped: true });
+      this.version++;
+      reclaimedLeases++;
+    }
+    this.drain(now);
+    this.updateLoad(now);
+    return { expiredWaiters, reclaimedLeases };
+  }
+
+  /** A new quota applies at once: bucket rate and size, limit bounds or algorithm, queue bound. */
+  configure(quota: Quota, nowIn: number): void {
+    assertValidQuota(quota);
+    const now = this.tick(nowIn);
+    this.bucket.reconfigure(quota.rateLimit, now);
+    if (limitAlgorithmOf(quota) !== this.limiter.algorithm) {
+      this.limiter = createLimit(limitAlgorithmOf(quota), boundsOf(quota), this.limiter.snapshot());
+    } else {
+      this.limiter.setBounds(boundsOf(quota));
+    }
+    this.quota = copyQuota(quota);
+    for (const evicted of this.queue.resize(quota.queueSize)) this.refuseWaiter(evicted, "queue_full", "evicted", now);
+    this.version++;
+    this.drain(now);
+    this.updateLoad(now);
+  }
+
+  get currentQuota(): Quota {
+    return copyQuota(this.quota);
+  }
+
+  /** Earliest lease expiry, for the caller's alarm; undefined when nothing is leased. */
+  nextLeaseExpiry(): number | undefined {
+    let earliest: number | undefined;
+    for (const lease of this.leases.values()) if (earliest === undefined || lease.expiresAt < earliest) earliest = lease.expiresAt;
+    return earliest;
+  }
+
+  snapshot(): AdmissionSnapshot {
+    return { bucket: this.bucket.snapshot(), limit: this.limiter.snapshot(), service: this.service.snapshot() };
+  }
+
+  state(nowIn: number): AdmissionStateDocument {
+    const now = this.tick(nowIn);
+    const totals = Object.fromEntries(DECISIONS.map((d) => [d, REQUEST_PRIORITIES.reduce((sum, p) => sum + this.decisions[p][d], 0)])) as Record<AdmissionDecision, number>;
+    const limitState = this.limiter.snapshot();
+    return {
+      limit: this.limiter.current,
+      inflight: this.leases.size,
+      queued: this.queue.counts(),
+      tokens: this.bucket.level(now),
+      loadLevel: this.updateLoad(now),
+      decisions: totals,
+      configured: true,
+      limitAlgorithm: this.limiter.algorithm,
+      limitBounds: boundsOf(this.quota),
+      rtt: limitState.algorithm === "gradient2" ? { shortMs: limitState.shortRttMs, longMs: limitState.longRttMs, minMs: limitState.minRttMs } : null,
+      serviceTimeMs: this.service.measuredServiceMs,
+      oldestWaitMs: this.oldestWaitMs(now),
+      queueSize: this.quota.queueSize,
+      rateLimit: this.bucket.info(now),
+    };
+  }
+
+  stats(nowIn: number): AdmissionStats {
+    const now = this.tick(nowIn);
+    return {
+      at: now,
+      limit: this.limiter.current,
+      limitAlgorithm: this.limiter.algorithm,
+      inflight: this.leases.size,
+      queued: this.queue.counts(),
+      tokens: this.bucket.level(now),
+      loadLevel: this.updateLoad(now),
+      decisions: Object.fromEntries(REQUEST_PRIORITIES.map((p) => [p, { ...this.decisions[p] }])) as Record<RequestPriority, Record<AdmissionDecision, number>>,
+      serviceTimeMs: this.service.measuredServiceMs,
+      serviceRatePerSec: this.service.capacityPerSec(this.limiter.current),
+      completionRatePerSec: this.service.completionsPerSec(now),
+      oldestWaitMs: this.oldestWaitMs(now),
+    };
+  }
+
+  private tick(now: number): number {
+    if (Number.isFinite(now) && now > this.lastNow) this.lastNow = now;
+    return this.lastNow;
+  }
+
+  private grant(priority: RequestPriority, cost: number, deadline: number, queuedMs: number, now: number): Grant {
+    const lease: Lease = {
+      ticket: this.newTicket(),
+      priority,
+      cost,
+      grantedAt: now,
+      expiresAt: deadline + this.leaseMarginMs,
+      inflightAtGrant: this.leases.size + 1,
+    };
+    this.leases.set(lease.ticket, lease);
+    this.hooks.leaseStarted?.(lease);
+    this.decisions[priority].admitted++;
+    return { granted: true, ticket: lease.ticket, loadLevel: this.updateLoad(now), queuedMs, leaseMs: lease.expiresAt - now, rateLimit: this.bucket.info(now) };
+  }
+
+  private reject(priority: RequestPriority, reason: RejectReason, detail: RejectDetail, retryAfterMs: number, now: number): AcquireOutcome {
+    this.decisions[priority][reason]++;
+    return { kind: "rejected", result: this.rejection(reason, detail, retryAfterMs, now) };
+  }
+
+  private rejection(reason: RejectReason, detail: RejectDetail, retryAfterMs: number, now: number): Rejection {
+    return { granted: false, reason, detail, retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)), loadLevel: this.load.level, rateLimit: this.bucket.info(now) };
+  }
+
+  /** Grants waiters while slots are free; expired waiters go first so none is ever granted late. */
+  private drain(now: number): void {
+    this.expireWaiters(now);
+    while (this.queue.size > 0 && this.leases.size < this.limiter.current) {
+      const waiter = this.queue.poll();
+      if (!waiter) break;
+      if (waiter.deadline <= now) {
+        this.refuseWaiter(waiter, "deadline", "expired", now);
+        continue;
+      }
+      this.answer(waiter, this.grant(waiter.priority, waiter.cost, waiter.deadline, now - waiter.enqueuedAt, now));
+    }
+  }
+
+  private expireWaiters(now: number): number {
+    if (now < this.earliestDeadline) return 0;
+    const expired = this.queue.removeWhere((w) => w.deadline <= now);
+    for (const waiter of expired) this.refuseWaiter(waiter, "deadline", "expired", now);
+    this.earliestDeadline = Infinity;
+    for (const waiter of this.queue) this.earliestDeadline = Math.min(this.earliestDeadline, waiter.deadline);
+    return expired.length;
+  }
+
+  private refuseWaiter(waiter: Waiter, reason: RejectReason, detail: RejectDetail, now: number): void {
+    this.refund(waiter.cost, now);
+    this.decisions[waiter.priority][reason]++;
+    this.answer(waiter, this.rejection(reason, detail, this.queueRetryAfterMs(), now));
+  }
+
+  private answer(waiter: Waiter, result: AcquireResult): void {
+    if (waiter.settled) throw new Error(`waiter ${waiter.seq} answered twice`);
+    waiter.settled = true;
+    this.hooks.answered?.(waiter.seq, result);
+    waiter.settle(result);
+  }
+
+  private refund(cost: number, now: number): void {
+    if (cost <= 0) return;
+    this.bucket.refund(cost, now);
+    this.version++;
+  }
+
+  private queueRetryAfterMs(): number {
+    return this.service.retryAfterMs(this.queue.size, this.limiter.current);
+  }
+
+  private oldestWaitMs(now: number): number {
+    const oldest = this.queue.oldest();
+    return oldest ? Math.max(0, now - oldest.enqueuedAt) : 0;
+  }
+
+  private updateLoad(now: number): LoadLevel {
+    return this.load.update(
+      { utilisation: this.leases.size / Math.max(1, this.limiter.current), queueDelayMs: this.oldestWaitMs(now), serviceMs: this.service.serviceMsOrFallback },
+      now,
+    );
+  }
+}
+
+function boundsOf(quota: Quota): { min: number; max: number } {
+  return { min: quota.minConcurrency, max: quota.maxConcurrency };
+}
+
+function copyQuota(quota: Quota): Quota {
+  return { ...quota, rateLimit: { ...quota.rateLimit }, routeCosts: { ...quota.routeCosts } };
+}

@@ -1,0 +1,73 @@
+import type { LimitAlgorithm } from "./contract";
+
+/**
+ * The adaptive concurrency limit, in the manner of Netflix concurrency-limits: a `Limit`
+ * only answers "given this sample, what is the limit now?". Implementations are pure and
+ * swappable by name (limit-factory.ts).
+ */
+
+export interface LimitSample {
+  /** Latency of the admitted work, ms. Ignored when `dropped`. */
+  rttMs: number;
+  /** Requests in flight when this one was granted (the concurrency it was measured under). */
+  inflight: number;
+  /** Timed out, failed with 5xx or was abandoned: a congestion signal, not a latency sample. */
+  dropped: boolean;
+}
+
+export interface LimitBounds {
+  min: number;
+  max: number;
+}
+
+export interface Gradient2Snapshot {
+  algorithm: "gradient2";
+  limit: number;
+  shortRttMs: number | null;
+  longRttMs: number | null;
+  minRttMs: number | null;
+}
+
+export interface AimdSnapshot {
+  algorithm: "aimd";
+  limit: number;
+}
+
+export type LimitSnapshot = Gradient2Snapshot | AimdSnapshot;
+
+export interface Limit {
+  readonly algorithm: LimitAlgorithm;
+  /** The integer limit admission uses, always within the bounds. */
+  readonly current: number;
+  onSample(sample: LimitSample): number;
+  /** New bounds apply at once; the learned value is clamped into them. */
+  setBounds(bounds: LimitBounds): void;
+  snapshot(): LimitSnapshot;
+}
+
+/** A new tenant starts here (clamped to its bounds) and learns upward or downward. */
+export const INITIAL_LIMIT = 20;
+
+/**
+ * Multiplicative decrease per dropped sample, scaled so that a whole round of drops (one per
+ * slot, `limit` samples) multiplies the limit by `backoff`: a burst of timeouts halves it
+ * instead of collapsing it to the minimum (TCP's "once per round trip"), and a lone 5xx
+ * barely dents a large limit.
+ */
+export function decreaseForDrop(limit: number, backoff: number): number {
+  return limit * Math.pow(backoff, 1 / Math.max(1, limit));
+}
+
+export function clampLimit(value: number, bounds: LimitBounds): number {
+  return Math.min(bounds.max, Math.max(bounds.min, value));
+}
+
+export function assertValidBounds(bounds: LimitBounds): void {
+  if (!Number.isInteger(bounds.min) || bounds.min < 1) throw new RangeError(`minConcurrency must be an integer >= 1, got ${bounds.min}`);
+  if (!Number.isInteger(bounds.max) || bounds.max < bounds.min) throw new RangeError(`maxConcurrency must be an integer >= minConcurrency (${bounds.min}), got ${bounds.max}`);
+}
+
+/** The integer the admission check uses: whole slots only, never outside the bounds. */
+export function wholeLimit(estimate: number, bounds: LimitBounds): number {
+  return clampLimit(Math.floor(estimate + 1e-9), bounds);
+}
