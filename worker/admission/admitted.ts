@@ -1,15 +1,83 @@
 import type { Context } from "hono";
+import type { AcquireResult, ReleaseOutcome } from "../../durable-objects/admission/contract";
 import type { AppEnv } from "../app-env";
+import { ApiError } from "../errors";
+import { admissionController } from "./controller";
+import { requestDeadline } from "./deadline";
 import { injectFaults } from "./faults";
+import { rateLimitHeaders, retryAfterSeconds } from "./headers";
+import { requestPriority } from "./priority";
+
+type AdmissionContext = Context<AppEnv, string, object>;
 
 /**
- * The admission seam: a handler runs its work through `admitted(c, work)`, which is called
- * after validation (hono-zod-openapi runs validators before the handler), so invalid input
- * is refused before any budget is spent.
+ * The admission step (DESIGN.md sections 1 and 4). A handler runs its work through
+ * `admitted(c, work)`, after validation (hono-zod-openapi runs validators before the handler)
+ * so invalid input never spends budget. One RPC to the tenant's AdmissionController before
+ * the work; the release goes through waitUntil, off the response path.
  */
-export async function admitted<R>(c: Context<AppEnv, string, object>, work: () => Promise<R>): Promise<R> {
-  c.set("requestPriority", "normal");
+export async function admitted<R>(c: AdmissionContext, work: () => Promise<R>): Promise<R> {
+  const tenant = c.get("tenant");
+  const routeKey = `${c.req.method} ${c.req.routePath}`;
+  const priority = requestPriority({ xPriority: c.req.header("x-priority"), priority: c.req.header("priority") }, routeKey, tenant.quota.maxPriority);
+  c.set("routeKey", routeKey);
+  c.set("requestPriority", priority);
   c.set("loadLevel", "normal");
+  if (!c.get("config").admissionControl) return runAdmitted(c, work);
+
+  const deadline = requestDeadline(Date.now(), tenant.quota.timeoutMs, c.req.header("x-request-timeout-ms"));
+  const controller = admissionController(c, tenant.id);
+  const asked = performance.now();
+  let decision: AcquireResult;
+  try {
+    decision = await controller.acquire({ priority, cost: tenant.quota.routeCosts[routeKey] ?? 1, deadline, route: routeKey }, tenant.quota);
+  } catch {
+    // The controller restarted or is unreachable: fail closed, fast, and say when to come back.
+    throw new ApiError("overloaded", "Admission control is momentarily unavailable", { headers: { "retry-after": "1" }, extensions: { reason: "unavailable" } });
+  }
+  c.get("timings").queueMs = performance.now() - asked;
+  for (const [name, value] of Object.entries(rateLimitHeaders(decision.rateLimit))) c.header(name, value);
+
+  if (!decision.granted) {
+    const rateLimited = decision.reason === "rate_limited";
+    throw new ApiError(rateLimited ? "rate_limited" : "overloaded", rejectionDetail(decision.reason), {
+      headers: { "retry-after": retryAfterSeconds(decision.retryAfterMs) },
+      extensions: { reason: decision.reason, retryAfterMs: Math.ceil(decision.retryAfterMs) },
+    });
+  }
+
+  c.set("loadLevel", decision.loadLevel);
+  const started = performance.now();
+  let outcome: ReleaseOutcome = "success";
+  try {
+    const result = await runAdmitted(c, work);
+    if (result instanceof Response && result.status >= 500) outcome = "error";
+    return result;
+  } catch (err) {
+    // Client errors (404, 409, …) mean the service worked; only server failures teach the limiter.
+    if (!(err instanceof ApiError) || err.status >= 500) outcome = "error";
+    throw err;
+  } finally {
+    if (Date.now() > deadline && outcome === "success") outcome = "timeout";
+    const report = { latencyMs: performance.now() - started, outcome };
+    c.executionCtx.waitUntil(controller.release(decision.ticket, report).catch(() => undefined));
+  }
+}
+
+async function runAdmitted<R>(c: AdmissionContext, work: () => Promise<R>): Promise<R> {
   await injectFaults(c);
   return work();
+}
+
+function rejectionDetail(reason: string): string {
+  switch (reason) {
+    case "rate_limited":
+      return "The tenant is over its rate budget; retry after the time in Retry-After";
+    case "queue_full":
+      return "The tenant's queue is full; retry after the time in Retry-After";
+    case "deadline":
+      return "The request could not be served before its deadline";
+    default:
+      return "The service is shedding load to protect higher-priority requests";
+  }
 }

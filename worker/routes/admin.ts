@@ -9,6 +9,8 @@ import { forgetTenantKeys } from "../middleware/auth";
 import { IdParamSchema, problemResponses, toIso, toIsoOrNull } from "../schemas/common";
 import { QuotaOverridesSchema, quotaProblems, resolveQuota, type QuotaOverrides } from "../schemas/quota";
 import { ApiKeyIssuedSchema, ApiKeySchema, KeyParamsSchema, TenantCreatedSchema, TenantCreateSchema, TenantSchema } from "../schemas/tenant";
+import { admissionController } from "../admission/controller";
+import { AdmissionStateSchema } from "../schemas/admission";
 import { adminSecurity as security, jsonBody, jsonResponse } from "./openapi-helpers";
 import { createRouteApp } from "./route-app";
 
@@ -97,7 +99,10 @@ adminApp.openapi(
     const row = await setTenantQuota(createDb(c.env.DB), id, overrides);
     if (!row) throw notFound("Tenant");
     forgetTenantKeys(id);
-    return c.json(tenantView(c, row), 200);
+    const view = tenantView(c, row);
+    // Pushed to the tenant's controller so it applies at once, not when caches expire.
+    await admissionController(c, id).configure(view.quota);
+    return c.json(view, 200);
   },
 );
 
@@ -154,5 +159,22 @@ adminApp.openapi(
     if (!row) throw notFound("API key");
     forgetTenantKeys(id);
     return c.body(null, 204);
+  },
+);
+
+adminApp.openapi(
+  createRoute({
+    method: "get",
+    path: "/tenants/{id}/admission",
+    tags: ["admin"],
+    summary: "Live admission state of the tenant's controller",
+    security,
+    request: { params: IdParamSchema },
+    responses: { 200: jsonResponse(AdmissionStateSchema, "Limit, inflight, queues, tokens, load level, decisions"), ...problemResponses(401, 404) },
+  }),
+  async (c) => {
+    const id = c.req.valid("param").id;
+    if (!(await findTenant(createDb(c.env.DB), id))) throw notFound("Tenant");
+    return c.json(await admissionController(c, id).state(), 200);
   },
 );

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { REQUEST_PRIORITIES, type Quota } from "../../durable-objects/admission/contract";
+import { LIMIT_ALGORITHMS, REQUEST_PRIORITIES, type Quota } from "../../durable-objects/admission/contract";
 import type { Config } from "../config";
 
 /** A tenant's quota overrides (DESIGN.md section 3): every field optional, defaults from config. */
@@ -17,6 +17,7 @@ export const QuotaOverridesSchema = z
     queueSize: z.number().int().min(0).max(100_000).optional(),
     timeoutMs: z.number().int().min(100).max(300_000).optional(),
     maxPriority: z.enum(REQUEST_PRIORITIES).optional(),
+    limitAlgorithm: z.enum(LIMIT_ALGORITHMS).optional().openapi({ description: "Adaptive concurrency algorithm: gradient2 (default) or aimd" }),
     routeCosts: z
       .record(z.string().regex(/^(GET|POST|PUT|PATCH|DELETE) \/v1\/\S*$/, 'keys look like "GET /v1/tasks/stats"'), z.number().int().min(1).max(1000))
       .optional(),
@@ -33,6 +34,7 @@ export const QuotaSchema = z
     queueSize: z.number(),
     timeoutMs: z.number(),
     maxPriority: z.enum(REQUEST_PRIORITIES),
+    limitAlgorithm: z.enum(LIMIT_ALGORITHMS).optional(),
     routeCosts: z.record(z.string(), z.number()),
   })
   .openapi("Quota");
@@ -58,6 +60,7 @@ export function resolveQuota(overrides: QuotaOverrides | null | undefined, confi
     queueSize: o.queueSize ?? config.admission.queueSize,
     timeoutMs: o.timeoutMs ?? config.admission.timeoutMs,
     maxPriority: o.maxPriority ?? "critical",
+    limitAlgorithm: o.limitAlgorithm ?? "gradient2",
     routeCosts: { ...DEFAULT_ROUTE_COSTS, ...o.routeCosts },
   };
 }

@@ -1,0 +1,22 @@
+import { z } from "@hono/zod-openapi";
+
+const perPriority = z.object({ critical: z.number(), high: z.number(), normal: z.number(), low: z.number() });
+
+/** GET /admin/tenants/:id/admission (DESIGN.md section 4); extra detail fields pass through. */
+export const AdmissionStateSchema = z
+  .looseObject({
+    limit: z.number(),
+    inflight: z.number(),
+    queued: perPriority,
+    tokens: z.number(),
+    loadLevel: z.enum(["normal", "elevated", "overloaded"]),
+    decisions: z.object({
+      admitted: z.number(),
+      queued: z.number(),
+      rate_limited: z.number(),
+      queue_full: z.number(),
+      shed: z.number(),
+      deadline: z.number(),
+    }),
+  })
+  .openapi("AdmissionState");
