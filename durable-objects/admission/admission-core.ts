@@ -320,6 +320,8 @@ export class AdmissionCore {
   }
 
   private grant(priority: RequestPriority, cost: number, deadline: number, queuedMs: number, now: number): Grant {
+    // The level the request found: with a limit of 1, its own slot must not read as "90% busy".
+    const loadLevel = this.updateLoad(now);
     const lease: Lease = {
       ticket: this.newTicket(),
       priority,
@@ -331,7 +333,7 @@ export class AdmissionCore {
     this.leases.set(lease.ticket, lease);
     this.hooks.leaseStarted?.(lease);
     this.decisions[priority].admitted++;
-    return { granted: true, ticket: lease.ticket, loadLevel: this.updateLoad(now), queuedMs, leaseMs: lease.expiresAt - now, rateLimit: this.bucket.info(now) };
+    return { granted: true, ticket: lease.ticket, loadLevel, queuedMs, leaseMs: lease.expiresAt - now, rateLimit: this.bucket.info(now) };
   }
 
   private reject(priority: RequestPriority, reason: RejectReason, detail: RejectDetail, retryAfterMs: number, now: number): AcquireOutcome {

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { call, createTask, createTenant, json } from "./helpers";
+
+/**
+ * Under load (one slot, held by a slow request, others queued) the controller reports
+ * `elevated` or worse, and named features give way, each marked with X-Degraded.
+ */
+const oneSlot = { maxConcurrency: 1, minConcurrency: 1, rateLimit: { requests: 100_000, windowMs: 60_000, burst: 100_000 } };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function underLoad<T>(apiKey: string, run: () => Promise<T>): Promise<T> {
+  const holder = call("GET", "/v1/tasks", { token: apiKey, headers: { "x-fault-delay-ms": "200", "x-priority": "critical" } });
+  await sleep(40);
+  const result = await run();
+  await holder;
+  return result;
+}
+
+describe("graceful degradation", () => {
+  it("at normal load nothing is degraded", async () => {
+    const tenant = await createTenant(oneSlot);
+    const res = await call("GET", "/v1/tasks?limit=100&q=report", { token: tenant.apiKey, headers: { "x-priority": "low" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-degraded")).toBeNull();
+  });
+
+  it("caps page sizes", async () => {
+    const tenant = await createTenant(oneSlot);
+    for (let i = 0; i < 30; i++) await createTask(tenant, { title: `t${i}` });
+    const res = await underLoad(tenant.apiKey, () => call("GET", "/v1/tasks?limit=100", { token: tenant.apiKey }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-degraded")).toBe("page-size");
+    const page = await json<{ data: unknown[]; nextCursor: string | null }>(res);
+    expect(page.data.length).toBeLessThanOrEqual(25);
+    expect(page.nextCursor).not.toBeNull();
+  });
+
+  it("serves stats from a recent snapshot", async () => {
+    const tenant = await createTenant(oneSlot);
+    await createTask(tenant);
+    const fresh = await json<{ total: number; asOf: string }>(await call("GET", "/v1/tasks/stats", { token: tenant.apiKey }));
+    await createTask(tenant);
+    const res = await underLoad(tenant.apiKey, () => call("GET", "/v1/tasks/stats", { token: tenant.apiKey }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-degraded")).toBe("stats-snapshot");
+    expect(await json(res)).toEqual(fresh);
+  });
+
+  it("refuses text search for low priority, not for normal", async () => {
+    const tenant = await createTenant(oneSlot);
+    const low = await underLoad(tenant.apiKey, () => call("GET", "/v1/tasks?q=report", { token: tenant.apiKey, headers: { "x-priority": "low" } }));
+    expect(low.status).toBe(503);
+    expect(low.headers.get("x-degraded")).toBe("search");
+    expect(low.headers.get("retry-after")).not.toBeNull();
+    const normal = await underLoad(tenant.apiKey, () => call("GET", "/v1/tasks?q=report", { token: tenant.apiKey, headers: { "x-priority": "normal" } }));
+    expect(normal.status).toBe(200);
+  });
+});
