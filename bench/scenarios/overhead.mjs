@@ -1,0 +1,61 @@
+// Scenario 2, overhead: the same moderate workload with admission off and on. What the
+// admission round trip (one Durable Object RPC per request) costs when nothing is overloaded.
+import { createTenant, createTaskEntry, auth, seedTasks, UNLIMITED_RATE } from "./api.mjs";
+import { measureCapacity, openPhase, pause } from "./util.mjs";
+import { ratio } from "../lib/stats.ts";
+
+export const id = "overhead";
+export const title = "2. Overhead: admission off vs on at moderate load";
+/** Generous: at moderate load nothing should be queued, limited or shed. */
+const QUOTA = { rateLimit: UNLIMITED_RATE, maxConcurrency: 1000, queueSize: 10_000, timeoutMs: 30_000 };
+const MODERATE = 0.5; // of the admission-off capacity
+
+/** @param {import("./context.mjs").BenchContext} ctx */
+export async function run(ctx) {
+  const tf = ctx.taskflow;
+  await tf.serve(false);
+  const tenant = await createTenant(tf.origin, tf.adminToken, `bench-overhead-${ctx.runId}`, QUOTA);
+  await seedTasks(tf.origin, tenant.apiKey, ctx.quick ? 200 : 1000);
+  const mix = (phase) => [
+    { name: "list", path: "/v1/tasks?limit=20", headers: auth(tenant.apiKey, "normal"), weight: 3, group: "normal" },
+    { name: "get-stats", path: "/v1/tasks/stats", headers: auth(tenant.apiKey, "normal"), weight: 1, group: "normal" },
+    createTaskEntry({ name: "create", apiKey: tenant.apiKey, priority: "normal", weight: 1, ledger: ctx.ledger, phase }),
+  ];
+  const capDur = ctx.seconds(8, 2) * 1000, runDur = ctx.seconds(20, 4) * 1000;
+  const results = {};
+  for (const admission of [false, true]) {
+    const mode = admission ? "on" : "off";
+    await tf.serve(admission);
+    const cap = await measureCapacity({ origin: tf.origin, mix: mix(`overhead-cap-${mode}`), concurrency: [4, 16], durationMs: capDur, warmupMs: 500, ledger: ctx.ledger, timeoutMs: 10_000 });
+    // Moderate load is the same absolute rate in both modes: half the admission-off capacity.
+    const rate = Math.max(5, Math.round((results.off?.capacity.goodput ?? cap.goodput) * MODERATE));
+    ctx.log(`  admission ${mode}: capacity ${cap.goodput.toFixed(0)} req/s (closed, best of 4 and 16 clients); moderate load ${rate} req/s for ${runDur / 1000}s`);
+    await pause(300);
+    const load = await openPhase({ origin: tf.origin, mix: mix(`overhead-${mode}`), rate, durationMs: runDur, ledger: ctx.ledger, timeoutMs: 10_000, drainMs: 5000 });
+    results[mode] = { capacity: cap, load };
+  }
+  ctx.shared.overhead = results;
+  const { off, on } = results;
+  const tputRatio = ratio(on.load.goodput, off.load.goodput);
+  const addedP50 = on.load.total.ok.p50 - off.load.total.ok.p50;
+  const addedP99 = on.load.total.ok.p99 - off.load.total.ok.p99;
+  const row = (mode, r) => [mode, r.capacity.goodput, r.load.rate, r.load.goodput, r.load.total.status.successPct, r.load.total.ok.p50, r.load.total.ok.p99, r.load.dropped];
+  return {
+    id, title,
+    tables: [{
+      title: "Moderate load (open model, latency from intended send time, 2xx only)",
+      headers: ["admission", "capacity req/s", "offered req/s", "goodput req/s", "success %", "p50 ms", "p99 ms", "dropped"],
+      rows: [row("off", off), row("on", on), ["on ÷ off", ratio(on.capacity.goodput, off.capacity.goodput), 1, tputRatio, NaN, ratio(on.load.total.ok.p50, off.load.total.ok.p50), ratio(on.load.total.ok.p99, off.load.total.ok.p99), ""]],
+    }],
+    targets: [
+      { id: "overhead.throughput", description: "throughput with admission ≥ 90 % of without (moderate load)", value: 100 * tputRatio, op: ">=", threshold: 90, unit: "%" },
+      { id: "overhead.p50", description: "added p50 ≤ 2 ms", value: addedP50, op: "<=", threshold: 2, unit: "ms" },
+    ],
+    notes: [
+      `Mix: 3 × GET /v1/tasks?limit=20, 1 × GET /v1/tasks/stats, 1 × POST /v1/tasks, all X-Priority: normal, one tenant with a quota that never limits. Moderate = ${MODERATE * 100} % of the admission-off closed-model capacity.`,
+      `Added p99: ${addedP99.toFixed(2)} ms. Capacity with admission is ${(100 * ratio(on.capacity.goodput, off.capacity.goodput)).toFixed(1)} % of without (closed model, best of 4 and 16 clients): the cost at saturation, not a target.`,
+    ],
+    charts: [{ kind: "bar", title: "Overhead at moderate load", yLabel: "ms", categories: ["p50", "p99"], series: [{ name: "admission off", values: [off.load.total.ok.p50, off.load.total.ok.p99] }, { name: "admission on", values: [on.load.total.ok.p50, on.load.total.ok.p99] }] }],
+    data: results,
+  };
+}

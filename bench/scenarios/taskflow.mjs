@@ -1,0 +1,65 @@
+// The real TaskFlow Worker for scenarios 2–5: one bundle and one local D1 per bench run,
+// served on the chosen path, restarted with ADMISSION_CONTROL=off or on between phases
+// (the data stays: the integrity check covers every phase).
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { buildTaskflowBundle, prepareDatabase, startServer, TMP } from "../lib/launcher.mjs";
+
+export class Taskflow {
+  /** @param {{servingPath: string, runId: string, log: (s: string) => void, workerRoot?: string}} o */
+  constructor({ servingPath, runId, log, workerRoot }) {
+    this.workerRoot = workerRoot;
+    this.servingPath = servingPath;
+    this.runId = runId;
+    this.log = log;
+    this.adminToken = randomBytes(24).toString("hex");
+    this.persistTo = join(TMP, `run-${runId}`, "state");
+    /** @type {import("../lib/launcher.mjs").ServerHandle | undefined} */
+    this.server = undefined;
+    this.admission = undefined;
+  }
+
+  /** Bundle the Worker and create the run's D1 (idempotent). */
+  prepare() {
+    if (this.bundle) return;
+    let t = performance.now();
+    this.bundle = buildTaskflowBundle(join(TMP, `run-${this.runId}`, "bundle"), this.workerRoot);
+    this.log(`  bundled worker/index.ts${this.workerRoot ? ` from ${this.workerRoot}` : ""} (${Math.round(performance.now() - t)} ms)`);
+    t = performance.now();
+    prepareDatabase(this.persistTo, this.workerRoot);
+    this.log(`  applied migrations/ to a fresh local D1 (${Math.round(performance.now() - t)} ms)`);
+  }
+
+  get prepared() {
+    return Boolean(this.bundle);
+  }
+
+  get origin() {
+    if (!this.server) throw new Error("the TaskFlow server is not running");
+    return this.server.url.replace(/\/$/, "");
+  }
+
+  /** Serve with admission on or off; a no-op if already serving that way. */
+  async serve(admission) {
+    this.prepare();
+    if (this.server && this.admission === admission) return this.server;
+    await this.stop();
+    this.server = await startServer({
+      path: /** @type {any} */ (this.servingPath),
+      worker: "taskflow",
+      bundle: this.bundle,
+      persistTo: this.persistTo,
+      workerRoot: this.workerRoot,
+      vars: { ADMIN_TOKEN: this.adminToken, FAULT_INJECTION: "on", ADMISSION_CONTROL: admission ? "on" : "off", DB_ENABLE_QUERY_LOGGING: "false" },
+    });
+    this.admission = admission;
+    this.log(`  TaskFlow on ${this.server.url} (${this.servingPath}, admission ${admission ? "on" : "off"}, started in ${Math.round(this.server.startMs)} ms)`);
+    return this.server;
+  }
+
+  async stop() {
+    await this.server?.stop();
+    this.server = undefined;
+    this.admission = undefined;
+  }
+}
