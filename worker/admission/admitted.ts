@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { AcquireResult, ReleaseOutcome } from "../../durable-objects/admission/contract";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
+import { AdaptiveThrottle } from "./adaptive-throttle";
 import { admissionController } from "./controller";
 import { requestDeadline } from "./deadline";
 import { injectFaults } from "./faults";
@@ -9,6 +10,9 @@ import { rateLimitHeaders, retryAfterSeconds } from "./headers";
 import { requestPriority } from "./priority";
 
 type AdmissionContext = Context<AppEnv, string, object>;
+
+/** Per isolate: refuses locally, without an RPC, what the controller is refusing anyway. */
+const isolateThrottle = new AdaptiveThrottle();
 
 /**
  * The admission step (DESIGN.md sections 1 and 4). A handler runs its work through
@@ -26,6 +30,13 @@ export async function admitted<R>(c: AdmissionContext, work: () => Promise<R>): 
   if (!c.get("config").admissionControl) return runAdmitted(c, work);
 
   const deadline = requestDeadline(Date.now(), tenant.quota.timeoutMs, c.req.header("x-request-timeout-ms"));
+  const local = isolateThrottle.shouldRefuse(tenant.id, priority, Date.now(), Math.random());
+  if (local.refuse) {
+    throw new ApiError("overloaded", rejectionDetail("shed"), {
+      headers: { "retry-after": retryAfterSeconds(local.retryAfterMs) },
+      extensions: { reason: "shed", retryAfterMs: Math.ceil(local.retryAfterMs), decidedBy: "edge" },
+    });
+  }
   const controller = admissionController(c, tenant.id);
   const asked = performance.now();
   let decision: AcquireResult;
@@ -36,6 +47,9 @@ export async function admitted<R>(c: AdmissionContext, work: () => Promise<R>): 
     throw new ApiError("overloaded", "Admission control is momentarily unavailable", { headers: { "retry-after": "1" }, extensions: { reason: "unavailable" } });
   }
   c.get("timings").queueMs = performance.now() - asked;
+  // A 429 is the tenant's budget, not overload: for the throttle it counts as accepted.
+  const overloadRefusal = !decision.granted && decision.reason !== "rate_limited";
+  isolateThrottle.record(tenant.id, priority, !overloadRefusal, decision.granted ? 0 : decision.retryAfterMs, Date.now());
   for (const [name, value] of Object.entries(rateLimitHeaders(decision.rateLimit))) c.header(name, value);
 
   if (!decision.granted) {

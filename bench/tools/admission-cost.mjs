@@ -1,0 +1,57 @@
+// The cost of admission on one request: 1000 sequential requests with ADMISSION_CONTROL off
+// and on, same bundle, same D1, same serving path, same run. Reports client-side latency and
+// the Worker's own `Server-Timing: queue` (the acquire RPC as the Worker measured it).
+//   node bench/tools/admission-cost.mjs [--requests 1000]
+import { createClient } from "../lib/http-client.mjs";
+import { describeMachine, machineLine } from "../lib/machine.mjs";
+import { auth, createTenant, UNLIMITED_RATE } from "../scenarios/api.mjs";
+import { Taskflow } from "../scenarios/taskflow.mjs";
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const REQUESTS = arg("requests", 1000);
+const WARMUP = 100;
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+async function measure(tf, admission) {
+  await tf.serve(admission);
+  const tenant = await createTenant(tf.origin, tf.adminToken, `cost-${admission ? "on" : "off"}`, { rateLimit: UNLIMITED_RATE });
+  const client = createClient({ origin: tf.origin, connections: 1 });
+  const latencies = [];
+  const queue = [];
+  try {
+    for (let i = 0; i < WARMUP + REQUESTS; i++) {
+      const started = performance.now();
+      const res = await client.send({ method: "GET", path: "/v1/tasks?limit=1", headers: auth(tenant.apiKey), readBody: true });
+      const ms = performance.now() - started;
+      if (res.status !== 200) throw new Error(`unexpected ${res.status}`);
+      if (i < WARMUP) continue;
+      latencies.push(ms);
+      const timing = String(res.headers["server-timing"] ?? "").match(/queue;dur=([\d.]+)/);
+      queue.push(Number(timing?.[1] ?? 0));
+    }
+  } finally {
+    await client.close();
+  }
+  latencies.sort((a, b) => a - b);
+  queue.sort((a, b) => a - b);
+  return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), queueP50: quantile(queue, 0.5), queueP99: quantile(queue, 0.99) };
+}
+
+const tf = new Taskflow({ servingPath: "miniflare-direct", runId: `cost-${Date.now()}`, log: (s) => console.log(s) });
+try {
+  console.log(machineLine(describeMachine()));
+  const off = await measure(tf, false);
+  const on = await measure(tf, true);
+  const f = (n) => n.toFixed(2);
+  console.log(`\n${REQUESTS} sequential GET /v1/tasks?limit=1, miniflare-direct, one connection`);
+  console.log("admission  p50 ms  p99 ms  Server-Timing queue p50 / p99 ms");
+  console.log(`off        ${f(off.p50)}    ${f(off.p99)}    ${f(off.queueP50)} / ${f(off.queueP99)}`);
+  console.log(`on         ${f(on.p50)}    ${f(on.p99)}    ${f(on.queueP50)} / ${f(on.queueP99)}`);
+  console.log(`added by acquire+release: p50 ${f(on.p50 - off.p50)} ms, p99 ${f(on.p99 - off.p99)} ms (ratio p50 ${f(on.p50 / off.p50)}x)`);
+} finally {
+  await tf.stop();
+}

@@ -1,0 +1,85 @@
+import type { RequestPriority } from "../../durable-objects/admission/contract";
+
+/**
+ * Isolate-side adaptive throttling (Google SRE book, "Handling Overload": client-side
+ * throttling). Each isolate remembers, per tenant and request priority, how many requests it
+ * sent to the controller and how many were accepted over the last `windowMs`. Once the
+ * controller is refusing most of them, the isolate refuses locally with probability
+ *
+ *     p = max(0, (requests - K * accepts) / (requests + 1))
+ *
+ * so a flood is answered in microseconds without an RPC, and the controller's own time goes to
+ * the requests that can still be served. With K = 2 nothing is refused locally until the
+ * controller refuses more than half; the controller keeps seeing at least K times what it
+ * accepts, so it notices at once when capacity returns. Critical requests always ask.
+ * Pure: no Workers API; clock and randomness passed in.
+ */
+export interface ThrottleOptions {
+  k: number;
+  windowMs: number;
+}
+
+export const DEFAULT_THROTTLE: ThrottleOptions = { k: 2, windowMs: 10_000 };
+
+interface Counts {
+  requests: number;
+  accepts: number;
+  /** Start of the current half-window; counts decay by half each half-window. */
+  since: number;
+  /** The controller's last Retry-After for this class, for local refusals. */
+  retryAfterMs: number;
+}
+
+export class AdaptiveThrottle {
+  private readonly counts = new Map<string, Counts>();
+
+  constructor(private readonly options: ThrottleOptions = DEFAULT_THROTTLE) {}
+
+  /** Should this request be refused without asking the controller? */
+  shouldRefuse(tenantId: string, priority: RequestPriority, now: number, random: number): { refuse: false } | { refuse: true; retryAfterMs: number } {
+    if (priority === "critical") return { refuse: false };
+    const counts = this.current(tenantId, priority, now);
+    const p = Math.max(0, (counts.requests - this.options.k * counts.accepts) / (counts.requests + 1));
+    if (random >= p) return { refuse: false };
+    // A local refusal is a request too (as in the SRE book); a forwarded one counts when
+    // its answer is recorded, so a burst of concurrent first requests cannot look refused.
+    counts.requests++;
+    return { refuse: true, retryAfterMs: counts.retryAfterMs };
+  }
+
+  /** What the controller answered to a request this isolate sent it. */
+  record(tenantId: string, priority: RequestPriority, accepted: boolean, retryAfterMs: number, now: number): void {
+    const counts = this.current(tenantId, priority, now);
+    counts.requests++;
+    if (accepted) counts.accepts++;
+    else counts.retryAfterMs = retryAfterMs;
+  }
+
+  /** Probability of a local refusal right now (for tests and the state document). */
+  refusalProbability(tenantId: string, priority: RequestPriority, now: number): number {
+    const counts = this.current(tenantId, priority, now);
+    return Math.max(0, (counts.requests - this.options.k * counts.accepts) / (counts.requests + 1));
+  }
+
+  private current(tenantId: string, priority: RequestPriority, now: number): Counts {
+    const key = `${tenantId}\u0000${priority}`;
+    let counts = this.counts.get(key);
+    if (!counts) {
+      counts = { requests: 0, accepts: 0, since: now, retryAfterMs: 1000 };
+      this.counts.set(key, counts);
+      if (this.counts.size > 10_000) this.counts.delete(this.counts.keys().next().value ?? key);
+    }
+    // Exponential forgetting in half-window steps: old history fades, recent history rules.
+    const half = this.options.windowMs / 2;
+    while (now - counts.since >= half) {
+      counts.requests /= 2;
+      counts.accepts /= 2;
+      counts.since += half;
+      if (counts.requests < 0.01) {
+        counts.since = now;
+        break;
+      }
+    }
+    return counts;
+  }
+}
