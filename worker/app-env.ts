@@ -1,5 +1,6 @@
 import type { Config } from "./config";
 import type { LoadLevel, Quota, RequestPriority } from "../durable-objects/admission/contract";
+import type { RequestOutcome } from "../durable-objects/monitor/records";
 
 /** The authenticated tenant of a /v1 request. */
 export interface TenantContext {
@@ -28,5 +29,7 @@ export type AppEnv = {
     loadLevel: LoadLevel;
     /** Route template, e.g. "GET /v1/tasks/:id", for telemetry and route costs. */
     routeKey: string;
+    /** Set when admission refused the request (the handler never ran). */
+    refusal: RequestOutcome;
   };
 };

@@ -7,6 +7,8 @@ import { serverTiming } from "./middleware/server-timing";
 import { adminApp } from "./routes/admin";
 import { docsPage } from "./routes/docs";
 import { healthApp } from "./routes/health";
+import { monitoringRoutes } from "./routes/monitoring";
+import { telemetry } from "./middleware/telemetry";
 import { createRouteApp } from "./routes/route-app";
 import { tasksApp } from "./routes/tasks";
 import { usersApp } from "./routes/users";
@@ -18,7 +20,7 @@ import { usersApp } from "./routes/users";
 export function createApp() {
   const app = createRouteApp();
 
-  app.use("*", requestContext, limitBody, requireJsonBody);
+  app.use("*", requestContext, telemetry, limitBody, requireJsonBody);
   app.use("/v1/*", serverTiming, tenantAuth);
   app.use("/admin/*", adminAuth);
   app.use("/metrics", adminAuth);
@@ -27,6 +29,7 @@ export function createApp() {
   app.route("/v1/tasks", tasksApp);
   app.route("/v1/users", usersApp);
   app.route("/admin", adminApp);
+  app.route("/", monitoringRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "A tenant API key" });
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" });

@@ -32,6 +32,7 @@ export async function admitted<R>(c: AdmissionContext, work: () => Promise<R>): 
   const deadline = requestDeadline(Date.now(), tenant.quota.timeoutMs, c.req.header("x-request-timeout-ms"));
   const local = isolateThrottle.shouldRefuse(tenant.id, priority, Date.now(), Math.random());
   if (local.refuse) {
+    c.set("refusal", "shed");
     throw new ApiError("overloaded", rejectionDetail("shed"), {
       headers: { "retry-after": retryAfterSeconds(local.retryAfterMs) },
       extensions: { reason: "shed", retryAfterMs: Math.ceil(local.retryAfterMs), decidedBy: "edge" },
@@ -53,6 +54,7 @@ export async function admitted<R>(c: AdmissionContext, work: () => Promise<R>): 
   for (const [name, value] of Object.entries(rateLimitHeaders(decision.rateLimit))) c.header(name, value);
 
   if (!decision.granted) {
+    c.set("refusal", decision.reason);
     const rateLimited = decision.reason === "rate_limited";
     throw new ApiError(rateLimited ? "rate_limited" : "overloaded", rejectionDetail(decision.reason), {
       headers: { "retry-after": retryAfterSeconds(decision.retryAfterMs) },

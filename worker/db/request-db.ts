@@ -1,8 +1,24 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
+import { isolateRecorder } from "../telemetry/isolate-telemetry";
+import { observeQueries } from "../telemetry/query-observer";
+import { timeD1 } from "../telemetry/time-d1";
 import { createDb, type Db } from "./client";
 
-/** The request's Drizzle handle, created once per request. */
-export function dbOf(c: Context<AppEnv>): Db {
-  return createDb(c.env.DB);
+/**
+ * The request's Drizzle handle over a timed D1: every query feeds the request's db time
+ * (Server-Timing), the isolate's query sketch and the slow-query log.
+ */
+export function dbOf(c: Context<AppEnv, string, object>): Db {
+  const config = c.get("config");
+  const timings = c.get("timings");
+  const onQuery = observeQueries(isolateRecorder(config), {
+    route: c.req.routePath,
+    slowQueryMs: config.db.slowQueryThresholdMs,
+    logSlowQueries: config.db.queryLogging,
+    onTime: (ms) => {
+      timings.dbMs += ms;
+    },
+  });
+  return createDb(timeD1(c.env.DB, onQuery));
 }

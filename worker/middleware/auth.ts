@@ -6,6 +6,7 @@ import { ApiError } from "../errors";
 import { API_KEY_PATTERN } from "../lib/api-keys";
 import { secretsEqual, sha256Hex } from "../lib/crypto";
 import { TtlCache } from "../lib/ttl-cache";
+import { isolateRecorder } from "../telemetry/isolate-telemetry";
 import { resolveQuota, type QuotaOverrides } from "../schemas/quota";
 
 const unauthorized = (detail: string) =>
@@ -32,13 +33,18 @@ export const tenantAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (!key) throw unauthorized("Send your API key as `Authorization: Bearer <key>`");
   if (!API_KEY_PATTERN.test(key)) throw unauthorized("The API key is not valid");
   const hash = await sha256Hex(key);
-  let entry = tenantCache.get(hash);
+  const cached = tenantCache.get(hash);
+  let entry = cached;
+  let evictions = 0;
   if (!entry) {
     const found = await tenantByKeyHash(createDb(c.env.DB), hash);
     if (!found) throw unauthorized("The API key is not valid or has been revoked");
     entry = { tenant: { id: found.tenant.id, name: found.tenant.name, quota: (found.tenant.quota as QuotaOverrides | null) ?? null } };
+    const before = tenantCache.stats.evictions;
     tenantCache.set(hash, entry);
+    evictions = tenantCache.stats.evictions - before;
   }
+  isolateRecorder(c.get("config")).recordCache("auth", cached ? "hit" : "miss", evictions);
   const tenant: TenantContext = { id: entry.tenant.id, name: entry.tenant.name, quota: resolveQuota(entry.tenant.quota, c.get("config")) };
   c.set("tenant", tenant);
   await next();

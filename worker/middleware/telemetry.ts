@@ -1,0 +1,39 @@
+import { createMiddleware } from "hono/factory";
+import { matchedRoutes } from "hono/route";
+import type { AppEnv } from "../app-env";
+import { isolateRecorder, monitorSender } from "../telemetry/isolate-telemetry";
+
+/**
+ * Records every answered request into this isolate's sketches (route template, method,
+ * tenant, request priority, outcome, component timings) and, when due, flushes them to the
+ * Monitor DO through waitUntil: after the response, never able to fail it.
+ */
+export const telemetry = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  const config = c.get("config");
+  if (!config) return; // the config itself failed to parse: nothing to record against
+  const recorder = isolateRecorder(config);
+  const timings = c.get("timings");
+  const now = Date.now();
+  recorder.record(
+    {
+      route: routeTemplate(c),
+      method: c.req.method,
+      status: c.res.status,
+      tenant: c.get("tenant")?.id ?? null,
+      priority: c.get("requestPriority") ?? null,
+      durationMs: performance.now() - timings.startedAt,
+      queueMs: timings.queueMs,
+      dbMs: timings.dbMs,
+      ...(c.get("refusal") ? { outcome: c.get("refusal") } : {}),
+    },
+    now,
+  );
+  recorder.flushIfDue(now, monitorSender(c.env), (promise) => c.executionCtx.waitUntil(promise));
+});
+
+/** The matched route's template ("/v1/tasks/:id"); raw paths would be unbounded label values. */
+function routeTemplate(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0]): string {
+  const last = matchedRoutes(c).at(-1);
+  return last && last.method !== "ALL" ? last.path : "unmatched";
+}
