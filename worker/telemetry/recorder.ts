@@ -1,0 +1,269 @@
+import type { RequestPriority } from "../../durable-objects/admission/contract";
+import { OTHER_TENANT, topSlowest } from "../../durable-objects/monitor/bucket";
+import type { CacheCounts, ErrorComponent, RequestOutcome, SeriesLabels, SlowQuery, TelemetryBatch, TimingComponent } from "../../durable-objects/monitor/records";
+import { SketchBuilder } from "../../durable-objects/monitor/sketch";
+import { NO_TENANT } from "../../durable-objects/monitor/tenant-labels";
+
+/** One answered request, as the Worker saw it. */
+export interface RequestRecord {
+  /** Route template ("/v1/tasks/:id"), never the raw path: raw paths are unbounded label values. */
+  route: string;
+  method: string;
+  status: number;
+  /** Tenant id; null for requests without one (operator routes, failed authentication). */
+  tenant: string | null;
+  /** Request priority; null when the request never got one. */
+  priority: RequestPriority | null;
+  durationMs: number;
+  queueMs: number;
+  dbMs: number;
+  /** Defaults to what the status says (see outcomeOf); pass it when admission refused the request. */
+  outcome?: RequestOutcome;
+}
+
+export interface RecorderOptions {
+  /** Flush at least this often while requests arrive (PERFORMANCE_MONITORING_INTERVAL). */
+  intervalMs: number;
+  /** ...or as soon as this many requests are waiting. */
+  maxRequests?: number;
+  /** Series per batch before further tenants are folded into "other" (memory bound). */
+  maxSeries?: number;
+  /** Queries at or above this are slow (DB_SLOW_QUERY_THRESHOLD). */
+  slowQueryMs?: number;
+  /** Wait before the one retry of a failed flush. */
+  retryDelayMs?: number;
+  source?: string;
+}
+
+export type SendBatch = (batch: TelemetryBatch) => Promise<unknown>;
+export type WaitUntil = (promise: Promise<unknown>) => void;
+
+/** 429 is the rate limiter; other refusals must be named by the caller (a 503 may be the handler's). */
+export function outcomeOf(status: number): RequestOutcome {
+  if (status === 429) return "rate_limited";
+  if (status >= 500) return "server_error";
+  if (status >= 400) return "client_error";
+  return "success";
+}
+
+interface SeriesAcc {
+  labels: SeriesLabels;
+  latency: SketchBuilder;
+  statuses: Record<string, number>;
+}
+
+/**
+ * The isolate side of monitoring: records every request into in-memory DDSketches keyed by
+ * route template, method, tenant, request priority and outcome, plus component timings,
+ * D1 queries, cache lookups and errors; hands them to the Monitor DO in batches.
+ *
+ * Nothing here can fail a request: `record*` swallow their own errors, and flushing happens
+ * inside `waitUntil`, after the response, with one retry; a batch that fails twice is
+ * dropped and counted (the count travels with the next batch).
+ */
+export class TelemetryRecorder {
+  readonly source: string;
+  /** Flush outcomes of this isolate, for tests and logs. */
+  readonly stats = { flushes: 0, failures: 0, dropped: 0, internalErrors: 0 };
+
+  private series = new Map<string, SeriesAcc>();
+  private components = newComponents();
+  private db = newDb();
+  private cache: Record<string, CacheCounts> = {};
+  private errors = newErrors();
+  private pending = 0;
+  private firstAt: number | null = null;
+  private lastAt = 0;
+  private lastFlushAt: number | null = null;
+  private seq = 0;
+  private inFlight = false;
+  /** Failures and drops not yet reported to the Monitor. */
+  private unreported = { failures: 0, dropped: 0 };
+  private readonly cacheSeen = new Map<string, CacheCounts>();
+
+  private readonly intervalMs: number;
+  private readonly maxRequests: number;
+  private readonly maxSeries: number;
+  private readonly slowQueryMs: number;
+  private readonly retryDelayMs: number;
+
+  constructor(options: RecorderOptions) {
+    this.intervalMs = options.intervalMs;
+    this.maxRequests = options.maxRequests ?? 1000;
+    this.maxSeries = options.maxSeries ?? 1000;
+    this.slowQueryMs = options.slowQueryMs ?? Number.POSITIVE_INFINITY;
+    this.retryDelayMs = options.retryDelayMs ?? 500;
+    this.source = options.source ?? crypto.randomUUID();
+  }
+
+  record(r: RequestRecord, now: number = Date.now()): void {
+    this.guard(() => {
+      const outcome = r.outcome ?? outcomeOf(r.status);
+      let labels: SeriesLabels = { route: r.route, method: r.method, tenant: r.tenant ?? NO_TENANT, priority: r.priority ?? "none", outcome };
+      let key = keyOf(labels);
+      if (!this.series.has(key) && this.series.size >= this.maxSeries) {
+        labels = { ...labels, tenant: OTHER_TENANT };
+        key = keyOf(labels);
+      }
+      let acc = this.series.get(key);
+      if (!acc) this.series.set(key, (acc = { labels, latency: new SketchBuilder(), statuses: {} }));
+      acc.latency.add(r.durationMs);
+      const status = String(r.status);
+      acc.statuses[status] = (acc.statuses[status] ?? 0) + 1;
+      this.components.queue.add(r.queueMs);
+      this.components.db.add(r.dbMs);
+      this.components.handler.add(Math.max(0, r.durationMs - r.queueMs - r.dbMs));
+      this.touch(now);
+    });
+  }
+
+  /** One D1 query (timeD1 calls this through `observeQueries`). */
+  recordQuery(route: string, sql: string, ms: number, failed = false, now: number = Date.now()): void {
+    this.guard(() => {
+      this.db.queries.add(ms);
+      if (failed) this.db.errors++;
+      if (ms >= this.slowQueryMs) {
+        this.db.slow++;
+        this.db.slowByRoute[route] = (this.db.slowByRoute[route] ?? 0) + 1;
+        this.db.slowest = topSlowest([...this.db.slowest, { route, sql, ms }]);
+      }
+      this.touch(now, false);
+    });
+  }
+
+  /** One cache lookup, and any evictions it caused. */
+  recordCache(cache: string, result: "hit" | "miss", evictions = 0): void {
+    this.guard(() => {
+      const c = (this.cache[cache] ??= { hits: 0, misses: 0, evictions: 0 });
+      if (result === "hit") c.hits++;
+      else c.misses++;
+      c.evictions += evictions;
+    });
+  }
+
+  /** For caches that keep cumulative counters (TtlCache.stats): records what changed since the last call. */
+  recordCacheStats(cache: string, cumulative: CacheCounts): void {
+    this.guard(() => {
+      const seen = this.cacheSeen.get(cache) ?? { hits: 0, misses: 0, evictions: 0 };
+      const c = (this.cache[cache] ??= { hits: 0, misses: 0, evictions: 0 });
+      c.hits += Math.max(0, cumulative.hits - seen.hits);
+      c.misses += Math.max(0, cumulative.misses - seen.misses);
+      c.evictions += Math.max(0, cumulative.evictions - seen.evictions);
+      this.cacheSeen.set(cache, { ...cumulative });
+    });
+  }
+
+  /** An error in a component that did not become a 5xx on its own (e.g. admission RPC failed, request passed through). */
+  recordError(component: ErrorComponent): void {
+    this.guard(() => {
+      this.errors[component]++;
+    });
+  }
+
+  /** Whether a flush is due: N requests waiting, or the oldest waiting record older than the interval. */
+  isDue(now: number): boolean {
+    if (this.pending === 0 && !this.hasAnything()) return false;
+    if (this.pending >= this.maxRequests) return true;
+    const since = this.lastFlushAt ?? this.firstAt ?? now;
+    return now - since >= this.intervalMs;
+  }
+
+  /**
+   * Starts a flush inside `waitUntil` if one is due and none is running. Never throws and
+   * never awaits the Monitor: call it after building the response. Returns whether it started one.
+   */
+  flushIfDue(now: number, send: SendBatch, waitUntil: WaitUntil): boolean {
+    try {
+      if (this.inFlight || !this.isDue(now)) return false;
+      const batch = this.takeBatch(now);
+      if (!batch) return false;
+      this.inFlight = true;
+      waitUntil(this.deliver(batch, send).finally(() => (this.inFlight = false)));
+      return true;
+    } catch {
+      this.stats.internalErrors++;
+      this.inFlight = false;
+      return false;
+    }
+  }
+
+  /** Everything recorded since the last batch, as a batch (and a fresh start); null if there is nothing. */
+  takeBatch(now: number): TelemetryBatch | null {
+    if (!this.hasAnything()) return null;
+    const batch: TelemetryBatch = {
+      v: 1,
+      source: this.source,
+      seq: ++this.seq,
+      from: this.firstAt ?? now,
+      to: Math.max(this.lastAt, this.firstAt ?? now),
+      series: [...this.series.values()].map((s) => ({ ...s.labels, latency: s.latency.toWire(), statuses: s.statuses })),
+      components: { queue: this.components.queue.toWire(), db: this.components.db.toWire(), handler: this.components.handler.toWire() },
+      db: { queries: this.db.queries.toWire(), slow: this.db.slow, errors: this.db.errors, slowByRoute: this.db.slowByRoute, slowest: this.db.slowest },
+      cache: this.cache,
+      errors: this.errors,
+      flush: { ...this.unreported },
+    };
+    this.unreported = { failures: 0, dropped: 0 };
+    this.series = new Map();
+    this.components = newComponents();
+    this.db = newDb();
+    this.cache = {};
+    this.errors = newErrors();
+    this.pending = 0;
+    this.firstAt = null;
+    this.lastFlushAt = now;
+    return batch;
+  }
+
+  private async deliver(batch: TelemetryBatch, send: SendBatch): Promise<void> {
+    try {
+      await send(batch);
+      this.stats.flushes++;
+      return;
+    } catch {
+      this.stats.failures++;
+      this.unreported.failures++;
+    }
+    // One retry with the same seq: if the first attempt did arrive, the Monitor ignores this one.
+    try {
+      if (this.retryDelayMs > 0) await new Promise((r) => setTimeout(r, this.retryDelayMs));
+      await send(batch);
+      this.stats.flushes++;
+    } catch {
+      this.stats.dropped++;
+      this.unreported.dropped++;
+      console.warn(JSON.stringify({ level: "warn", event: "telemetry_batch_dropped", source: this.source, seq: batch.seq }));
+    }
+  }
+
+  private hasAnything(): boolean {
+    return this.pending > 0 || this.db.queries.count > 0 || Object.keys(this.cache).length > 0 || Object.values(this.errors).some((n) => n > 0);
+  }
+
+  private touch(now: number, isRequest = true): void {
+    if (isRequest) this.pending++;
+    this.firstAt ??= now;
+    this.lastAt = Math.max(this.lastAt, now);
+  }
+
+  private guard(f: () => void): void {
+    try {
+      f();
+    } catch {
+      // Telemetry must never fail a request; a bug here shows up as this counter.
+      this.stats.internalErrors++;
+    }
+  }
+}
+
+const keyOf = (l: SeriesLabels): string => `${l.route}\u0000${l.method}\u0000${l.tenant}\u0000${l.priority}\u0000${l.outcome}`;
+
+const newComponents = (): Record<TimingComponent, SketchBuilder> => ({ queue: new SketchBuilder(), db: new SketchBuilder(), handler: new SketchBuilder() });
+const newDb = (): { queries: SketchBuilder; slow: number; errors: number; slowByRoute: Record<string, number>; slowest: SlowQuery[] } => ({
+  queries: new SketchBuilder(),
+  slow: 0,
+  errors: 0,
+  slowByRoute: {},
+  slowest: [],
+});
+const newErrors = (): Record<ErrorComponent, number> => ({ api: 0, admission: 0, db: 0, cache: 0 });
