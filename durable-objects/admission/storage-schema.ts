@@ -1,15 +1,21 @@
 import { z } from "zod";
-import type { Lease, RestoredAdmission } from "./admission-core";
+import type { AdmissionSnapshot, Lease, RestoredAdmission } from "./admission-core";
 import { LIMIT_ALGORITHMS, REQUEST_PRIORITIES, type Quota } from "./contract";
-import type { LimitSnapshot } from "./limit";
 import { assertValidQuota } from "./quota-rules";
 
 /**
- * The AdmissionController's SQLite schema, versioned inside the object (one row in
- * `schema_version`): on start the DO applies, in order and in one transaction, every step
- * after the stored version, so an old object wakes up into new code safely. Append steps;
- * never edit a shipped one. Rows are decoded defensively: a row that no longer parses is
- * treated as absent (a fresh budget), never as NaN.
+ * The AdmissionController's storage layout, versioned inside the object (one row in the SQL
+ * table `schema_version`): on start the DO applies, in order and in one transaction, every
+ * step after the stored version, so an old object wakes up into new code safely. Append
+ * steps; never edit a shipped one.
+ *
+ * Since version 2 the state lives in the key-value API of the SQLite-backed storage (the
+ * runtime's own table), written with `allowUnconfirmed` on the hot path:
+ *   "quota"           the Quota object                        (configure(), first acquire)
+ *   "budget"          AdmissionSnapshot {bucket, limit, service} (at most once per decision)
+ *   "lease:<ticket>"  one Lease object per open lease          (put on grant, deleted on end)
+ * Values are structured-cloned objects (no JSON). They are decoded defensively on start:
+ * a value that no longer parses is treated as absent (a fresh budget), never as NaN.
  */
 
 export const SCHEMA_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)";
@@ -22,6 +28,9 @@ export const SCHEMA_STEPS: readonly (readonly string[])[] = [
     "CREATE TABLE leases (ticket TEXT PRIMARY KEY, priority TEXT NOT NULL, cost REAL NOT NULL, granted_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, inflight_at_grant INTEGER NOT NULL)",
     "CREATE INDEX leases_by_expiry ON leases (expires_at)",
   ],
+  // 2: state moved to the KV keys above (sync SQL writes held every response behind the
+  //    output gate). Nothing was deployed with version 1, so there is no data to carry over.
+  ["DROP TABLE IF EXISTS leases", "DROP TABLE IF EXISTS budget", "DROP TABLE IF EXISTS quota"],
 ];
 
 export const SCHEMA_VERSION = SCHEMA_STEPS.length;
@@ -31,12 +40,22 @@ export function pendingSchemaSteps(storedVersion: number): readonly (readonly st
   return SCHEMA_STEPS.slice(Math.max(0, storedVersion));
 }
 
+export const QUOTA_KEY = "quota";
+export const BUDGET_KEY = "budget";
+export const LEASE_PREFIX = "lease:";
+
+export function leaseKey(ticket: string): string {
+  return LEASE_PREFIX + ticket;
+}
+
 const nullableMs = z.number().nullable();
+const BucketSnapshotSchema = z.object({ tokens: z.number(), updatedAt: z.number() });
 const LimitSnapshotSchema = z.discriminatedUnion("algorithm", [
   z.object({ algorithm: z.literal("gradient2"), limit: z.number(), shortRttMs: nullableMs, longRttMs: nullableMs, minRttMs: nullableMs }),
   z.object({ algorithm: z.literal("aimd"), limit: z.number() }),
 ]);
 const ServiceSnapshotSchema = z.object({ serviceMs: nullableMs });
+const BudgetSchema = z.object({ bucket: z.unknown(), limit: z.unknown(), service: z.unknown() });
 const QuotaSchema = z.object({
   rateLimit: z.object({ requests: z.number(), windowMs: z.number(), burst: z.number() }),
   maxConcurrency: z.number(),
@@ -47,26 +66,18 @@ const QuotaSchema = z.object({
   routeCosts: z.record(z.string(), z.number()),
   limitAlgorithm: z.enum(LIMIT_ALGORITHMS).optional(),
 });
-
-export const BudgetRowSchema = z.object({ bucket_tokens: z.number(), bucket_updated_at: z.number(), limit_state: z.string(), service_state: z.string() });
-export type BudgetRow = z.infer<typeof BudgetRowSchema>;
-
-export const LeaseRowSchema = z.object({
+const LeaseSchema = z.object({
   ticket: z.string(),
   priority: z.enum(REQUEST_PRIORITIES),
   cost: z.number(),
-  granted_at: z.number(),
-  expires_at: z.number(),
-  inflight_at_grant: z.number(),
+  grantedAt: z.number(),
+  expiresAt: z.number(),
+  inflightAtGrant: z.number(),
 });
-export type LeaseRow = z.infer<typeof LeaseRowSchema>;
 
-export function encodeQuota(quota: Quota): string {
-  return JSON.stringify(quota);
-}
-
-export function decodeQuota(body: unknown): Quota | undefined {
-  const parsed = QuotaSchema.safeParse(parseJson(body));
+/** The stored quota, or undefined when absent or no longer valid. */
+export function decodeQuota(value: unknown): Quota | undefined {
+  const parsed = QuotaSchema.safeParse(value);
   if (!parsed.success) return undefined;
   try {
     assertValidQuota(parsed.data);
@@ -76,51 +87,25 @@ export function decodeQuota(body: unknown): Quota | undefined {
   }
 }
 
-export function budgetRow(snapshot: { bucket: { tokens: number; updatedAt: number }; limit: LimitSnapshot; service: { serviceMs: number | null } }): BudgetRow {
-  return {
-    bucket_tokens: snapshot.bucket.tokens,
-    bucket_updated_at: snapshot.bucket.updatedAt,
-    limit_state: JSON.stringify(snapshot.limit),
-    service_state: JSON.stringify(snapshot.service),
-  };
-}
-
 /** Decodes what survived a restart; each part that fails to parse is simply left out. */
-export function decodeRestored(budget: unknown, leases: readonly unknown[]): RestoredAdmission {
-  const restored: RestoredAdmission = { leases: leases.flatMap((row) => decodeLease(row) ?? []) };
-  const parsed = BudgetRowSchema.safeParse(budget);
-  if (!parsed.success) return restored;
-  restored.bucket = { tokens: parsed.data.bucket_tokens, updatedAt: parsed.data.bucket_updated_at };
-  const limit = LimitSnapshotSchema.safeParse(parseJson(parsed.data.limit_state));
+export function decodeRestored(budget: unknown, leases: Iterable<unknown>): RestoredAdmission {
+  const restored: RestoredAdmission = { leases: [] };
+  for (const value of leases) {
+    const lease = LeaseSchema.safeParse(value);
+    if (lease.success) restored.leases!.push(lease.data);
+  }
+  const parts = BudgetSchema.safeParse(budget);
+  if (!parts.success) return restored;
+  const bucket = BucketSnapshotSchema.safeParse(parts.data.bucket);
+  if (bucket.success) restored.bucket = bucket.data;
+  const limit = LimitSnapshotSchema.safeParse(parts.data.limit);
   if (limit.success) restored.limit = limit.data;
-  const service = ServiceSnapshotSchema.safeParse(parseJson(parsed.data.service_state));
+  const service = ServiceSnapshotSchema.safeParse(parts.data.service);
   if (service.success) restored.service = service.data;
   return restored;
 }
 
-export function leaseRow(lease: Lease): LeaseRow {
-  return {
-    ticket: lease.ticket,
-    priority: lease.priority,
-    cost: lease.cost,
-    granted_at: lease.grantedAt,
-    expires_at: lease.expiresAt,
-    inflight_at_grant: lease.inflightAtGrant,
-  };
-}
-
-function decodeLease(row: unknown): Lease | undefined {
-  const parsed = LeaseRowSchema.safeParse(row);
-  if (!parsed.success) return undefined;
-  const r = parsed.data;
-  return { ticket: r.ticket, priority: r.priority, cost: r.cost, grantedAt: r.granted_at, expiresAt: r.expires_at, inflightAtGrant: r.inflight_at_grant };
-}
-
-function parseJson(text: unknown): unknown {
-  if (typeof text !== "string") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
+/** What is stored under BUDGET_KEY (the core's snapshot as is: structured-cloned by put()). */
+export type StoredBudget = AdmissionSnapshot;
+/** What is stored under leaseKey(ticket). */
+export type StoredLease = Lease;

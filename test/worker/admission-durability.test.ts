@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { LEASE_MARGIN_MS } from "../../durable-objects/admission/admission-core";
 import type { AcquireRequest, AcquireResult, Grant, Quota } from "../../durable-objects/admission/contract";
-import { SCHEMA_VERSION } from "../../durable-objects/admission/storage-schema";
+import { BUDGET_KEY, LEASE_PREFIX, QUOTA_KEY, SCHEMA_VERSION, type StoredBudget } from "../../durable-objects/admission/storage-schema";
 
 function quota(overrides: Partial<Quota> = {}): Quota {
   return {
@@ -57,6 +57,26 @@ describe("AdmissionController durability", () => {
     expect(await stub.state()).toMatchObject({ configured: true, limit: before.limit, limitAlgorithm: "aimd", quota: { maxConcurrency: 3 } });
   });
 
+  it("keeps a limit it learned from drops, its RTTs and service time across an eviction", async () => {
+    const stub = controller();
+    await stub.configure(quota({ rateLimit: { requests: 1, windowMs: 3_600_000, burst: 100 }, maxConcurrency: 40, limitAlgorithm: "aimd" }));
+    const initial = (await stub.state()).limit;
+    for (let i = 0; i < 3; i++) await stub.release(asGrant(await stub.acquire(req())).ticket, { latencyMs: 5, outcome: "error" });
+    const learned = await stub.state();
+    expect(learned.limit).toBeLessThan(initial);
+    await evictDurableObject(stub);
+    expect(await stub.state()).toMatchObject({ limit: learned.limit, serviceTimeMs: learned.serviceTimeMs });
+
+    const g = controller();
+    await g.configure(quota({ rateLimit: { requests: 1, windowMs: 3_600_000, burst: 100 } }));
+    for (let i = 0; i < 5; i++) await g.release(asGrant(await g.acquire(req())).ticket, { latencyMs: 7 + i, outcome: "success" });
+    const warm = await g.state();
+    expect(warm.rtt?.shortMs).not.toBeNull();
+    expect(warm.serviceTimeMs).not.toBeNull();
+    await evictDurableObject(g);
+    expect(await g.state()).toMatchObject({ limit: warm.limit, rtt: warm.rtt, serviceTimeMs: warm.serviceTimeMs, tokens: expect.closeTo(warm.tokens, 1) });
+  });
+
   it("keeps open leases across an eviction, so their slots stay taken until released", async () => {
     const stub = controller();
     await stub.configure(quota({ maxConcurrency: 1 }));
@@ -89,28 +109,71 @@ describe("AdmissionController durability", () => {
     expect((await stub.state()).inflight).toBe(0);
   });
 
-  it("schedules the alarm only while leases are open", async () => {
+  it("arms the alarm for the earliest lease and never deletes it on the hot path; a stray alarm is harmless", async () => {
     const stub = controller();
+    const alarm = () => runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     await stub.configure(quota());
-    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBeNull();
-    const grant = asGrant(await stub.acquire(req()));
-    const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
-    expect(Math.abs((alarm ?? 0) - (Date.now() + grant.leaseMs))).toBeLessThan(100);
-    await stub.release(grant.ticket, ok);
-    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBeNull();
+    expect(await alarm()).toBeNull();
+    const first = asGrant(await stub.acquire(req()));
+    const armed = await alarm();
+    expect(Math.abs((armed ?? 0) - (Date.now() + first.leaseMs))).toBeLessThan(100);
+    // A later lease leaves the alarm alone; an earlier one brings it forward.
+    const later = asGrant(await stub.acquire(req({ deadline: Date.now() + 20_000 })));
+    expect(await alarm()).toBe(armed);
+    const earlier = asGrant(await stub.acquire(req({ deadline: Date.now() + 5_000 })));
+    const forward = await alarm();
+    expect(forward).toBeLessThan(armed ?? 0);
+
+    for (const grant of [first, later, earlier]) await stub.release(grant.ticket, ok);
+    // Released: the alarm stays pending (no deleteAlarm per release) ...
+    expect(await alarm()).toBe(forward);
+    const before = await stub.state();
+    // ... and when it fires it finds nothing, changes nothing and does not re-arm.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stub.state()).toMatchObject({ inflight: 0, limit: before.limit, decisions: before.decisions });
+    expect(await alarm()).toBeNull();
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+    // The next grant arms it again.
+    const again = asGrant(await stub.acquire(req()));
+    expect(await alarm()).not.toBeNull();
+    await stub.release(again.ticket, ok);
   });
 
-  it("stores its schema version and persists budgets in SQLite", async () => {
+  it("re-arms the alarm for leases restored without one", async () => {
+    const stub = controller();
+    await stub.configure(quota({ maxConcurrency: 1 }));
+    const grant = asGrant(await stub.acquire(req({ deadline: Date.now() + 50 })));
+    await runInDurableObject(stub, (_instance, state) => state.storage.deleteAlarm());
+    await evictDurableObject(stub);
+    expect((await stub.state()).inflight).toBe(1);
+    const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    expect(Math.abs((alarm ?? 0) - (Date.now() + grant.leaseMs))).toBeLessThan(1_000);
+    await new Promise((resolve) => setTimeout(resolve, grant.leaseMs + 20));
+    await runDurableObjectAlarm(stub);
+    expect((await stub.state()).inflight).toBe(0);
+  });
+
+  it("stores its schema version, drops the version 1 tables and keeps the state in KV keys", async () => {
     const stub = controller();
     await stub.configure(quota());
-    await stub.acquire(req({ cost: 4 }));
-    const rows = await runInDurableObject(stub, (_instance, state) => ({
+    const held = asGrant(await stub.acquire(req({ cost: 4 })));
+    const released = asGrant(await stub.acquire(req()));
+    await stub.release(released.ticket, ok);
+    const stored = await runInDurableObject(stub, async (_instance, state) => ({
       version: state.storage.sql.exec<{ version: number }>("SELECT version FROM schema_version").one().version,
-      tokens: state.storage.sql.exec<{ bucket_tokens: number }>("SELECT bucket_tokens FROM budget").one().bucket_tokens,
-      leases: state.storage.sql.exec("SELECT ticket FROM leases").toArray().length,
+      tables: state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('quota', 'budget', 'leases')")
+        .toArray()
+        .map((r) => r.name),
+      quota: await state.storage.get<Quota>(QUOTA_KEY),
+      budget: await state.storage.get<StoredBudget>(BUDGET_KEY),
+      leases: [...(await state.storage.list({ prefix: LEASE_PREFIX })).keys()],
     }));
-    expect(rows.version).toBe(SCHEMA_VERSION);
-    expect(rows.tokens).toBeCloseTo(6, 1);
-    expect(rows.leases).toBe(1);
+    expect(stored.version).toBe(SCHEMA_VERSION);
+    expect(stored.tables).toEqual([]);
+    expect(stored.quota).toEqual(quota());
+    expect(stored.budget?.bucket.tokens).toBeCloseTo(5, 1);
+    expect(stored.budget?.service.serviceMs).not.toBeNull();
+    expect(stored.leases).toEqual([`${LEASE_PREFIX}${held.ticket}`]);
   });
 });
