@@ -13,6 +13,8 @@ type AdmissionContext = Context<AppEnv, string, object>;
 
 /** Per isolate: refuses locally, without an RPC, what the controller is refusing anyway. */
 const isolateThrottle = new AdaptiveThrottle();
+/** Tenants whose controller this isolate has already reached (so it holds a quota). */
+const configuredControllers = new Set<string>();
 
 /**
  * The admission step (DESIGN.md sections 1 and 4). A handler runs its work through
@@ -42,7 +44,11 @@ export async function admitted<R>(c: AdmissionContext, work: () => Promise<R>): 
   const asked = performance.now();
   let decision: AcquireResult;
   try {
-    decision = await controller.acquire({ priority, cost: tenant.quota.routeCosts[routeKey] ?? 1, deadline, route: routeKey }, tenant.quota);
+    const request = { priority, cost: tenant.quota.routeCosts[routeKey] ?? 1, deadline, route: routeKey };
+    // The controller needs the quota only before its first configuration; after that it keeps
+    // its own (stored) copy, so the quota is not re-serialised into every RPC.
+    decision = configuredControllers.has(tenant.id) ? await controller.acquire(request) : await controller.acquire(request, tenant.quota);
+    configuredControllers.add(tenant.id);
   } catch {
     // The controller restarted or is unreachable: fail closed, fast, and say when to come back.
     throw new ApiError("overloaded", "Admission control is momentarily unavailable", { headers: { "retry-after": "1" }, extensions: { reason: "unavailable" } });
