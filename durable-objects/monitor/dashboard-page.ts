@@ -11,6 +11,7 @@ export function dashboardPage(nonce: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>TaskFlow Edge — live dashboard</title>
+<link rel="icon" href="data:,">
 <style nonce="${nonce}">
   :root { --bg:#0f1419; --panel:#182028; --fg:#e6e6e6; --muted:#8a96a3; --grid:#2a343e; }
   * { box-sizing: border-box; }
@@ -84,7 +85,8 @@ export function dashboardPage(nonce: string): string {
     const w = svg.clientWidth || 400, h = svg.clientHeight || 180, pad = { l: 44, r: 8, t: 8, b: 20 };
     svg.setAttribute("viewBox", "0 0 " + w + " " + h);
     const all = series.flatMap((s) => s.values).filter((v) => v !== null && Number.isFinite(v));
-    const max = Math.max(1e-9, ...all) * 1.1;
+    const top = Math.max(0, ...all);
+    const max = (top > 0 ? top : 1) * 1.1;
     const x = (i) => pad.l + (xs.length > 1 ? (i / (xs.length - 1)) * (w - pad.l - pad.r) : 0);
     const y = (v) => h - pad.b - (v / max) * (h - pad.t - pad.b);
     for (let k = 0; k <= 4; k++) {
