@@ -1,4 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
+import { AdmissionReporter } from "./admission/monitor-reporter";
+import { MONITOR_NAME } from "./monitor/monitor-name";
 import { AdmissionCore, type Lease, type RestoredAdmission } from "./admission/admission-core";
 import { REQUEST_PRIORITIES, type AcquireRequest, type AcquireResult, type AdmissionStateDocument, type AdmissionStats, type Quota, type ReleaseReport } from "./admission/contract";
 import {
@@ -56,12 +58,18 @@ export class AdmissionController extends DurableObject<Env> {
   /** What storage held at start, for a core built later (first acquire or configure). */
   private restored: RestoredAdmission = {};
   private persistedVersion = -1;
+  private readonly reporter: AdmissionReporter;
   /** The alarm we know to be set (mirrors storage so a lease costs no getAlarm()). */
   private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = ctx.storage;
+    const intervalMs = Number(env.PERFORMANCE_MONITORING_INTERVAL);
+    this.reporter = new AdmissionReporter(
+      { source: ctx.id.toString(), tenant: ctx.id.name ?? ctx.id.toString(), startedAt: Date.now() },
+      Number.isFinite(intervalMs) && intervalMs > 0 ? intervalMs : 10_000,
+    );
     void ctx.blockConcurrencyWhile(async () => {
       this.migrate();
       const [values, leases, alarmAt] = await Promise.all([this.storage.get([QUOTA_KEY, BUDGET_KEY]), this.storage.list({ prefix: LEASE_PREFIX }), this.storage.getAlarm()]);
@@ -82,15 +90,27 @@ export class AdmissionController extends DurableObject<Env> {
     const now = Date.now();
     const outcome = core.acquire(req, now);
     this.persist();
-    if (outcome.kind !== "queued") return outcome.result;
+    if (outcome.kind !== "queued") return this.reported(req, outcome.result);
     const { waiter } = outcome;
     // At the deadline, time is at least the deadline even if the clock ticked coarsely.
     const timer = setTimeout(() => this.expire(Math.max(Date.now(), waiter.deadline)), Math.max(0, waiter.deadline - now));
     try {
-      return await waiter.answer;
+      return this.reported(req, await waiter.answer);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Feeds the Monitor (off the response path, at most once per interval) and passes the answer on. */
+  private reported(req: AcquireRequest, result: AcquireResult): AcquireResult {
+    if (result.granted) this.reporter.recordWait(req.priority, result.queuedMs);
+    const core = this.core;
+    const snapshot = core && this.reporter.takeIfDue(Date.now(), () => core.stats(Date.now()));
+    if (snapshot) {
+      const monitor = this.env.MONITOR.get(this.env.MONITOR.idFromName(MONITOR_NAME));
+      this.ctx.waitUntil(monitor.ingestAdmission(snapshot).catch(() => undefined));
+    }
+    return result;
   }
 
   /** Frees the slot and feeds the limiter. Idempotent: unknown, reclaimed or repeated tickets are ignored. */

@@ -1,9 +1,9 @@
 import type { Config } from "../config";
 import type { TelemetryBatch } from "../../durable-objects/monitor/records";
 import { TelemetryRecorder, type SendBatch } from "./recorder";
+import { MONITOR_NAME } from "../../durable-objects/monitor/monitor-name";
 
-/** The account's single Monitor instance. */
-export const MONITOR_NAME = "global";
+export { MONITOR_NAME };
 
 let recorder: TelemetryRecorder | undefined;
 
