@@ -37,6 +37,7 @@ const VarsSchema = z.object({
   PERFORMANCE_MONITORING_INTERVAL: positiveInt("PERFORMANCE_MONITORING_INTERVAL"),
   FAULT_INJECTION: flag("FAULT_INJECTION"),
   ADMISSION_CONTROL: flag("ADMISSION_CONTROL").default(true),
+  TELEMETRY: flag("TELEMETRY").default(true),
 });
 
 export interface Config {
@@ -55,6 +56,8 @@ export interface Config {
   faultInjection: boolean;
   /** Off only for A/B measurements: every request then runs without admission. */
   admissionControl: boolean;
+  /** Off only to measure what recording and flushing cost. */
+  telemetry: boolean;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +89,7 @@ export function parseConfig(vars: Record<string, unknown>): Config {
     monitoringIntervalMs: v.PERFORMANCE_MONITORING_INTERVAL,
     faultInjection: v.FAULT_INJECTION,
     admissionControl: v.ADMISSION_CONTROL,
+    telemetry: v.TELEMETRY,
   };
 }
 

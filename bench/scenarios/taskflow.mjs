@@ -40,9 +40,10 @@ export class Taskflow {
   }
 
   /** Serve with admission on or off; a no-op if already serving that way. */
-  async serve(admission) {
+  async serve(admission, extraVars = {}) {
     this.prepare();
-    if (this.server && this.admission === admission) return this.server;
+    const varsKey = JSON.stringify(extraVars);
+    if (this.server && this.admission === admission && this.varsKey === varsKey) return this.server;
     await this.stop();
     this.server = await startServer({
       path: /** @type {any} */ (this.servingPath),
@@ -50,9 +51,10 @@ export class Taskflow {
       bundle: this.bundle,
       persistTo: this.persistTo,
       workerRoot: this.workerRoot,
-      vars: { ADMIN_TOKEN: this.adminToken, FAULT_INJECTION: "on", ADMISSION_CONTROL: admission ? "on" : "off", DB_ENABLE_QUERY_LOGGING: "false" },
+      vars: { ADMIN_TOKEN: this.adminToken, FAULT_INJECTION: "on", ADMISSION_CONTROL: admission ? "on" : "off", DB_ENABLE_QUERY_LOGGING: "false", ...extraVars },
     });
     this.admission = admission;
+    this.varsKey = varsKey;
     this.log(`  TaskFlow on ${this.server.url} (${this.servingPath}, admission ${admission ? "on" : "off"}, started in ${Math.round(this.server.startMs)} ms)`);
     return this.server;
   }

@@ -11,6 +11,7 @@ import { createDb, type Db } from "./client";
  */
 export function dbOf(c: Context<AppEnv, string, object>): Db {
   const config = c.get("config");
+  if (!config.telemetry) return createDb(c.env.DB);
   const timings = c.get("timings");
   const onQuery = observeQueries(isolateRecorder(config), {
     route: c.req.routePath,

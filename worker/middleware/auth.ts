@@ -44,7 +44,7 @@ export const tenantAuth = createMiddleware<AppEnv>(async (c, next) => {
     tenantCache.set(hash, entry);
     evictions = tenantCache.stats.evictions - before;
   }
-  isolateRecorder(c.get("config")).recordCache("auth", cached ? "hit" : "miss", evictions);
+  if (c.get("config").telemetry) isolateRecorder(c.get("config")).recordCache("auth", cached ? "hit" : "miss", evictions);
   const tenant: TenantContext = { id: entry.tenant.id, name: entry.tenant.name, quota: resolveQuota(entry.tenant.quota, c.get("config")) };
   c.set("tenant", tenant);
   await next();

@@ -11,7 +11,8 @@ import { isolateRecorder, monitorSender } from "../telemetry/isolate-telemetry";
 export const telemetry = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const config = c.get("config");
-  if (!config) return; // the config itself failed to parse: nothing to record against
+  // No config: it failed to parse, nothing to record against. Off: the A/B measurement.
+  if (!config?.telemetry) return;
   const recorder = isolateRecorder(config);
   const timings = c.get("timings");
   const now = Date.now();

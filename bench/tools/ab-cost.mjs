@@ -1,7 +1,7 @@
-// The cost of admission on one request: 1000 sequential requests with ADMISSION_CONTROL off
-// and on, same bundle, same D1, same serving path, same run. Reports client-side latency and
-// the Worker's own `Server-Timing: queue` (the acquire RPC as the Worker measured it).
-//   node bench/tools/admission-cost.mjs [--requests 1000]
+// What one switch costs on one request: 1000 sequential requests with the switch off and on,
+// same bundle, same D1, same serving path, same run. Reports client-side latency and the
+// Worker's own `Server-Timing: queue` (the acquire RPC as the Worker measured it).
+//   node bench/tools/ab-cost.mjs [--toggle ADMISSION_CONTROL|TELEMETRY] [--requests 1000]
 import { createClient } from "../lib/http-client.mjs";
 import { describeMachine, machineLine } from "../lib/machine.mjs";
 import { auth, createTenant, UNLIMITED_RATE } from "../scenarios/api.mjs";
@@ -12,13 +12,18 @@ const arg = (name, fallback) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const REQUESTS = arg("requests", 1000);
+const toggleAt = process.argv.indexOf("--toggle");
+const TOGGLE = toggleAt > 0 ? process.argv[toggleAt + 1] : "ADMISSION_CONTROL";
+if (!["ADMISSION_CONTROL", "TELEMETRY"].includes(TOGGLE)) throw new Error("--toggle is ADMISSION_CONTROL or TELEMETRY");
 const WARMUP = 100;
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-async function measure(tf, admission) {
-  await tf.serve(admission);
-  const tenant = await createTenant(tf.origin, tf.adminToken, `cost-${admission ? "on" : "off"}`, { rateLimit: UNLIMITED_RATE });
+async function measure(tf, on) {
+  // Telemetry is measured with admission on (the production path), admission with telemetry on.
+  if (TOGGLE === "ADMISSION_CONTROL") await tf.serve(on);
+  else await tf.serve(true, { TELEMETRY: on ? "on" : "off" });
+  const tenant = await createTenant(tf.origin, tf.adminToken, `cost-${on ? "on" : "off"}`, { rateLimit: UNLIMITED_RATE });
   const client = createClient({ origin: tf.origin, connections: 1 });
   const latencies = [];
   const queue = [];
@@ -48,10 +53,10 @@ try {
   const on = await measure(tf, true);
   const f = (n) => n.toFixed(2);
   console.log(`\n${REQUESTS} sequential GET /v1/tasks?limit=1, miniflare-direct, one connection`);
-  console.log("admission  p50 ms  p99 ms  Server-Timing queue p50 / p99 ms");
+  console.log(`${TOGGLE}  p50 ms  p99 ms  Server-Timing queue p50 / p99 ms`);
   console.log(`off        ${f(off.p50)}    ${f(off.p99)}    ${f(off.queueP50)} / ${f(off.queueP99)}`);
   console.log(`on         ${f(on.p50)}    ${f(on.p99)}    ${f(on.queueP50)} / ${f(on.queueP99)}`);
-  console.log(`added by acquire+release: p50 ${f(on.p50 - off.p50)} ms, p99 ${f(on.p99 - off.p99)} ms (ratio p50 ${f(on.p50 / off.p50)}x)`);
+  console.log(`added by ${TOGGLE}=on: p50 ${f(on.p50 - off.p50)} ms, p99 ${f(on.p99 - off.p99)} ms (ratio p50 ${f(on.p50 / off.p50)}x)`);
 } finally {
   await tf.stop();
 }
