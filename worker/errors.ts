@@ -93,8 +93,9 @@ export function toApiError(err: unknown): ApiError {
 
 export function onError(err: unknown, c: Context): Response {
   const apiError = toApiError(err);
-  // Deliberate ApiErrors (shed, injected faults) are answers, not bugs; only the unexpected is logged.
-  if (!(err instanceof ApiError)) {
+  // Client mistakes and deliberate ApiErrors (shed, injected faults) are answers, not bugs:
+  // only what became an opaque 500 is logged.
+  if (!(err instanceof ApiError) && apiError.status >= 500) {
     // Full detail goes to the logs (wrangler tail / dashboard), never to the client.
     console.error(JSON.stringify({ level: "error", path: c.req.path, method: c.req.method, error: String(err), stack: err instanceof Error ? err.stack : undefined }));
   }
