@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { AdmissionSnapshot, Lease, RestoredAdmission } from "./admission-core";
-import { LIMIT_ALGORITHMS, REQUEST_PRIORITIES, type Quota } from "./contract";
+import { REQUEST_PRIORITIES, type Quota } from "./contract";
 import { assertValidQuota } from "./quota-rules";
+import { quotaShape } from "./quota-shape";
 
 /**
  * The AdmissionController's storage layout, versioned inside the object (one row in the SQL
@@ -56,16 +57,7 @@ const LimitSnapshotSchema = z.discriminatedUnion("algorithm", [
 ]);
 const ServiceSnapshotSchema = z.object({ serviceMs: nullableMs });
 const BudgetSchema = z.object({ bucket: z.unknown(), limit: z.unknown(), service: z.unknown() });
-const QuotaSchema = z.object({
-  rateLimit: z.object({ requests: z.number(), windowMs: z.number(), burst: z.number() }),
-  maxConcurrency: z.number(),
-  minConcurrency: z.number(),
-  queueSize: z.number(),
-  timeoutMs: z.number(),
-  maxPriority: z.enum(REQUEST_PRIORITIES),
-  routeCosts: z.record(z.string(), z.number()),
-  limitAlgorithm: z.enum(LIMIT_ALGORITHMS).optional(),
-});
+const QuotaSchema = z.object(quotaShape);
 const LeaseSchema = z.object({
   ticket: z.string(),
   priority: z.enum(REQUEST_PRIORITIES),

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { LIMIT_ALGORITHMS, REQUEST_PRIORITIES, type Quota } from "../../durable-objects/admission/contract";
 import type { Config } from "../config";
+import { quotaShape } from "../../durable-objects/admission/quota-shape";
 
 /** A tenant's quota overrides (DESIGN.md section 3): every field optional, defaults from config. */
 export const QuotaOverridesSchema = z
@@ -26,18 +27,7 @@ export const QuotaOverridesSchema = z
 
 export type QuotaOverrides = z.infer<typeof QuotaOverridesSchema>;
 
-export const QuotaSchema = z
-  .object({
-    rateLimit: z.object({ requests: z.number(), windowMs: z.number(), burst: z.number() }),
-    maxConcurrency: z.number(),
-    minConcurrency: z.number(),
-    queueSize: z.number(),
-    timeoutMs: z.number(),
-    maxPriority: z.enum(REQUEST_PRIORITIES),
-    limitAlgorithm: z.enum(LIMIT_ALGORITHMS).optional(),
-    routeCosts: z.record(z.string(), z.number()),
-  })
-  .openapi("Quota");
+export const QuotaSchema = z.object(quotaShape).openapi("Quota");
 
 /** Stats and batches touch many rows: by default they cost more of the budget than a read. */
 export const DEFAULT_ROUTE_COSTS: Readonly<Record<string, number>> = {
