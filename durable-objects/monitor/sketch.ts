@@ -28,8 +28,13 @@ export interface SketchWire {
   max: number;
 }
 
-/** Smaller values are recorded as 0 (in milliseconds: a nanosecond). */
-export const MIN_TRACKED = 1e-6;
+/**
+ * Smaller values are recorded as 0 (in milliseconds: 2 µs, far below workerd's clock step).
+ * With it, every tracked value up to 10^6 ms (17 min) fits in BIN_LIMIT bins, so no bin is
+ * ever collapsed and merges are order-independent to the bin (a value of 1 ns next to a
+ * long request once forced a collapse whose result depended on the merge order).
+ */
+export const MIN_TRACKED = 2e-3;
 
 type Sketch = LogCollapsingLowestDenseDDSketch;
 
