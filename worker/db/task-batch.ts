@@ -37,12 +37,13 @@ export async function applyTaskBatch(db: Db, tenantId: string, operations: Batch
     if (op.op === "update") return [db.update(tasks).set(taskPatch(op.data, now)).where(where).returning(), guard];
     return [db.delete(tasks).where(where).returning({ id: tasks.id }), guard];
   });
-  const cleanup = db.run(sql`DELETE FROM batch_guard`);
+  const cleanup: BatchItem<"sqlite"> = db.run(sql`DELETE FROM batch_guard`);
 
   let results: readonly unknown[];
   try {
-    const [first, ...rest] = statements;
-    results = await db.batch([first ?? cleanup, ...rest, ...(first ? [cleanup] : [])]);
+    // Never empty (cleanup closes it), which drizzle's tuple type cannot see through a spread.
+    const ordered: BatchItem<"sqlite">[] = [...statements, cleanup];
+    results = await db.batch(ordered as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   } catch (err) {
     if (isBatchGuardViolation(err)) {
       throw new ApiError("conflict", "A task in the batch changed while it was applied; nothing was written. Retry the batch");
