@@ -11,6 +11,8 @@ export type LoadLevel = "normal" | "elevated" | "overloaded";
 
 export type RejectReason = "rate_limited" | "queue_full" | "shed" | "deadline";
 
+export type AdmissionDecision = "admitted" | "queued" | RejectReason;
+
 /** Per-tenant quota (DESIGN.md section 3), every field resolved (defaults applied). */
 export interface Quota {
   rateLimit: { requests: number; windowMs: number; burst: number };
@@ -99,14 +101,18 @@ export interface ReleaseReport {
   outcome: ReleaseOutcome;
 }
 
-/** GET /admin/tenants/:id/admission */
-export interface AdmissionState {
+/** The fields every admission state document has (DESIGN.md section 4). */
+type AdmissionStateCore = {
   limit: number;
   inflight: number;
   queued: Record<RequestPriority, number>;
   tokens: number;
   loadLevel: LoadLevel;
-  decisions: Record<"admitted" | "queued" | RejectReason, number>;
+  decisions: Record<AdmissionDecision, number>;
+};
+
+/** GET /admin/tenants/:id/admission */
+export interface AdmissionState extends AdmissionStateCore {
   [detail: string]: unknown;
 }
 
@@ -115,13 +121,7 @@ export interface AdmissionState {
  * A type alias (not an interface) so it is assignable to AdmissionState, and concrete so it
  * survives RPC typing (an `unknown` index signature maps to `never` over a stub).
  */
-export type AdmissionStateDocument = {
-  limit: number;
-  inflight: number;
-  queued: Record<RequestPriority, number>;
-  tokens: number;
-  loadLevel: LoadLevel;
-  decisions: Record<"admitted" | "queued" | RejectReason, number>;
+export type AdmissionStateDocument = AdmissionStateCore & {
   /** False until a quota was configured (then every other field is zero). */
   configured: boolean;
   limitAlgorithm?: LimitAlgorithm;
@@ -134,8 +134,6 @@ export type AdmissionStateDocument = {
   rateLimit?: RateLimitInfo;
   quota?: Quota;
 };
-
-export type AdmissionDecision = "admitted" | "queued" | RejectReason;
 
 /** A cheap snapshot for monitoring (Monitor DO, /metrics): one RPC, no storage reads. */
 export interface AdmissionStats {
