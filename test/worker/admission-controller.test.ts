@@ -1,19 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { AcquireRequest, AcquireResult, Grant, Quota, RequestPriority } from "../../durable-objects/admission/contract";
+import { testQuota } from "../unit/admission/support";
 
 /** Rate limits in these tests refill per hour so the clock cannot top the bucket up mid-test. */
 function quota(overrides: Partial<Quota> = {}): Quota {
-  return {
-    rateLimit: { requests: 1000, windowMs: 3_600_000, burst: 1000 },
-    maxConcurrency: 100,
-    minConcurrency: 1,
-    queueSize: 100,
-    timeoutMs: 30_000,
-    maxPriority: "critical",
-    routeCosts: {},
-    ...overrides,
-  };
+  return testQuota({ rateLimit: { requests: 1000, windowMs: 3_600_000, burst: 1000 }, maxConcurrency: 100, queueSize: 100, ...overrides });
 }
 
 function controller() {

@@ -4,18 +4,10 @@ import { describe, expect, it } from "vitest";
 import { LEASE_MARGIN_MS } from "../../durable-objects/admission/admission-core";
 import type { AcquireRequest, AcquireResult, Grant, Quota } from "../../durable-objects/admission/contract";
 import { BUDGET_KEY, LEASE_PREFIX, QUOTA_KEY, SCHEMA_VERSION, type StoredBudget } from "../../durable-objects/admission/storage-schema";
+import { testQuota } from "../unit/admission/support";
 
 function quota(overrides: Partial<Quota> = {}): Quota {
-  return {
-    rateLimit: { requests: 1, windowMs: 3_600_000, burst: 10 },
-    maxConcurrency: 10,
-    minConcurrency: 1,
-    queueSize: 10,
-    timeoutMs: 30_000,
-    maxPriority: "critical",
-    routeCosts: {},
-    ...overrides,
-  };
+  return testQuota({ rateLimit: { requests: 1, windowMs: 3_600_000, burst: 10 }, maxConcurrency: 10, queueSize: 10, ...overrides });
 }
 
 function controller() {
