@@ -1,6 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { PERSIST_DELAY_MS } from "../../durable-objects/admission-controller";
 import { LEASE_MARGIN_MS } from "../../durable-objects/admission/admission-core";
 import type { AcquireRequest, AcquireResult, Grant, Quota } from "../../durable-objects/admission/contract";
 import { BUDGET_KEY, LEASE_PREFIX, QUOTA_KEY, SCHEMA_VERSION, type StoredBudget } from "../../durable-objects/admission/storage-schema";
@@ -25,6 +26,12 @@ function asGrant(result: AcquireResult): Grant {
 
 const ok = { latencyMs: 5, outcome: "success" } as const;
 
+/** Evicts once the object's written-behind changes have been flushed (what survives a crash is as of its last flush). */
+async function evictAfterFlush(stub: Parameters<typeof evictDurableObject>[0]): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, PERSIST_DELAY_MS + 30));
+  await evictDurableObject(stub);
+}
+
 describe("AdmissionController durability", () => {
   it("keeps the bucket level across an eviction: no fresh burst", async () => {
     const stub = controller();
@@ -32,7 +39,7 @@ describe("AdmissionController durability", () => {
     for (let i = 0; i < 7; i++) await stub.release(asGrant(await stub.acquire(req())).ticket, ok);
     expect((await stub.state()).tokens).toBeCloseTo(3, 1);
 
-    await evictDurableObject(stub);
+    await evictAfterFlush(stub);
     const state = await stub.state();
     expect(state.tokens).toBeCloseTo(3, 1);
     expect(state.decisions.admitted).toBe(0); // counters are per instance: this is a new one
@@ -45,7 +52,7 @@ describe("AdmissionController durability", () => {
     const stub = controller();
     await stub.configure(quota({ maxConcurrency: 3, limitAlgorithm: "aimd" }));
     const before = await stub.state();
-    await evictDurableObject(stub);
+    await evictAfterFlush(stub);
     expect(await stub.state()).toMatchObject({ configured: true, limit: before.limit, limitAlgorithm: "aimd", quota: { maxConcurrency: 3 } });
   });
 
@@ -56,7 +63,7 @@ describe("AdmissionController durability", () => {
     for (let i = 0; i < 3; i++) await stub.release(asGrant(await stub.acquire(req())).ticket, { latencyMs: 5, outcome: "error" });
     const learned = await stub.state();
     expect(learned.limit).toBeLessThan(initial);
-    await evictDurableObject(stub);
+    await evictAfterFlush(stub);
     expect(await stub.state()).toMatchObject({ limit: learned.limit, serviceTimeMs: learned.serviceTimeMs });
 
     const g = controller();
@@ -65,7 +72,7 @@ describe("AdmissionController durability", () => {
     const warm = await g.state();
     expect(warm.rtt?.shortMs).not.toBeNull();
     expect(warm.serviceTimeMs).not.toBeNull();
-    await evictDurableObject(g);
+    await evictAfterFlush(g);
     expect(await g.state()).toMatchObject({ limit: warm.limit, rtt: warm.rtt, serviceTimeMs: warm.serviceTimeMs, tokens: expect.closeTo(warm.tokens, 1) });
   });
 
@@ -73,7 +80,7 @@ describe("AdmissionController durability", () => {
     const stub = controller();
     await stub.configure(quota({ maxConcurrency: 1 }));
     const grant = asGrant(await stub.acquire(req()));
-    await evictDurableObject(stub);
+    await evictAfterFlush(stub);
     expect((await stub.state()).inflight).toBe(1);
     expect(await stub.acquire(req({ deadline: Date.now() + 30 }))).toMatchObject({ granted: false, reason: "deadline" });
     await stub.release(grant.ticket, ok);
@@ -136,7 +143,7 @@ describe("AdmissionController durability", () => {
     await stub.configure(quota({ maxConcurrency: 1 }));
     const grant = asGrant(await stub.acquire(req({ deadline: Date.now() + 50 })));
     await runInDurableObject(stub, (_instance, state) => state.storage.deleteAlarm());
-    await evictDurableObject(stub);
+    await evictAfterFlush(stub);
     expect((await stub.state()).inflight).toBe(1);
     const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     expect(Math.abs((alarm ?? 0) - (Date.now() + grant.leaseMs))).toBeLessThan(1_000);
@@ -151,6 +158,7 @@ describe("AdmissionController durability", () => {
     const held = asGrant(await stub.acquire(req({ cost: 4 })));
     const released = asGrant(await stub.acquire(req()));
     await stub.release(released.ticket, ok);
+    await new Promise((resolve) => setTimeout(resolve, PERSIST_DELAY_MS + 30)); // written behind
     const stored = await runInDurableObject(stub, async (_instance, state) => ({
       version: state.storage.sql.exec<{ version: number }>("SELECT version FROM schema_version").one().version,
       tables: state.storage.sql
