@@ -32,6 +32,8 @@ const worker = {
 const mf = new Miniflare(
   convertV4MiniflareOptions({
     host: "127.0.0.1",
+    // BENCH_INSPECTOR_PORT: open workerd's V8 inspector, to profile the Worker under load.
+    ...(process.env.BENCH_INSPECTOR_PORT ? { inspectorPort: Number(process.env.BENCH_INSPECTOR_PORT) } : {}),
     // With a direct socket the entry socket is unused by the benchmark: let it take any port.
     port: spec.direct ? 0 : spec.port,
     ...(spec.persistPath ? { resourcePersistencePath: spec.persistPath } : {}),

@@ -1,0 +1,66 @@
+// One overload phase, looked at closely: for tuning admission between full bench runs.
+// Serves TaskFlow (miniflare-direct), seeds a tenant, offers the overload mix at
+// --multiple × --capacity req/s, and prints per-priority p50/p99, statuses, shed p99, the
+// server's CPU per thread and the controller's state sampled during the phase.
+//   node bench/tools/overload-probe.mjs [--capacity 300] [--multiple 4] [--seconds 10] [--seed 4000] [--off]
+import { readdirSync, readFileSync } from "node:fs";
+import { adminRequest, createTenant, seedTasks } from "../scenarios/api.mjs";
+import { Ledger } from "../scenarios/ledger.mjs";
+import { OVERLOAD_QUOTA, overloadMix } from "../scenarios/overload.mjs";
+import { Taskflow } from "../scenarios/taskflow.mjs";
+import { openPhase } from "../scenarios/util.mjs";
+import { processTree } from "../lib/proc-cpu.mjs";
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const admission = !process.argv.includes("--off");
+const capacity = arg("capacity", 300), multiple = arg("multiple", 4), seconds = arg("seconds", 10);
+
+function threadTicks(pids) {
+  const out = new Map();
+  for (const pid of pids) {
+    let tids = [];
+    try { tids = readdirSync(`/proc/${pid}/task`); } catch { continue; }
+    for (const tid of tids) {
+      try {
+        const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        const comm = raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")"));
+        const f = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+        out.set(`${pid}/${tid} ${comm}`, Number(f[11]) + Number(f[12]));
+      } catch { /* gone */ }
+    }
+  }
+  return out;
+}
+
+const tf = new Taskflow({ servingPath: "miniflare-direct", runId: `probe-${Date.now()}`, log: (s) => console.error(s) });
+try {
+  const server = await tf.serve(admission);
+  const tenant = await createTenant(tf.origin, tf.adminToken, "probe", OVERLOAD_QUOTA);
+  await seedTasks(tf.origin, tenant.apiKey, arg("seed", 4000));
+  const ledger = new Ledger("probe");
+  const pids = processTree(server.pid);
+  const before = threadTicks(pids);
+  const samples = [];
+  const sampler = setInterval(async () => {
+    const r = await adminRequest(tf.origin, tf.adminToken, "GET", `/admin/tenants/${tenant.id}/admission`).catch(() => undefined);
+    if (r?.json) samples.push(r.json);
+  }, 2000);
+  const t0 = performance.now();
+  const ph = await openPhase({ origin: tf.origin, mix: overloadMix({ apiKey: tenant.apiKey, ledger, phase: "probe" }), rate: Math.round(capacity * multiple), durationMs: seconds * 1000, ledger, timeoutMs: 10_000, drainMs: 5000, maxInFlight: 2000 });
+  const wall = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  const after = threadTicks(pids);
+  console.log(`admission ${admission ? "on" : "off"}, ${multiple}× ${capacity} = ${ph.rate} req/s for ${seconds}s: goodput ${ph.goodput.toFixed(1)} req/s, sent ${ph.sent}, dropped ${ph.dropped}, unfinished ${ph.unfinished}`);
+  for (const [g, s] of Object.entries(ph.groups)) {
+    console.log(`  ${g.padEnd(8)} ok ${String(s.status.success).padStart(5)} p50 ${s.ok.p50?.toFixed(1)} p99 ${s.ok.p99?.toFixed(1)} | rejected p50 ${s.rejected.p50?.toFixed(1)} p99 ${s.rejected.p99?.toFixed(1)} | ${JSON.stringify(s.statusCounts)}`);
+  }
+  console.log(`  shed p99 ${ph.total.rejected.p99?.toFixed(1)} ms; statuses ${JSON.stringify(ph.total.statusCounts)}; send lag ${JSON.stringify(ph.sendLag)}`);
+  const busy = [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / 100 / wall]).filter(([, v]) => v > 0.01).sort((a, b) => b[1] - a[1]);
+  console.log(`  server CPU by thread (cores): ${busy.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}`);
+  for (const s of samples) console.log(`  state ${JSON.stringify(s).slice(0, 400)}`);
+} finally {
+  await tf.stop();
+}
