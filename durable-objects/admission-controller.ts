@@ -21,6 +21,10 @@ import {
 const UNCONFIRMED = { allowUnconfirmed: true } as const;
 /** How long a change may wait to be written: the most a crash or eviction can lose. */
 export const PERSIST_DELAY_MS = 50;
+/** The event-loop lag probe: a timer this often while requests arrive (or shedding is on)... */
+const LAG_PROBE_MS = 10;
+/** ...and until this long after the last acquire. */
+const LAG_PROBE_IDLE_MS = 500;
 
 /**
  * One tenant's admission controller (DESIGN.md section 4), addressed by idFromName(tenantId).
@@ -42,6 +46,10 @@ export const PERSIST_DELAY_MS = 50;
  *   change as it happened (four storage writes per admitted request, unconfirmed) cost
  *   ~0.5 ms of CPU per request on the local runtime, where the Worker, this object and D1
  *   share one thread; confirming each write before answering cost ~2.4 ms p50 (measured).
+ * - Saturation: while requests arrive, a timer every LAG_PROBE_MS measures how late it fires
+ *   (event-loop lag) and feeds the core's SaturationShedder, which sheds the lowest priorities
+ *   first while this object's thread is saturated. It stops when the tenant goes quiet and
+ *   nothing is being shed, so an idle object costs nothing.
  * - Waiting: a queued acquire() returns a promise the core settles on grant, eviction or
  *   deadline; one setTimeout per waiter wakes the object at its deadline.
  * - Leases: the alarm is armed (unconfirmed) when a lease is granted and no alarm is pending
@@ -67,6 +75,8 @@ export class AdmissionController extends DurableObject<Env> {
   private readonly leasesToPut = new Map<string, Lease>();
   private readonly leasesToDelete = new Set<string>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private lagProbe: ReturnType<typeof setTimeout> | undefined;
+  private lastAcquireAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -94,6 +104,8 @@ export class AdmissionController extends DurableObject<Env> {
   async acquire(req: AcquireRequest, quota?: Quota): Promise<AcquireResult> {
     const core = this.core ?? this.configureFromFirstAcquire(quota);
     const now = Date.now();
+    this.lastAcquireAt = now;
+    this.probeLag();
     const outcome = core.acquire(req, now);
     this.persist();
     if (outcome.kind !== "queued") return this.reported(req, outcome.result);
@@ -185,6 +197,20 @@ export class AdmissionController extends DurableObject<Env> {
     // Leases restored with no alarm behind them (e.g. a crash between the writes).
     this.armForLeases();
     return core;
+  }
+
+  /** Keeps one lag probe timer running while there is traffic or shedding. */
+  private probeLag(): void {
+    if (this.lagProbe !== undefined) return;
+    const due = Date.now() + LAG_PROBE_MS;
+    this.lagProbe = setTimeout(() => {
+      this.lagProbe = undefined;
+      const now = Date.now();
+      const core = this.core;
+      if (!core) return;
+      core.observeLag(now - due, now);
+      if (now - this.lastAcquireAt < LAG_PROBE_IDLE_MS || core.saturationLevel > 0) this.probeLag();
+    }, LAG_PROBE_MS);
   }
 
   private leaseStarted(lease: Lease): void {

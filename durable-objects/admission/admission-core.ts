@@ -19,6 +19,7 @@ import { createLimit } from "./limit-factory";
 import { LoadLevelTracker } from "./load-level";
 import { PriorityQueue, type QueueEntry } from "./priority-queue";
 import { assertValidQuota, assertValidRequest, capPriority, limitAlgorithmOf } from "./quota-rules";
+import { SaturationShedder } from "./saturation-shedder";
 import { ServiceRate, type ServiceSnapshot } from "./service-rate";
 import { TokenBucket, type BucketSnapshot } from "./token-bucket";
 
@@ -30,6 +31,8 @@ import { TokenBucket, type BucketSnapshot } from "./token-bucket";
  *
  * acquire, in order:
  *  1. deadline already passed                     -> deadline (expired)
+ *     the thread is saturated and the shedder     -> shed (saturated); never critical, and
+ *     picks this priority                            before any token is taken
  *  2. bucket: cost > burst                         -> rate_limited (cost_exceeds_burst)
  *             not enough tokens                    -> rate_limited, Retry-After = exact wait
  *  3. a slot is free and nobody waits              -> grant
@@ -45,6 +48,9 @@ import { TokenBucket, type BucketSnapshot } from "./token-bucket";
  * Counters are derived, never maintained by hand: inflight is the size of the lease table,
  * queued the size of the queue, so they cannot go negative or leak.
  */
+
+/** Retry-After for a saturation shed: the shedder moves every 100 ms, but backing off less than a second only feeds it. */
+export const SATURATED_RETRY_AFTER_MS = 1000;
 
 /** Added to the remaining deadline to make the lease: the Worker stops at the deadline, and the margin covers its release RPC. */
 export const LEASE_MARGIN_MS = 1000;
@@ -88,6 +94,9 @@ export interface AdmissionCoreOptions {
   hooks?: AdmissionHooks;
   starvationBound?: number;
   leaseMarginMs?: number;
+  shedder?: SaturationShedder;
+  /** Uniform in [0, 1): which requests the shedder picks. */
+  random?: () => number;
 }
 
 export interface WaiterHandle {
@@ -116,6 +125,8 @@ export class AdmissionCore {
   private readonly queue: PriorityQueue<Waiter>;
   private readonly service: ServiceRate;
   private readonly load = new LoadLevelTracker();
+  private readonly shedder: SaturationShedder;
+  private readonly random: () => number;
   private readonly leases = new Map<string, Lease>();
   private readonly decisions: Record<RequestPriority, Record<AdmissionDecision, number>>;
   private readonly newTicket: () => string;
@@ -139,6 +150,8 @@ export class AdmissionCore {
     this.newTicket = options.newTicket ?? (() => crypto.randomUUID());
     this.hooks = options.hooks ?? {};
     this.leaseMarginMs = options.leaseMarginMs ?? LEASE_MARGIN_MS;
+    this.shedder = options.shedder ?? new SaturationShedder();
+    this.random = options.random ?? Math.random;
     for (const lease of restored.leases ?? []) this.leases.set(lease.ticket, { ...lease });
     this.decisions = Object.fromEntries(REQUEST_PRIORITIES.map((p) => [p, Object.fromEntries(DECISIONS.map((d) => [d, 0]))])) as Record<
       RequestPriority,
@@ -170,6 +183,7 @@ export class AdmissionCore {
     this.expireWaiters(now);
 
     if (req.deadline <= now) return this.reject(priority, "deadline", "expired", this.queueRetryAfterMs(), now);
+    if (this.shedder.shouldShed(priority, this.random())) return this.reject(priority, "shed", "saturated", SATURATED_RETRY_AFTER_MS, now);
 
     const take = this.bucket.tryTake(req.cost, now);
     if (!take.ok) {
@@ -206,6 +220,16 @@ export class AdmissionCore {
     if (offer.evicted) this.refuseWaiter(offer.evicted, "queue_full", "evicted", now);
     this.updateLoad(now);
     return { kind: "queued", waiter: { seq: waiter.seq, priority, deadline: waiter.deadline, answer } };
+  }
+
+  /** The saturation shedder's level (0 = nothing shed). */
+  get saturationLevel(): number {
+    return this.shedder.level;
+  }
+
+  /** An event-loop lag sample from the caller's probe timer (see saturation-shedder.ts). */
+  observeLag(lagMs: number, nowIn: number): void {
+    this.shedder.observeLag(lagMs, this.tick(nowIn));
   }
 
   /** Frees the slot and feeds the limiter. Idempotent: an unknown or already released ticket is ignored (returns false). */
@@ -293,6 +317,7 @@ export class AdmissionCore {
       oldestWaitMs: this.oldestWaitMs(now),
       queueSize: this.quota.queueSize,
       rateLimit: this.bucket.info(now),
+      saturation: { shedLevel: this.shedder.level, lagMs: this.shedder.lagMs },
     };
   }
 
@@ -342,7 +367,7 @@ export class AdmissionCore {
   }
 
   private rejection(reason: RejectReason, detail: RejectDetail, retryAfterMs: number, now: number): Rejection {
-    return { granted: false, reason, detail, retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)), loadLevel: this.load.level, rateLimit: this.bucket.info(now) };
+    return { granted: false, reason, detail, retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)), loadLevel: this.withSaturation(this.load.level), rateLimit: this.bucket.info(now) };
   }
 
   /** Grants waiters while slots are free; expired waiters go first so none is ever granted late. */
@@ -397,10 +422,18 @@ export class AdmissionCore {
   }
 
   private updateLoad(now: number): LoadLevel {
-    return this.load.update(
+    const tracked = this.load.update(
       { utilisation: this.leases.size / Math.max(1, this.limiter.current), queueDelayMs: this.oldestWaitMs(now), serviceMs: this.service.serviceMsOrFallback },
       now,
     );
+    return this.withSaturation(tracked);
+  }
+
+  /** A saturated thread is load too: any shedding means elevated, shedding all low overloaded. */
+  private withSaturation(level: LoadLevel): LoadLevel {
+    const shed = this.shedder.level;
+    if (shed >= 1 || level === "overloaded") return "overloaded";
+    return shed > 0 || level === "elevated" ? "elevated" : "normal";
   }
 }
 

@@ -71,10 +71,12 @@ export interface Grant {
  * - queue_full: no room in the queue and nobody of lower priority to evict.
  * - evicted: was waiting, displaced by a higher-priority arrival while the queue was full.
  * - overloaded: shed at arrival because the load level is overloaded.
+ * - saturated: shed at arrival because the controller's thread is saturated (event-loop lag;
+ *   see saturation-shedder.ts), lowest priorities first.
  * - predicted_wait: its queue position and the measured service time say it would miss its deadline.
  * - expired: its deadline passed (at arrival or while waiting).
  */
-export type RejectDetail = "cost_exceeds_burst" | "over_rate" | "queue_full" | "evicted" | "overloaded" | "predicted_wait" | "expired";
+export type RejectDetail = "cost_exceeds_burst" | "over_rate" | "queue_full" | "evicted" | "overloaded" | "saturated" | "predicted_wait" | "expired";
 
 export interface Rejection {
   granted: false;
@@ -133,6 +135,8 @@ export type AdmissionStateDocument = AdmissionStateCore & {
   queueSize?: number;
   rateLimit?: RateLimitInfo;
   quota?: Quota;
+  /** Event-loop saturation: the shed level (0 = none, 1 = all low, 2 = low and normal, 3 = all but critical) and the last lag sample. */
+  saturation?: { shedLevel: number; lagMs: number };
 };
 
 /** A cheap snapshot for monitoring (Monitor DO, /metrics): one RPC, no storage reads. */

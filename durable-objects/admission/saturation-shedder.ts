@@ -1,0 +1,101 @@
+import type { RequestPriority } from "./contract";
+
+/**
+ * Priority-ordered shedding driven by event-loop lag: the signal for a saturated thread.
+ *
+ * The concurrency limit protects the downstream (D1) by bounding the work in flight. It cannot
+ * protect the thread the controller itself runs on: when most of a request's cost lies outside
+ * its admitted section (parsing, auth, validation, serialising; and, on the local runtime, D1
+ * itself, which shares the one thread), even a limit of 1 admits more work per second than the
+ * thread can do, and every request, shed ones included, waits in the thread's run queue.
+ * A timer that fires late says so directly (as LinkedIn's Hodor and Node's event-loop-delay
+ * monitors read it), whatever the cause. As in CoDel, the signal is the *smallest* lag over a
+ * window: one long task (a big batch write) delays a few timers but leaves gaps where the
+ * next fires on time; only a thread that never catches up is late on every sample.
+ *
+ * The knob is one number, `level` in [0, 3]: classes below floor(level) are shed entirely,
+ * the class at floor(level) with probability frac(level), counting from low:
+ *   0.0 nothing shed · 0.5 half of low · 1.0 all low · 1.5 all low, half of normal · …
+ * Critical is never shed here. Every `windowMs` the window's lag moves it: when even the least
+ * lag is above `targetMs` it rises by `riseStep` times how far above (up to 10×, so a flood is
+ * met within a few windows); when the mean lag is below half the target it falls by
+ * `fallStep`, but not within `holdMs` of a rise; otherwise (a thread busy enough to queue now
+ * and then) it holds. Rising fast
+ * and falling slowly keeps the thread out of saturation (where every request waits, shed ones
+ * included) at the price of shedding a little more than the minimum while it recovers.
+ * Pure: time, lag and randomness are arguments.
+ */
+export interface ShedderOptions {
+  /** Lag (ms) above which the thread counts as saturated. */
+  targetMs: number;
+  windowMs: number;
+  riseStep: number;
+  fallStep: number;
+  /** No fall for this long after a rise: the level that just proved necessary is kept a while. */
+  holdMs: number;
+}
+
+export const DEFAULT_SHEDDER: ShedderOptions = { targetMs: 8, windowMs: 50, riseStep: 0.1, fallStep: 0.01, holdMs: 1000 };
+
+/** Shedding order: the class at index i is shed once level exceeds i. */
+const SHED_ORDER: readonly RequestPriority[] = ["low", "normal", "high"];
+export const MAX_SHED_LEVEL = SHED_ORDER.length;
+
+export class SaturationShedder {
+  private shedLevel = 0;
+  private windowStart: number | undefined;
+  private leastLagMs = Infinity;
+  private lagSumMs = 0;
+  private samples = 0;
+  private lastRiseAt = -Infinity;
+  private lastLagMs = 0;
+
+  constructor(private readonly options: ShedderOptions = DEFAULT_SHEDDER) {}
+
+  get level(): number {
+    return this.shedLevel;
+  }
+
+  /** Most recent lag sample, ms (for the state document). */
+  get lagMs(): number {
+    return this.lastLagMs;
+  }
+
+  /** One measurement: a timer due at `now - lagMs` fired at `now`. */
+  observeLag(lagMs: number, now: number): void {
+    const lag = Math.max(0, lagMs);
+    this.lastLagMs = lag;
+    if (this.windowStart === undefined) this.windowStart = now;
+    this.leastLagMs = Math.min(this.leastLagMs, lag);
+    this.lagSumMs += lag;
+    this.samples++;
+    if (now - this.windowStart < this.options.windowMs) return;
+    this.adjust(this.leastLagMs, this.lagSumMs / this.samples, now);
+    this.windowStart = now;
+    this.leastLagMs = Infinity;
+    this.lagSumMs = 0;
+    this.samples = 0;
+  }
+
+  /** Probability that a request of this priority is shed now. */
+  shedProbability(priority: RequestPriority): number {
+    const index = SHED_ORDER.indexOf(priority);
+    if (index < 0) return 0; // critical
+    return Math.min(1, Math.max(0, this.shedLevel - index));
+  }
+
+  /** `random` in [0, 1). */
+  shouldShed(priority: RequestPriority, random: number): boolean {
+    return random < this.shedProbability(priority);
+  }
+
+  private adjust(leastLagMs: number, meanLagMs: number, now: number): void {
+    const { targetMs, riseStep, fallStep, holdMs } = this.options;
+    if (leastLagMs > targetMs) {
+      this.shedLevel = Math.min(MAX_SHED_LEVEL, this.shedLevel + riseStep * Math.min(10, leastLagMs / targetMs));
+      this.lastRiseAt = now;
+    } else if (meanLagMs < targetMs / 2 && now - this.lastRiseAt >= holdMs) {
+      this.shedLevel = Math.max(0, this.shedLevel - fallStep);
+    }
+  }
+}

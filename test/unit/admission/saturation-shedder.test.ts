@@ -1,0 +1,92 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { AdmissionCore } from "../../../durable-objects/admission/admission-core";
+import { REQUEST_PRIORITIES } from "../../../durable-objects/admission/contract";
+import { DEFAULT_SHEDDER, MAX_SHED_LEVEL, SaturationShedder } from "../../../durable-objects/admission/saturation-shedder";
+import { request, T0, testQuota } from "./support";
+
+/** Feeds one lag sample every `everyMs` for `forMs`, lag given per sample time. */
+function feed(shedder: SaturationShedder, from: number, forMs: number, lagAt: (t: number) => number, everyMs = 10): number {
+  let t = from;
+  for (; t < from + forMs; t += everyMs) shedder.observeLag(lagAt(t), t);
+  return t;
+}
+
+describe("SaturationShedder", () => {
+  it("sheds nothing while timers fire on time", () => {
+    const shedder = new SaturationShedder();
+    feed(shedder, T0, 5000, () => 1);
+    expect(shedder.level).toBe(0);
+    for (const p of REQUEST_PRIORITIES) expect(shedder.shedProbability(p)).toBe(0);
+  });
+
+  it("under sustained lag sheds low first, then normal, then high, and never critical", () => {
+    const shedder = new SaturationShedder();
+    let t = feed(shedder, T0, 150, () => 20);
+    expect(shedder.level).toBeGreaterThan(0);
+    expect(shedder.shedProbability("low")).toBeGreaterThan(0);
+    expect(shedder.shedProbability("normal")).toBe(0);
+    t = feed(shedder, t, 3000, () => 100);
+    expect(shedder.level).toBe(MAX_SHED_LEVEL);
+    expect(shedder.shedProbability("high")).toBe(1);
+    expect(shedder.shedProbability("critical")).toBe(0);
+    expect(shedder.shouldShed("critical", 0)).toBe(false);
+  });
+
+  it("ignores one long task: a window with an on-time timer does not count as saturated", () => {
+    const shedder = new SaturationShedder();
+    // Every window holds one 200 ms-late timer and on-time ones.
+    feed(shedder, T0, 5000, (t) => ((t - T0) % DEFAULT_SHEDDER.windowMs === 0 ? 200 : 0));
+    expect(shedder.level).toBe(0);
+  });
+
+  it("holds the level for a while after the lag ends, then gives it back slowly", () => {
+    const shedder = new SaturationShedder();
+    let t = feed(shedder, T0, 300, () => 40);
+    const peak = shedder.level;
+    expect(peak).toBeGreaterThan(1);
+    t = feed(shedder, t, DEFAULT_SHEDDER.holdMs - 100, () => 0);
+    expect(shedder.level).toBe(peak);
+    t = feed(shedder, t, 1000, () => 0);
+    expect(shedder.level).toBeLessThan(peak);
+    expect(shedder.level).toBeGreaterThan(0);
+    feed(shedder, t, 60_000, () => 0);
+    expect(shedder.level).toBe(0);
+  });
+
+  it("keeps its level in [0, 3] and its shed probabilities ordered by priority, whatever the lags", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 200 }), fc.double({ min: 0, max: 1000, noNaN: true })), { maxLength: 300 }), (steps) => {
+        const shedder = new SaturationShedder();
+        let t = T0;
+        for (const [dt, lag] of steps) {
+          t += dt;
+          shedder.observeLag(lag, t);
+          expect(shedder.level).toBeGreaterThanOrEqual(0);
+          expect(shedder.level).toBeLessThanOrEqual(MAX_SHED_LEVEL);
+          const [critical, high, normal, low] = (["critical", "high", "normal", "low"] as const).map((p) => shedder.shedProbability(p)) as [number, number, number, number];
+          expect(critical).toBe(0);
+          expect(low).toBeGreaterThanOrEqual(normal);
+          expect(normal).toBeGreaterThanOrEqual(high);
+        }
+      }),
+    );
+  });
+});
+
+describe("AdmissionCore with a saturated thread", () => {
+  it("sheds low at arrival as 'saturated' without touching the bucket, and still grants critical", () => {
+    const core = new AdmissionCore({ quota: testQuota({ rateLimit: { requests: 1, windowMs: 60_000, burst: 10 } }), now: T0, random: () => 0.5 });
+    let t = T0;
+    for (; t < T0 + 300; t += 10) core.observeLag(50, t);
+    expect(core.saturationLevel).toBeGreaterThan(1);
+    const tokens = core.state(t).tokens;
+    const low = core.acquire(request("low", t), t);
+    expect(low).toMatchObject({ kind: "rejected", result: { reason: "shed", detail: "saturated", loadLevel: "overloaded" } });
+    expect(low.kind === "rejected" && low.result.retryAfterMs).toBeGreaterThan(0);
+    expect(core.state(t).tokens).toBe(tokens);
+    const critical = core.acquire(request("critical", t), t);
+    expect(critical.kind).toBe("granted");
+    expect(core.state(t).saturation?.shedLevel).toBe(core.saturationLevel);
+  });
+});
