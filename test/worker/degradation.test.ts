@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, createTask, createTenant, json } from "./helpers";
+import { ADMIN_TOKEN, call, createTask, createTenant, json } from "./helpers";
 
 /**
  * Under load (one slot, held by a slow request, others queued) the controller reports
@@ -44,6 +44,27 @@ describe("graceful degradation", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("x-degraded")).toBe("stats-snapshot");
     expect(await json(res)).toEqual(fresh);
+  });
+
+  it("while the tenant is known to be under load, serves a stats snapshot and refuses a low search without asking the controller", async () => {
+    const tenant = await createTenant(oneSlot);
+    await createTask(tenant);
+    const fresh = await json(await call("GET", "/v1/tasks/stats", { token: tenant.apiKey }));
+    // A request that waits for the held slot comes back with the load level: this isolate now knows.
+    const queued = await underLoad(tenant.apiKey, () => call("GET", "/v1/tasks?limit=1", { token: tenant.apiKey }));
+    expect(queued.status).toBe(200);
+    const decisions = async () => (await json<{ decisions: Record<string, number> }>(await call("GET", `/admin/tenants/${tenant.id}/admission`, { token: ADMIN_TOKEN }))).decisions;
+    const before = await decisions();
+
+    const stats = await call("GET", "/v1/tasks/stats", { token: tenant.apiKey });
+    expect(stats.status).toBe(200);
+    expect(stats.headers.get("x-degraded")).toBe("stats-snapshot");
+    expect(await json(stats)).toEqual(fresh);
+    const search = await call("GET", "/v1/tasks?q=report", { token: tenant.apiKey, headers: { "x-priority": "low" } });
+    expect(search.status).toBe(503);
+    expect(search.headers.get("x-degraded")).toBe("search");
+    // Neither asked the controller: no decision was counted.
+    expect(await decisions()).toEqual(before);
   });
 
   it("refuses text search for low priority, not for normal", async () => {

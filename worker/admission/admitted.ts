@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { AcquireResult, ReleaseOutcome } from "../../durable-objects/admission/contract";
+import type { AcquireResult, LoadLevel, ReleaseOutcome } from "../../durable-objects/admission/contract";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { AdaptiveThrottle } from "./adaptive-throttle";
@@ -8,6 +8,7 @@ import { requestDeadline } from "./deadline";
 import { injectFaults } from "./faults";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
 import { requestPriority } from "./priority";
+import { RecentLoad } from "./recent-load";
 
 type AdmissionContext = Context<AppEnv, string, object>;
 
@@ -15,6 +16,17 @@ type AdmissionContext = Context<AppEnv, string, object>;
 const isolateThrottle = new AdaptiveThrottle();
 /** Tenants whose controller this isolate has already reached (so it holds a quota). */
 const configuredControllers = new Set<string>();
+/** The load level each tenant's controller reported lately (for degrading before asking). */
+const recentLoad = new RecentLoad();
+
+export interface AdmittedOptions<R> {
+  /**
+   * Called instead of asking the controller while this isolate knows the tenant to be under
+   * load (a grant or refusal said so in the last 2 s). It may answer from memory (a degraded
+   * answer that needs no D1 and so no slot), throw a refusal, or return undefined to go on.
+   */
+  underLoad?: (level: LoadLevel) => R | undefined;
+}
 
 /**
  * The admission step (DESIGN.md sections 1 and 4). A handler runs its work through
@@ -22,7 +34,7 @@ const configuredControllers = new Set<string>();
  * so invalid input never spends budget. One RPC to the tenant's AdmissionController before
  * the work; the release goes through waitUntil, off the response path.
  */
-export async function admitted<R>(c: AdmissionContext, work: () => Promise<R>): Promise<R> {
+export async function admitted<R>(c: AdmissionContext, work: () => Promise<R>, options: AdmittedOptions<R> = {}): Promise<R> {
   const tenant = c.get("tenant");
   const routeKey = `${c.req.method} ${c.req.routePath}`;
   const priority = requestPriority({ xPriority: c.req.header("x-priority"), priority: c.req.header("priority") }, routeKey, tenant.quota.maxPriority);
@@ -31,6 +43,12 @@ export async function admitted<R>(c: AdmissionContext, work: () => Promise<R>): 
   c.set("loadLevel", "normal");
   if (!c.get("config").admissionControl) return runAdmitted(c, work);
 
+  const knownLevel = recentLoad.level(tenant.id, Date.now());
+  if (knownLevel !== "normal" && options.underLoad) {
+    c.set("loadLevel", knownLevel);
+    const answer = options.underLoad(knownLevel);
+    if (answer !== undefined) return answer;
+  }
   const deadline = requestDeadline(Date.now(), tenant.quota.timeoutMs, c.req.header("x-request-timeout-ms"));
   const local = isolateThrottle.shouldRefuse(tenant.id, priority, Date.now(), Math.random());
   if (local.refuse) {
@@ -57,6 +75,7 @@ export async function admitted<R>(c: AdmissionContext, work: () => Promise<R>): 
   // A 429 is the tenant's budget, not overload: for the throttle it counts as accepted.
   const overloadRefusal = !decision.granted && decision.reason !== "rate_limited";
   isolateThrottle.record(tenant.id, priority, !overloadRefusal, decision.granted ? 0 : decision.retryAfterMs, Date.now());
+  recentLoad.note(tenant.id, decision.loadLevel, Date.now());
   for (const [name, value] of Object.entries(rateLimitHeaders(decision.rateLimit))) c.header(name, value);
 
   if (!decision.granted) {

@@ -6,6 +6,7 @@ import { dbOf } from "../db/request-db";
 import { isForeignKeyViolation } from "../db/constraint-errors";
 import { applyTaskBatch } from "../db/task-batch";
 import { deleteTask, findTask, insertTask, listTasks, taskStats, toTask, updateTask } from "../db/tasks-repo";
+import type { LoadLevel } from "../../durable-objects/admission/contract";
 import { ApiError, notFound } from "../errors";
 import { etagOf, versionFromIfMatch } from "../lib/etag";
 import { IdParamSchema, problemResponses } from "../schemas/common";
@@ -62,19 +63,27 @@ tasksApp.openapi(
     request: { query: TaskListQuerySchema },
     responses: { 200: json(TaskListSchema, "A page of tasks"), ...problemResponses(400, 401, 429, 503) },
   }),
-  async (c) =>
-    admitted(c, async () => {
-      const query = c.req.valid("query");
-      const level = c.get("loadLevel");
-      if (query.q && searchRefused(level, c.get("requestPriority"))) {
-        throw new ApiError("overloaded", "Text search is paused for low-priority requests while the service is under load", {
-          headers: { "retry-after": "5", "x-degraded": "search" },
-        });
-      }
-      const page = cappedPageSize(query.limit, level);
-      if (page.degraded) c.header("x-degraded", "page-size");
-      return c.json(await listTasks(dbOf(c), c.get("tenant").id, { ...query, limit: page.limit }), 200);
-    }),
+  async (c) => {
+    const query = c.req.valid("query");
+    const refuseSearch = (level: LoadLevel) => {
+      if (!query.q || !searchRefused(level, c.get("requestPriority"))) return undefined;
+      throw new ApiError("overloaded", "Text search is paused for low-priority requests while the service is under load", {
+        headers: { "retry-after": "5", "x-degraded": "search" },
+      });
+    };
+    return admitted(
+      c,
+      async () => {
+        const level = c.get("loadLevel");
+        refuseSearch(level);
+        const page = cappedPageSize(query.limit, level);
+        if (page.degraded) c.header("x-degraded", "page-size");
+        return c.json(await listTasks(dbOf(c), c.get("tenant").id, { ...query, limit: page.limit }), 200);
+      },
+      // Known to be under load: refuse a low search here rather than after a round trip.
+      { underLoad: refuseSearch },
+    );
+  },
 );
 
 tasksApp.openapi(
@@ -86,18 +95,27 @@ tasksApp.openapi(
     security,
     responses: { 200: json(TaskStatsSchema, "Task statistics"), ...problemResponses(401, 429, 503) },
   }),
-  async (c) =>
-    admitted(c, async () => {
-      const tenantId = c.get("tenant").id;
-      const snapshot = underLoad(c.get("loadLevel")) ? statsSnapshots.get(tenantId) : undefined;
-      if (snapshot) {
-        c.header("x-degraded", "stats-snapshot");
-        return c.json(snapshot, 200);
-      }
-      const stats = await taskStats(dbOf(c), tenantId, Date.now());
-      statsSnapshots.set(tenantId, stats);
-      return c.json(stats, 200);
-    }),
+  async (c) => {
+    const tenantId = c.get("tenant").id;
+    const fromSnapshot = () => {
+      const snapshot = statsSnapshots.get(tenantId);
+      if (!snapshot) return undefined;
+      c.header("x-degraded", "stats-snapshot");
+      return c.json(snapshot, 200);
+    };
+    return admitted(
+      c,
+      async () => {
+        const degraded = underLoad(c.get("loadLevel")) ? fromSnapshot() : undefined;
+        if (degraded) return degraded;
+        const stats = await taskStats(dbOf(c), tenantId, Date.now());
+        statsSnapshots.set(tenantId, stats);
+        return c.json(stats, 200);
+      },
+      // A snapshot in memory needs no D1 and so no slot: served without asking the controller.
+      { underLoad: fromSnapshot },
+    );
+  },
 );
 
 tasksApp.openapi(
