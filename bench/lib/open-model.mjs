@@ -32,6 +32,7 @@ import { breakdown } from "./stats.ts";
  * @property {import("hdr-histogram-js").Histogram} ok         2xx only
  * @property {import("hdr-histogram-js").Histogram} rejected   429 and 503 only (how fast a shed request is answered)
  * @property {number} okSteady   2xx answers that completed inside the steady-state window (see below)
+ * @property {number} degradedSteady  of those, answers marked X-Degraded (served from a snapshot, a capped page…)
  */
 
 /** The first quarter of a run is ramp-up (no answers yet, queues filling): goodput is
@@ -55,7 +56,7 @@ export async function runOpenModel({ client, rate, durationMs, mix, maxInFlight 
   const total = plannedSends(rate, durationMs);
   const picker = new WeightedPicker(mix.map((e) => e.weight ?? 1));
   /** @type {EntryResult[]} */
-  const results = mix.map((e) => ({ name: e.name, group: e.group, sent: 0, dropped: 0, statusCounts: {}, all: newHistogram(), ok: newHistogram(), rejected: newHistogram(), okSteady: 0 }));
+  const results = mix.map((e) => ({ name: e.name, group: e.group, sent: 0, dropped: 0, statusCounts: {}, all: newHistogram(), ok: newHistogram(), rejected: newHistogram(), okSteady: 0, degradedSteady: 0 }));
   const sendLag = newHistogram();
   let issued = 0, done = 0, inFlight = 0, dropped = 0;
   /** @type {Set<Promise<void>>} */
@@ -86,12 +87,15 @@ export async function runOpenModel({ client, rate, durationMs, mix, maxInFlight 
       .then((res) => {
         const now = performance.now();
         const latency = now - intended;
-        if (res.status >= 200 && res.status < 300 && now >= steadyFrom && now <= steadyTo) r.okSteady++;
+        if (res.status >= 200 && res.status < 300 && now >= steadyFrom && now <= steadyTo) {
+          r.okSteady++;
+          if (res.headers?.["x-degraded"]) r.degradedSteady++;
+        }
         r.statusCounts[res.status] = (r.statusCounts[res.status] ?? 0) + 1;
         recordMs(r.all, latency);
         if (res.status >= 200 && res.status < 300) recordMs(r.ok, latency);
         else if (res.status === 429 || res.status === 503) recordMs(r.rejected, latency);
-        onResponse?.(entry, res.status, res.body, index);
+        onResponse?.(entry, res.status, res.body, index, { latencyMs: latency, sentAtMs: intended - start });
       })
       .finally(() => {
         inFlight--;
@@ -138,13 +142,13 @@ export async function runOpenModel({ client, rate, durationMs, mix, maxInFlight 
 export function aggregate(entries) {
   const all = newHistogram(), ok = newHistogram(), rejected = newHistogram();
   const statusCounts = {};
-  let sent = 0, dropped = 0, okSteady = 0;
+  let sent = 0, dropped = 0, okSteady = 0, degradedSteady = 0;
   for (const e of entries) {
     all.add(e.all); ok.add(e.ok); rejected.add(e.rejected);
-    sent += e.sent; dropped += e.dropped; okSteady += e.okSteady;
+    sent += e.sent; dropped += e.dropped; okSteady += e.okSteady; degradedSteady += e.degradedSteady;
     for (const [k, n] of Object.entries(e.statusCounts)) statusCounts[k] = (statusCounts[k] ?? 0) + n;
   }
-  return { sent, dropped, okSteady, statusCounts, status: breakdown(statusCounts), all: summarize(all), ok: summarize(ok), rejected: summarize(rejected) };
+  return { sent, dropped, okSteady, degradedSteady, statusCounts, status: breakdown(statusCounts), all: summarize(all), ok: summarize(ok), rejected: summarize(rejected) };
 }
 
 /** Per-group aggregates (e.g. per request priority), keyed by group (or entry name). */

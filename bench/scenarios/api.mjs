@@ -41,21 +41,29 @@ export function seedTask(n) {
 
 /**
  * Seed `count` tasks for a tenant through POST /v1/tasks/batch (100 per batch, a few in
- * parallel). Bounded: gives up after `count / 100 * 3` failed batches.
+ * parallel). A 429/503 is retried after its Retry-After, as a well-behaved client would
+ * (seeding is low priority and may be shed); other failures are retried too. Bounded: gives
+ * up after `count / 100 * 3` failed attempts.
  */
 export async function seedTasks(origin, apiKey, count, { parallel = 4, onProgress } = {}) {
   const client = createClient({ origin, connections: parallel });
   const batches = Math.ceil(count / 100);
   let next = 0, created = 0, failures = 0;
+  const send = (ops) =>
+    client.send({ method: "POST", path: "/v1/tasks/batch", headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "x-priority": "low" }, body: JSON.stringify({ operations: ops }), readBody: true, timeoutMs: 60_000 });
   const worker = async () => {
     while (next < batches) {
       const b = next++;
       const ops = [];
       for (let n = b * 100; n < Math.min(count, (b + 1) * 100); n++) ops.push({ op: "create", data: seedTask(n) });
-      const res = await client.send({ method: "POST", path: "/v1/tasks/batch", headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "x-priority": "low" }, body: JSON.stringify({ operations: ops }), readBody: true, timeoutMs: 60_000 });
-      if (res.status === 200 || res.status === 201) created += ops.length;
-      else if (++failures > batches * 3) throw new Error(`seeding failed: ${res.status} ${res.body?.slice(0, 300)}`);
-      else next = Math.min(next, b); // retry this batch (rare; bounded by the failure budget)
+      for (;;) {
+        const res = await send(ops);
+        if (res.status === 200 || res.status === 201) break;
+        if (++failures > batches * 3) throw new Error(`seeding failed: ${res.status} ${res.body?.slice(0, 300)}`);
+        const retryAfterS = Number(res.headers?.["retry-after"] ?? 1);
+        await new Promise((r) => setTimeout(r, 1000 * (Number.isFinite(retryAfterS) ? Math.min(retryAfterS, 5) : 1)));
+      }
+      created += ops.length;
       onProgress?.(created, count);
     }
   };

@@ -56,7 +56,7 @@ export async function openPhase({ origin, mix, rate, durationMs, ledger, timeout
     return {
       rate, planned: r.planned, sent: r.sent, sendWindowS: r.sendWindowS, dropped: r.dropped, unfinished: r.unfinished, sendLag: r.sendLag,
       // Steady-state goodput: 2xx answers completed in the last 3/4 of the send window.
-      goodput: total.okSteady / r.steadyS, total, groups: byGroup(r.entries), steadyS: r.steadyS,
+      goodput: total.okSteady / r.steadyS, degradedGoodput: total.degradedSteady / r.steadyS, total, groups: byGroup(r.entries), steadyS: r.steadyS,
       perEntry: Object.fromEntries(r.entries.map((e) => [e.name, aggregate([e])])),
     };
   } finally {

@@ -16,6 +16,7 @@ const arg = (name, fallback) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const admission = !process.argv.includes("--off");
+const BUCKET_MS = arg("bucket-ms", 1000);
 const capacity = arg("capacity", 300), multiple = arg("multiple", 4), seconds = arg("seconds", 10);
 
 function threadTicks(pids) {
@@ -49,18 +50,39 @@ try {
     if (r?.json) samples.push(r.json);
   }, 2000);
   const t0 = performance.now();
-  const ph = await openPhase({ origin: tf.origin, mix: overloadMix({ apiKey: tenant.apiKey, ledger, phase: "probe" }), rate: Math.round(capacity * multiple), durationMs: seconds * 1000, ledger, timeoutMs: 10_000, drainMs: 5000, maxInFlight: 2000 });
+  // Per second of intended send time and group: [answers, latencies].
+  const timeline = new Map();
+  const recorder = {
+    onResponse: (entry, status, body, index, timing) => {
+      ledger.onResponse(entry, status, body, index);
+      if (!timing) return;
+      const key = `${Math.floor(timing.sentAtMs / BUCKET_MS) * BUCKET_MS / 1000}|${entry.group}|${status}`;
+      if (!timeline.has(key)) timeline.set(key, []);
+      timeline.get(key).push(timing.latencyMs);
+    },
+  };
+  const ph = await openPhase({ origin: tf.origin, mix: overloadMix({ apiKey: tenant.apiKey, ledger, phase: "probe" }), rate: Math.round(capacity * multiple), durationMs: seconds * 1000, ledger: recorder, timeoutMs: 10_000, drainMs: 5000, maxInFlight: 2000 });
   const wall = (performance.now() - t0) / 1000;
   clearInterval(sampler);
   const after = threadTicks(pids);
-  console.log(`admission ${admission ? "on" : "off"}, ${multiple}× ${capacity} = ${ph.rate} req/s for ${seconds}s: goodput ${ph.goodput.toFixed(1)} req/s, sent ${ph.sent}, dropped ${ph.dropped}, unfinished ${ph.unfinished}`);
+  console.log(`admission ${admission ? "on" : "off"}, ${multiple}× ${capacity} = ${ph.rate} req/s for ${seconds}s: goodput ${ph.goodput.toFixed(1)} req/s (degraded ${ph.degradedGoodput.toFixed(1)}), sent ${ph.sent}, dropped ${ph.dropped}, unfinished ${ph.unfinished}`);
   for (const [g, s] of Object.entries(ph.groups)) {
     console.log(`  ${g.padEnd(8)} ok ${String(s.status.success).padStart(5)} p50 ${s.ok.p50?.toFixed(1)} p99 ${s.ok.p99?.toFixed(1)} | rejected p50 ${s.rejected.p50?.toFixed(1)} p99 ${s.rejected.p99?.toFixed(1)} | ${JSON.stringify(s.statusCounts)}`);
   }
   console.log(`  shed p99 ${ph.total.rejected.p99?.toFixed(1)} ms; statuses ${JSON.stringify(ph.total.statusCounts)}; send lag ${JSON.stringify(ph.sendLag)}`);
   const busy = [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / 100 / wall]).filter(([, v]) => v > 0.01).sort((a, b) => b[1] - a[1]);
   console.log(`  server CPU by thread (cores): ${busy.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}`);
-  for (const s of samples) console.log(`  state ${JSON.stringify(s).slice(0, 400)}`);
+  for (const s of samples) console.log(`  state limit ${s.limit} inflight ${s.inflight} queued ${JSON.stringify(s.queued)} level ${s.loadLevel} saturation ${JSON.stringify(s.saturation)} decisions ${JSON.stringify(s.decisions)}`);
+  console.log("  second | group status: n p50/p99 ms");
+  const seconds_ = [...new Set([...timeline.keys()].map((k) => Number(k.split("|")[0])))].sort((a, b) => a - b);
+  for (const sec of seconds_) {
+    const cells = [...timeline].filter(([k]) => Number(k.split("|")[0]) === sec).sort().map(([k, v]) => {
+      v.sort((a, b) => a - b);
+      const q = (x) => v[Math.min(v.length - 1, Math.floor(x * v.length))].toFixed(0);
+      return `${k.split("|").slice(1).join(" ")}: ${v.length} ${q(0.5)}/${q(0.99)}`;
+    });
+    console.log(`  ${sec}s | ${cells.join(" | ")}`);
+  }
 } finally {
   await tf.stop();
 }
