@@ -42,13 +42,14 @@ export function seedTask(n) {
 /**
  * Seed `count` tasks for a tenant through POST /v1/tasks/batch (100 per batch, a few in
  * parallel). A 429/503 is retried after its Retry-After, as a well-behaved client would
- * (seeding is low priority and may be shed); other failures are retried too. Bounded: gives
- * up after `count / 100 * 3` failed attempts.
+ * (seeding is low priority and may be shed; for up to 5 minutes); other failures are retried
+ * too, up to `count / 100 * 3` of them.
  */
 export async function seedTasks(origin, apiKey, count, { parallel = 4, onProgress } = {}) {
   const client = createClient({ origin, connections: parallel });
   const batches = Math.ceil(count / 100);
   let next = 0, created = 0, failures = 0;
+  const started = performance.now();
   const send = (ops) =>
     client.send({ method: "POST", path: "/v1/tasks/batch", headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "x-priority": "low" }, body: JSON.stringify({ operations: ops }), readBody: true, timeoutMs: 60_000 });
   const worker = async () => {
@@ -59,7 +60,9 @@ export async function seedTasks(origin, apiKey, count, { parallel = 4, onProgres
       for (;;) {
         const res = await send(ops);
         if (res.status === 200 || res.status === 201) break;
-        if (++failures > batches * 3) throw new Error(`seeding failed: ${res.status} ${res.body?.slice(0, 300)}`);
+        // Refusals (shed while the seeding itself saturates the server) are waited out, for a while.
+        const refused = res.status === 429 || res.status === 503;
+        if ((!refused && ++failures > batches * 3) || performance.now() - started > 300_000) throw new Error(`seeding failed: ${res.status} ${res.body?.slice(0, 300)}`);
         const retryAfterS = Number(res.headers?.["retry-after"] ?? 1);
         await new Promise((r) => setTimeout(r, 1000 * (Number.isFinite(retryAfterS) ? Math.min(retryAfterS, 5) : 1)));
       }

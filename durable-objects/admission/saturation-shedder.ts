@@ -35,7 +35,7 @@ export interface ShedderOptions {
   holdMs: number;
 }
 
-export const DEFAULT_SHEDDER: ShedderOptions = { targetMs: 8, windowMs: 50, riseStep: 0.1, fallStep: 0.01, holdMs: 1000 };
+export const DEFAULT_SHEDDER: ShedderOptions = { targetMs: 15, windowMs: 100, riseStep: 0.1, fallStep: 0.02, holdMs: 1000 };
 
 /** Shedding order: the class at index i is shed once level exceeds i. */
 const SHED_ORDER: readonly RequestPriority[] = ["low", "normal", "high"];

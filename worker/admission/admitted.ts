@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { AcquireResult, LoadLevel, ReleaseOutcome } from "../../durable-objects/admission/contract";
+import type { AcquireResult, LoadLevel, ReleaseOutcome, RequestPriority } from "../../durable-objects/admission/contract";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { AdaptiveThrottle } from "./adaptive-throttle";
@@ -7,7 +7,7 @@ import { admissionController } from "./controller";
 import { requestDeadline } from "./deadline";
 import { injectFaults } from "./faults";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
-import { requestPriority } from "./priority";
+import { isHigher, requestPriority } from "./priority";
 import { RecentLoad } from "./recent-load";
 
 type AdmissionContext = Context<AppEnv, string, object>;
@@ -26,6 +26,8 @@ export interface AdmittedOptions<R> {
    * answer that needs no D1 and so no slot), throw a refusal, or return undefined to go on.
    */
   underLoad?: (level: LoadLevel) => R | undefined;
+  /** Under load, may raise this request's priority (still capped at the tenant's maxPriority). */
+  promote?: (level: LoadLevel) => RequestPriority | undefined;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface AdmittedOptions<R> {
 export async function admitted<R>(c: AdmissionContext, work: () => Promise<R>, options: AdmittedOptions<R> = {}): Promise<R> {
   const tenant = c.get("tenant");
   const routeKey = `${c.req.method} ${c.req.routePath}`;
-  const priority = requestPriority({ xPriority: c.req.header("x-priority"), priority: c.req.header("priority") }, routeKey, tenant.quota.maxPriority);
+  let priority = requestPriority({ xPriority: c.req.header("x-priority"), priority: c.req.header("priority") }, routeKey, tenant.quota.maxPriority);
   c.set("routeKey", routeKey);
   c.set("requestPriority", priority);
   c.set("loadLevel", "normal");
@@ -48,6 +50,11 @@ export async function admitted<R>(c: AdmissionContext, work: () => Promise<R>, o
     c.set("loadLevel", knownLevel);
     const answer = options.underLoad(knownLevel);
     if (answer !== undefined) return answer;
+  }
+  const promoted = knownLevel !== "normal" ? options.promote?.(knownLevel) : undefined;
+  if (promoted && isHigher(promoted, priority)) {
+    priority = isHigher(promoted, tenant.quota.maxPriority) ? tenant.quota.maxPriority : promoted;
+    c.set("requestPriority", priority);
   }
   const deadline = requestDeadline(Date.now(), tenant.quota.timeoutMs, c.req.header("x-request-timeout-ms"));
   const local = isolateThrottle.shouldRefuse(tenant.id, priority, Date.now(), Math.random());

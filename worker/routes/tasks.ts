@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { admitted } from "../admission/admitted";
 import { cappedPageSize, searchRefused, underLoad } from "../admission/degradation";
-import { statsSnapshots } from "../admission/stats-snapshots";
+import { STATS_REFRESH_AFTER_MS, statsRefreshClaims, statsSnapshots } from "../admission/stats-snapshots";
 import { dbOf } from "../db/request-db";
 import { isForeignKeyViolation } from "../db/constraint-errors";
 import { applyTaskBatch } from "../db/task-batch";
@@ -97,23 +97,31 @@ tasksApp.openapi(
   }),
   async (c) => {
     const tenantId = c.get("tenant").id;
+    let refreshing = false;
     const fromSnapshot = () => {
       const snapshot = statsSnapshots.get(tenantId);
       if (!snapshot) return undefined;
       c.header("x-degraded", "stats-snapshot");
       return c.json(snapshot, 200);
     };
+    // Under load: a snapshot in memory needs no D1 and so no slot, and is served without asking
+    // the controller; but one request per 10 s refreshes an old or missing one, at high priority.
+    const underLoadAnswer = () => {
+      const snapshot = statsSnapshots.get(tenantId);
+      const stale = !snapshot || Date.now() - Date.parse(snapshot.asOf) >= STATS_REFRESH_AFTER_MS;
+      refreshing = stale && statsRefreshClaims.claim(tenantId, Date.now());
+      return refreshing ? undefined : fromSnapshot();
+    };
     return admitted(
       c,
       async () => {
-        const degraded = underLoad(c.get("loadLevel")) ? fromSnapshot() : undefined;
+        const degraded = !refreshing && underLoad(c.get("loadLevel")) ? fromSnapshot() : undefined;
         if (degraded) return degraded;
         const stats = await taskStats(dbOf(c), tenantId, Date.now());
         statsSnapshots.set(tenantId, stats);
         return c.json(stats, 200);
       },
-      // A snapshot in memory needs no D1 and so no slot: served without asking the controller.
-      { underLoad: fromSnapshot },
+      { underLoad: underLoadAnswer, promote: () => (refreshing ? "high" : undefined) },
     );
   },
 );

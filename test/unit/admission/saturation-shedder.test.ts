@@ -22,11 +22,11 @@ describe("SaturationShedder", () => {
 
   it("under sustained lag sheds low first, then normal, then high, and never critical", () => {
     const shedder = new SaturationShedder();
-    let t = feed(shedder, T0, 150, () => 20);
+    let t = feed(shedder, T0, DEFAULT_SHEDDER.windowMs + 10, () => 1.5 * DEFAULT_SHEDDER.targetMs);
     expect(shedder.level).toBeGreaterThan(0);
     expect(shedder.shedProbability("low")).toBeGreaterThan(0);
     expect(shedder.shedProbability("normal")).toBe(0);
-    t = feed(shedder, t, 3000, () => 100);
+    t = feed(shedder, t, 3000, () => 10 * DEFAULT_SHEDDER.targetMs);
     expect(shedder.level).toBe(MAX_SHED_LEVEL);
     expect(shedder.shedProbability("high")).toBe(1);
     expect(shedder.shedProbability("critical")).toBe(0);
@@ -42,7 +42,8 @@ describe("SaturationShedder", () => {
 
   it("holds the level for a while after the lag ends, then gives it back slowly", () => {
     const shedder = new SaturationShedder();
-    let t = feed(shedder, T0, 300, () => 40);
+    // Five windows of lag at 10× the target: +1 level per window, capped.
+    let t = feed(shedder, T0, 5 * DEFAULT_SHEDDER.windowMs + 10, () => 10 * DEFAULT_SHEDDER.targetMs);
     const peak = shedder.level;
     expect(peak).toBeGreaterThan(1);
     t = feed(shedder, t, DEFAULT_SHEDDER.holdMs - 100, () => 0);
@@ -78,7 +79,7 @@ describe("AdmissionCore with a saturated thread", () => {
   it("sheds low at arrival as 'saturated' without touching the bucket, and still grants critical", () => {
     const core = new AdmissionCore({ quota: testQuota({ rateLimit: { requests: 1, windowMs: 60_000, burst: 10 } }), now: T0, random: () => 0.5 });
     let t = T0;
-    for (; t < T0 + 300; t += 10) core.observeLag(50, t);
+    for (; t < T0 + 3 * DEFAULT_SHEDDER.windowMs + 10; t += 10) core.observeLag(10 * DEFAULT_SHEDDER.targetMs, t);
     expect(core.saturationLevel).toBeGreaterThan(1);
     const tokens = core.state(t).tokens;
     const low = core.acquire(request("low", t), t);
