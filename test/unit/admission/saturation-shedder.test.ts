@@ -30,7 +30,7 @@ describe("SaturationShedder", () => {
     expect(shedder.level).toBe(MAX_SHED_LEVEL);
     expect(shedder.shedProbability("high")).toBe(1);
     expect(shedder.shedProbability("critical")).toBe(0);
-    expect(shedder.shouldShed("critical", 0)).toBe(false);
+    expect(shedder.shouldShed("critical", 0, t)).toBe(false);
   });
 
   it("ignores one long task: a window with an on-time timer does not count as saturated", () => {
@@ -55,6 +55,22 @@ describe("SaturationShedder", () => {
     expect(shedder.level).toBe(0);
   });
 
+  it("sheds only a tenant that sends at least minArrivalsPerSec: a trickle cannot be what saturates the thread", () => {
+    const shedder = new SaturationShedder();
+    const t = feed(shedder, T0, 3000, () => 10 * DEFAULT_SHEDDER.targetMs);
+    expect(shedder.level).toBe(MAX_SHED_LEVEL);
+    // A quiet tenant: 20 requests over a second, none shed.
+    const quiet = Array.from({ length: 20 }, (_, i) => shedder.shouldShed("low", 0, t + i * 50));
+    expect(quiet.every((shed) => !shed)).toBe(true);
+    // The same controller under a flood: past the floor, lows are shed.
+    const flood = Array.from({ length: 200 }, (_, i) => shedder.shouldShed("low", 0, t + 1000 + i * 2));
+    expect(flood.slice(0, 20).some((shed) => shed)).toBe(false);
+    expect(flood.slice(-100).every((shed) => shed)).toBe(true);
+    expect(shedder.arrivalsPerSec(t + 1400)).toBeGreaterThanOrEqual(DEFAULT_SHEDDER.minArrivalsPerSec);
+    // Quiet again for two seconds: the window forgets the flood.
+    expect(shedder.arrivalsPerSec(t + 4000)).toBe(0);
+  });
+
   it("keeps its level in [0, 3] and its shed probabilities ordered by priority, whatever the lags", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 200 }), fc.double({ min: 0, max: 1000, noNaN: true })), { maxLength: 300 }), (steps) => {
@@ -77,7 +93,8 @@ describe("SaturationShedder", () => {
 
 describe("AdmissionCore with a saturated thread", () => {
   it("sheds low at arrival as 'saturated' without touching the bucket, and still grants critical", () => {
-    const core = new AdmissionCore({ quota: testQuota({ rateLimit: { requests: 1, windowMs: 60_000, burst: 10 } }), now: T0, random: () => 0.5 });
+    const shedder = new SaturationShedder({ ...DEFAULT_SHEDDER, minArrivalsPerSec: 0 });
+    const core = new AdmissionCore({ quota: testQuota({ rateLimit: { requests: 1, windowMs: 60_000, burst: 10 } }), now: T0, random: () => 0.5, shedder });
     let t = T0;
     for (; t < T0 + 3 * DEFAULT_SHEDDER.windowMs + 10; t += 10) core.observeLag(10 * DEFAULT_SHEDDER.targetMs, t);
     expect(core.saturationLevel).toBeGreaterThan(1);
