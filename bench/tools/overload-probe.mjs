@@ -2,7 +2,7 @@
 // Serves TaskFlow (miniflare-direct), seeds a tenant, offers the overload mix at
 // --multiple × --capacity req/s, and prints per-priority p50/p99, statuses, shed p99, the
 // server's CPU per thread and the controller's state sampled during the phase.
-//   node bench/tools/overload-probe.mjs [--capacity 300] [--multiple 4] [--seconds 10] [--seed 4000] [--off]
+//   node bench/tools/overload-probe.mjs [--capacity 300] [--multiple 4] [--seconds 10] [--seed 4000] [--off] [--no-telemetry]
 import { readdirSync, readFileSync } from "node:fs";
 import { adminRequest, createTenant, seedTasks } from "../scenarios/api.mjs";
 import { Ledger } from "../scenarios/ledger.mjs";
@@ -38,7 +38,7 @@ function threadTicks(pids) {
 
 const tf = new Taskflow({ servingPath: "miniflare-direct", runId: `probe-${Date.now()}`, log: (s) => console.error(s) });
 try {
-  const server = await tf.serve(admission);
+  const server = await tf.serve(admission, process.argv.includes("--no-telemetry") ? { TELEMETRY: "off" } : {});
   const tenant = await createTenant(tf.origin, tf.adminToken, "probe", OVERLOAD_QUOTA);
   await seedTasks(tf.origin, tenant.apiKey, arg("seed", 4000));
   const ledger = new Ledger("probe");

@@ -3,7 +3,7 @@
 //   node bench/tools/profile.mjs [--seconds 8] [--rate 150] [--off] [--kind high|mix]
 import { auth, createTenant, seedTasks, UNLIMITED_RATE } from "../scenarios/api.mjs";
 import { Ledger } from "../scenarios/ledger.mjs";
-import { overloadMix } from "../scenarios/overload.mjs";
+import { OVERLOAD_QUOTA, overloadMix } from "../scenarios/overload.mjs";
 import { Taskflow } from "../scenarios/taskflow.mjs";
 import { openPhase } from "../scenarios/util.mjs";
 
@@ -34,7 +34,7 @@ class Session {
   }
 }
 
-function summarize(profile, top = 25) {
+function summarize(profile, top = 45) {
   const self = new Map();
   const dt = profile.timeDeltas;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -54,7 +54,8 @@ function summarize(profile, top = 25) {
 const tf = new Taskflow({ servingPath: "miniflare-direct", runId: `profile-${Date.now()}`, log: (s) => console.error(s) });
 try {
   await tf.serve(admission);
-  const tenant = await createTenant(tf.origin, tf.adminToken, "profile", { rateLimit: UNLIMITED_RATE });
+  const kind = arg("kind", "high");
+  const tenant = await createTenant(tf.origin, tf.adminToken, "profile", kind === "mix" ? OVERLOAD_QUOTA : { rateLimit: UNLIMITED_RATE });
   await seedTasks(tf.origin, tenant.apiKey, 2000);
   const targets = await (await fetch(`http://127.0.0.1:${PORT}/json`)).json();
   console.log(`inspector targets: ${targets.map((t) => t.title ?? t.id).join(", ")}`);
@@ -68,11 +69,10 @@ try {
     sessions.push([t, s]);
   }
   const ledger = new Ledger("profile");
-  const kind = arg("kind", "high");
   const mix = kind === "mix" ? overloadMix({ apiKey: tenant.apiKey, ledger, phase: "p" }) : [{ name: "small-page", path: "/v1/tasks?limit=5", headers: auth(tenant.apiKey, "high"), group: "high" }];
-  const ph = await openPhase({ origin: tf.origin, mix, rate: Number(arg("rate", 150)), durationMs: Number(arg("seconds", 8)) * 1000, ledger, timeoutMs: 10_000, drainMs: 2000 });
+  const ph = await openPhase({ origin: tf.origin, mix, rate: Number(arg("rate", 150)), durationMs: Number(arg("seconds", 8)) * 1000, ledger, timeoutMs: 10_000, drainMs: 2000, maxInFlight: 2000 });
   console.log(`sent ${ph.sent}, statuses ${JSON.stringify(ph.total.statusCounts)}`);
-  for (const [t, s] of sessions) {
+  for (const [t, s] of sessions.filter(([t]) => String(t.title).includes("taskflow"))) {
     const { profile } = await s.send("Profiler.stop");
     const { total, rows } = summarize(profile);
     console.log(`\n== ${t.title ?? t.id}: ${(total / 1000).toFixed(0)} ms sampled (${(total / ph.sent).toFixed(0)} µs/request)`);

@@ -19,8 +19,8 @@ import type { RequestPriority } from "./contract";
  * Critical is never shed here. Every `windowMs` the window's lag moves it: when even the least
  * lag is above `targetMs` it rises by `riseStep` times how far above (up to 10×, so a flood is
  * met within a few windows); when the mean lag is below half the target it falls by
- * `fallStep`, but not within `holdMs` of a rise; otherwise (a thread busy enough to queue now
- * and then) it holds. Rising fast
+ * `fallStep` (3× that below a quarter of the target: clear headroom), but not within `holdMs`
+ * of a rise; otherwise (a thread busy enough to queue now and then) it holds. Rising fast
  * and falling slowly keeps the thread out of saturation (where every request waits, shed ones
  * included) at the price of shedding a little more than the minimum while it recovers.
  *
@@ -130,7 +130,8 @@ export class SaturationShedder {
       this.shedLevel = Math.min(MAX_SHED_LEVEL, this.shedLevel + riseStep * Math.min(10, leastLagMs / targetMs));
       this.lastRiseAt = now;
     } else if (meanLagMs < targetMs / 2 && now - this.lastRiseAt >= holdMs) {
-      this.shedLevel = Math.max(0, this.shedLevel - fallStep);
+      // A thread with clear headroom gives the level back faster than one just under the target.
+      this.shedLevel = Math.max(0, this.shedLevel - (meanLagMs < targetMs / 4 ? 3 * fallStep : fallStep));
     }
   }
 }
