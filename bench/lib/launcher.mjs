@@ -7,7 +7,7 @@
 //                     D1 and Durable Objects need Miniflare's plumbing)
 // Every server runs in its own process group so it can be stopped completely, by its pid.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -158,7 +158,12 @@ const trivial :Workerd.Worker = (
 /** Keep the last few KB of a child's output for error messages; never let a pipe fill up. */
 function collectOutput(child) {
   const log = { text: "" };
-  const keep = (chunk) => (log.text = (log.text + chunk).slice(-8000));
+  // BENCH_SERVER_LOG=<file>: also append the server's whole output there (for debugging a run).
+  const tee = process.env.BENCH_SERVER_LOG;
+  const keep = (chunk) => {
+    log.text = (log.text + chunk).slice(-8000);
+    if (tee) appendFileSync(tee, chunk);
+  };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   return log;

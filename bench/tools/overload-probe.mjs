@@ -38,6 +38,13 @@ function threadTicks(pids) {
 
 const tf = new Taskflow({ servingPath: "miniflare-direct", runId: `probe-${Date.now()}`, log: (s) => console.error(s) });
 try {
+  if (process.env.PROBE_SQL || process.env.PROBE_SQL_FILE) {
+    // Debugging only: run SQL against the fresh local D1 before serving (e.g. drop a trigger).
+    tf.prepare();
+    const { spawnSync } = await import("node:child_process");
+    const r = spawnSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "d1", "execute", "DB", "--local", "--persist-to", tf.persistTo, ...(process.env.PROBE_SQL_FILE ? ["--file", process.env.PROBE_SQL_FILE] : ["--command", process.env.PROBE_SQL])], { encoding: "utf8" });
+    console.error(`PROBE_SQL exit ${r.status} ${r.stderr.slice(-300)}`);
+  }
   const server = await tf.serve(admission, process.argv.includes("--no-telemetry") ? { TELEMETRY: "off" } : {});
   const tenant = await createTenant(tf.origin, tf.adminToken, "probe", OVERLOAD_QUOTA);
   await seedTasks(tf.origin, tenant.apiKey, arg("seed", 4000));
@@ -52,16 +59,23 @@ try {
   const t0 = performance.now();
   // Per second of intended send time and group: [answers, latencies].
   const timeline = new Map();
+  const worstBySlot = new Map();
+  const t0Wall = Date.now();
   const recorder = {
     onResponse: (entry, status, body, index, timing) => {
       ledger.onResponse(entry, status, body, index);
       if (!timing) return;
+      const sentAbs = Math.floor((t0Wall + timing.sentAtMs) / 100) * 100;
+      worstBySlot.set(sentAbs, Math.max(worstBySlot.get(sentAbs) ?? 0, timing.latencyMs));
       const key = `${Math.floor(timing.sentAtMs / BUCKET_MS) * BUCKET_MS / 1000}|${entry.group}|${status}`;
       if (!timeline.has(key)) timeline.set(key, []);
       timeline.get(key).push(timing.latencyMs);
     },
   };
-  const ph = await openPhase({ origin: tf.origin, mix: overloadMix({ apiKey: tenant.apiKey, ledger, phase: "probe" }), rate: Math.round(capacity * multiple), durationMs: seconds * 1000, ledger: recorder, timeoutMs: 10_000, drainMs: 5000, maxInFlight: 2000 });
+  let mix = overloadMix({ apiKey: tenant.apiKey, ledger, phase: "probe" });
+  // --critical-read: the critical share reads instead of writing (is a stall the writes'?)
+  if (process.argv.includes("--critical-read")) mix = mix.map((e) => (e.group === "critical" ? { name: "crit-read", path: "/v1/tasks?limit=5", headers: { ...e.headers }, weight: e.weight, group: "critical" } : e));
+  const ph = await openPhase({ origin: tf.origin, mix, rate: Math.round(capacity * multiple), durationMs: seconds * 1000, ledger: recorder, timeoutMs: 10_000, drainMs: 5000, maxInFlight: 2000 });
   const wall = (performance.now() - t0) / 1000;
   clearInterval(sampler);
   const after = threadTicks(pids);
@@ -73,6 +87,7 @@ try {
   const busy = [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / 100 / wall]).filter(([, v]) => v > 0.01).sort((a, b) => b[1] - a[1]);
   console.log(`  server CPU by thread (cores): ${busy.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}`);
   for (const s of samples) console.log(`  state limit ${s.limit} inflight ${s.inflight} queued ${JSON.stringify(s.queued)} level ${s.loadLevel} saturation ${JSON.stringify(s.saturation)} decisions ${JSON.stringify(s.decisions)}`);
+  if (process.env.PROBE_STALLS) console.log(`  stalls (100 ms slots by send time, worst latency > 200 ms): ${[...worstBySlot].filter(([, v]) => v > 200).map(([k, v]) => `${((k - t0Wall) / 1000).toFixed(1)}s:${v.toFixed(0)}`).join(" ")}`);
   console.log("  second | group status: n p50/p99 ms");
   const seconds_ = [...new Set([...timeline.keys()].map((k) => Number(k.split("|")[0])))].sort((a, b) => a - b);
   for (const sec of seconds_) {

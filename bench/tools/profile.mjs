@@ -1,6 +1,6 @@
 // CPU profile of the TaskFlow Worker (and its Durable Objects) under a steady request mix,
 // through workerd's V8 inspector: which functions the server's time goes to.
-//   node bench/tools/profile.mjs [--seconds 8] [--rate 150] [--off] [--kind high|mix]
+//   node bench/tools/profile.mjs [--seconds 8] [--rate 150] [--off] [--kind high|mix] [--grep regex-of-function-names]
 import { auth, createTenant, seedTasks, UNLIMITED_RATE } from "../scenarios/api.mjs";
 import { Ledger } from "../scenarios/ledger.mjs";
 import { OVERLOAD_QUOTA, overloadMix } from "../scenarios/overload.mjs";
@@ -34,6 +34,7 @@ class Session {
   }
 }
 
+const GREP = arg("grep", "") ? new RegExp(arg("grep", "")) : null;
 function summarize(profile, top = 45) {
   const self = new Map();
   const dt = profile.timeDeltas;
@@ -48,7 +49,7 @@ function summarize(profile, top = 45) {
     self.set(key, (self.get(key) ?? 0) + us);
     total += us;
   }
-  return { total, rows: [...self].sort((a, b) => b[1] - a[1]).slice(0, top) };
+  return { total, rows: [...self].filter(([k]) => !GREP || GREP.test(k)).sort((a, b) => b[1] - a[1]).slice(0, top) };
 }
 
 const tf = new Taskflow({ servingPath: "miniflare-direct", runId: `profile-${Date.now()}`, log: (s) => console.error(s) });
