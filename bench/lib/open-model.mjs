@@ -95,7 +95,7 @@ export async function runOpenModel({ client, rate, durationMs, mix, maxInFlight 
         recordMs(r.all, latency);
         if (res.status >= 200 && res.status < 300) recordMs(r.ok, latency);
         else if (res.status === 429 || res.status === 503) recordMs(r.rejected, latency);
-        onResponse?.(entry, res.status, res.body, index, { latencyMs: latency, sentAtMs: intended - start });
+        onResponse?.(entry, res.status, res.body, index, { latencyMs: latency, sentAtMs: intended - start, headers: res.headers });
       })
       .finally(() => {
         inFlight--;

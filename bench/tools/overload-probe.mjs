@@ -2,7 +2,7 @@
 // Serves TaskFlow (miniflare-direct), seeds a tenant, offers the overload mix at
 // --multiple × --capacity req/s, and prints per-priority p50/p99, statuses, shed p99, the
 // server's CPU per thread and the controller's state sampled during the phase.
-//   node bench/tools/overload-probe.mjs [--capacity 300] [--multiple 4] [--seconds 10] [--seed 4000] [--off] [--no-telemetry]
+//   node bench/tools/overload-probe.mjs [--capacity 300] [--multiple 4] [--seconds 10] [--seed 4000] [--off] [--no-telemetry] [--connections 2000]
 import { readdirSync, readFileSync } from "node:fs";
 import { adminRequest, createTenant, seedTasks } from "../scenarios/api.mjs";
 import { Ledger } from "../scenarios/ledger.mjs";
@@ -45,7 +45,13 @@ try {
     const r = spawnSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "d1", "execute", "DB", "--local", "--persist-to", tf.persistTo, ...(process.env.PROBE_SQL_FILE ? ["--file", process.env.PROBE_SQL_FILE] : ["--command", process.env.PROBE_SQL])], { encoding: "utf8" });
     console.error(`PROBE_SQL exit ${r.status} ${r.stderr.slice(-300)}`);
   }
-  const server = await tf.serve(admission, process.argv.includes("--no-telemetry") ? { TELEMETRY: "off" } : {});
+  const server = await tf.serve(admission, { ...(process.argv.includes("--no-telemetry") ? { TELEMETRY: "off" } : {}), ...(process.env.PROBE_SLOW_MS ? { DB_ENABLE_QUERY_LOGGING: "true", DB_SLOW_QUERY_THRESHOLD: process.env.PROBE_SLOW_MS } : {}) });
+  if (process.env.PROBE_PIN) {
+    // Debugging only: server tree on CPU 0, this client on CPU 1 (is a stall CPU contention?).
+    const { execSync } = await import("node:child_process");
+    for (const pid of processTree(server.pid)) execSync(`taskset -a -p -c 0 ${pid} > /dev/null`);
+    execSync(`taskset -a -p -c 1 ${process.pid} > /dev/null`);
+  }
   const tenant = await createTenant(tf.origin, tf.adminToken, "probe", OVERLOAD_QUOTA);
   await seedTasks(tf.origin, tenant.apiKey, arg("seed", 4000));
   const ledger = new Ledger("probe");
@@ -56,10 +62,15 @@ try {
     const r = await adminRequest(tf.origin, tf.adminToken, "GET", `/admin/tenants/${tenant.id}/admission`).catch(() => undefined);
     if (r?.json) samples.push(r.json);
   }, 2000);
+  // PROBE_STALLS: sample the server's busiest thread every 50 ms (is it busy during a stall?)
+  const cpuTrace = [];
+  const mainThread = [...threadTicks(pids)].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const cpuSampler = process.env.PROBE_STALLS && mainThread ? setInterval(() => cpuTrace.push([Date.now(), threadTicks(pids).get(mainThread) ?? 0]), 50) : undefined;
   const t0 = performance.now();
   // Per second of intended send time and group: [answers, latencies].
   const timeline = new Map();
   const worstBySlot = new Map();
+  const slowAnswers = [];
   const t0Wall = Date.now();
   const recorder = {
     onResponse: (entry, status, body, index, timing) => {
@@ -67,6 +78,10 @@ try {
       if (!timing) return;
       const sentAbs = Math.floor((t0Wall + timing.sentAtMs) / 100) * 100;
       worstBySlot.set(sentAbs, Math.max(worstBySlot.get(sentAbs) ?? 0, timing.latencyMs));
+      if (timing.latencyMs > 500) {
+        const total = String(timing.headers?.["server-timing"] ?? "").match(/total;dur=([\d.]+)/)?.[1];
+        slowAnswers.push(`${((sentAbs - t0Wall) / 1000).toFixed(1)}s ${entry.group} ${status} client ${timing.latencyMs.toFixed(0)} server ${total ?? "?"}`);
+      }
       const key = `${Math.floor(timing.sentAtMs / BUCKET_MS) * BUCKET_MS / 1000}|${entry.group}|${status}`;
       if (!timeline.has(key)) timeline.set(key, []);
       timeline.get(key).push(timing.latencyMs);
@@ -75,9 +90,11 @@ try {
   let mix = overloadMix({ apiKey: tenant.apiKey, ledger, phase: "probe" });
   // --critical-read: the critical share reads instead of writing (is a stall the writes'?)
   if (process.argv.includes("--critical-read")) mix = mix.map((e) => (e.group === "critical" ? { name: "crit-read", path: "/v1/tasks?limit=5", headers: { ...e.headers }, weight: e.weight, group: "critical" } : e));
-  const ph = await openPhase({ origin: tf.origin, mix, rate: Math.round(capacity * multiple), durationMs: seconds * 1000, ledger: recorder, timeoutMs: 10_000, drainMs: 5000, maxInFlight: 2000 });
+  const ph = await openPhase({ origin: tf.origin, mix, rate: Math.round(capacity * multiple), durationMs: seconds * 1000, ledger: recorder, timeoutMs: 10_000, drainMs: 5000, maxInFlight: 2000, connections: arg("connections", 2000) });
   const wall = (performance.now() - t0) / 1000;
+  const clientCpu = process.cpuUsage();
   clearInterval(sampler);
+  if (cpuSampler) clearInterval(cpuSampler);
   const after = threadTicks(pids);
   console.log(`admission ${admission ? "on" : "off"}, ${multiple}× ${capacity} = ${ph.rate} req/s for ${seconds}s: goodput ${ph.goodput.toFixed(1)} req/s (degraded ${ph.degradedGoodput.toFixed(1)}), sent ${ph.sent}, dropped ${ph.dropped}, unfinished ${ph.unfinished}`);
   for (const [g, s] of Object.entries(ph.groups)) {
@@ -85,9 +102,22 @@ try {
   }
   console.log(`  shed p99 ${ph.total.rejected.p99?.toFixed(1)} ms; statuses ${JSON.stringify(ph.total.statusCounts)}; send lag ${JSON.stringify(ph.sendLag)}`);
   const busy = [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / 100 / wall]).filter(([, v]) => v > 0.01).sort((a, b) => b[1] - a[1]);
+  console.log(`  client CPU (whole run, s): user ${(clientCpu.user / 1e6).toFixed(1)} system ${(clientCpu.system / 1e6).toFixed(1)}`);
   console.log(`  server CPU by thread (cores): ${busy.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}`);
   for (const s of samples) console.log(`  state limit ${s.limit} inflight ${s.inflight} queued ${JSON.stringify(s.queued)} level ${s.loadLevel} saturation ${JSON.stringify(s.saturation)} decisions ${JSON.stringify(s.decisions)}`);
   if (process.env.PROBE_STALLS) console.log(`  stalls (100 ms slots by send time, worst latency > 200 ms): ${[...worstBySlot].filter(([, v]) => v > 200).map(([k, v]) => `${((k - t0Wall) / 1000).toFixed(1)}s:${v.toFixed(0)}`).join(" ")}`);
+  if (process.env.PROBE_STALLS) {
+    // Busy fraction of the main thread per 200 ms, around the stalls.
+    const stallSlots = new Set([...worstBySlot].filter(([, v]) => v > 400).map(([k]) => Math.floor((k - t0Wall) / 200)));
+    const rows = [];
+    for (let i = 4; i < cpuTrace.length; i += 4) {
+      const [t, ticks] = cpuTrace[i], [t0_, ticks0] = cpuTrace[i - 4];
+      const slot = Math.floor((t0_ - t0Wall) / 200);
+      if (stallSlots.has(slot) || stallSlots.has(slot - 1) || stallSlots.has(slot + 1) || stallSlots.has(slot + 2)) rows.push(`${((t0_ - t0Wall) / 1000).toFixed(1)}s:${Math.round((100 * (ticks - ticks0) * 10) / (t - t0_))}%`);
+    }
+    console.log(`  main thread busy around stalls (per 200 ms): ${rows.join(" ")}`);
+  }
+  if (process.env.PROBE_STALLS) console.log(`  slow answers (client vs Server-Timing total, ms): ${slowAnswers.filter((_, i) => i % Math.max(1, Math.floor(slowAnswers.length / 25)) === 0).join(" | ")}`);
   console.log("  second | group status: n p50/p99 ms");
   const seconds_ = [...new Set([...timeline.keys()].map((k) => Number(k.split("|")[0])))].sort((a, b) => a - b);
   for (const sec of seconds_) {
