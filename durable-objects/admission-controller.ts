@@ -21,8 +21,13 @@ import {
 const UNCONFIRMED = { allowUnconfirmed: true } as const;
 /** How long a change may wait to be written: the most a crash or eviction can lose. */
 export const PERSIST_DELAY_MS = 50;
-/** The event-loop lag probe: a timer this often while requests arrive (or shedding is on)... */
-const LAG_PROBE_MS = 10;
+/**
+ * The event-loop lag probe: a timer this often while requests arrive (or shedding is on)...
+ * Every timer event costs the object's thread a few hundred µs of runtime overhead (a V8
+ * flood of 404s showed the thread 2.6 % less idle with a 10 ms probe than with this), so not
+ * more often than this.
+ */
+const LAG_PROBE_MS = 25;
 /** ...and until this long after the last acquire. */
 const LAG_PROBE_IDLE_MS = 500;
 

@@ -70,7 +70,7 @@ try {
     sessions.push([t, s]);
   }
   const ledger = new Ledger("profile");
-  const mix = kind === "mix" ? overloadMix({ apiKey: tenant.apiKey, ledger, phase: "p" }) : [{ name: "small-page", path: "/v1/tasks?limit=5", headers: auth(tenant.apiKey, "high"), group: "high" }];
+  const mix = kind === "notfound" ? [{ name: "notfound", path: "/health", group: "x" }] : kind === "mix" ? overloadMix({ apiKey: tenant.apiKey, ledger, phase: "p" }) : [{ name: "small-page", path: "/v1/tasks?limit=5", headers: auth(tenant.apiKey, "high"), group: "high" }];
   const ph = await openPhase({ origin: tf.origin, mix, rate: Number(arg("rate", 150)), durationMs: Number(arg("seconds", 8)) * 1000, ledger, timeoutMs: 10_000, drainMs: 2000, maxInFlight: 2000 });
   console.log(`sent ${ph.sent}, statuses ${JSON.stringify(ph.total.statusCounts)}`);
   for (const [t, s] of sessions.filter(([t]) => String(t.title).includes("taskflow"))) {

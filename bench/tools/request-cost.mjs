@@ -42,9 +42,20 @@ try {
     ["429 rate_limited", { path: "/v1/tasks?limit=5", headers: auth(limited.apiKey, "low") }],
     ["401 bad key", { path: "/v1/tasks?limit=5", headers: auth("tfk_nope_nope", "low") }],
   ];
+  // A tenant this isolate knows to be under load: its low searches are refused at the edge.
+  const busy = await createTenant(tf.origin, tf.adminToken, "busy", { rateLimit: UNLIMITED_RATE, maxConcurrency: 1, minConcurrency: 1 });
+  const side = createClient({ origin: tf.origin, connections: 2 });
+  const markUnderLoad = async () => {
+    const holder = side.send({ method: "GET", path: "/v1/tasks?limit=1", headers: { ...auth(busy.apiKey, "critical"), "x-fault-delay-ms": "150" }, readBody: true });
+    await new Promise((r) => setTimeout(r, 30));
+    await side.send({ method: "GET", path: "/v1/tasks?limit=1", headers: auth(busy.apiKey, "critical"), readBody: true }); // queued: comes back "elevated"
+    await holder;
+  };
+  kinds.push(["503 refused at the edge (low search, under load)", { path: "/v1/tasks?q=alpha", headers: auth(busy.apiKey, "low"), before: markUnderLoad }]);
   const client = createClient({ origin: tf.origin, connections: 1 });
   console.log(`admission ${admission ? "on" : "off"}; ${N} sequential requests per kind, miniflare-direct`);
   for (const [name, r] of kinds) {
+    await r.before?.();
     for (let i = 0; i < 30; i++) await client.send({ method: "GET", readBody: true, ...r });
     const pids = processTree(server.pid), cpu0 = cpu(pids), t0 = performance.now();
     const statuses = {};
