@@ -23,7 +23,7 @@ const UNCONFIRMED = { allowUnconfirmed: true } as const;
 export const PERSIST_DELAY_MS = 50;
 /**
  * The event-loop lag probe: a timer this often while requests arrive (or shedding is on)...
- * Every timer event costs the object's thread a few hundred µs of runtime overhead (a V8
+ * Every timer event costs the object's thread a few hundred µs of runtime overhead (a V8 profile of a
  * flood of 404s showed the thread 2.6 % less idle with a 10 ms probe than with this), so not
  * more often than this.
  */
