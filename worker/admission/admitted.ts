@@ -45,7 +45,7 @@ export async function admitted<R>(c: AdmissionContext, work: () => Promise<R>, o
   c.set("loadLevel", "normal");
   if (!c.get("config").admissionControl) return runAdmitted(c, work);
 
-  const knownLevel = recentLoad.level(tenant.id, Date.now());
+  const knownLevel = recentLoad.level(tenant.id);
   if (knownLevel !== "normal" && options.underLoad) {
     c.set("loadLevel", knownLevel);
     const answer = options.underLoad(knownLevel);
@@ -82,7 +82,7 @@ export async function admitted<R>(c: AdmissionContext, work: () => Promise<R>, o
   // A 429 is the tenant's budget, not overload: for the throttle it counts as accepted.
   const overloadRefusal = !decision.granted && decision.reason !== "rate_limited";
   isolateThrottle.record(tenant.id, priority, !overloadRefusal, decision.granted ? 0 : decision.retryAfterMs, Date.now());
-  recentLoad.note(tenant.id, decision.loadLevel, Date.now());
+  recentLoad.note(tenant.id, decision.loadLevel);
   for (const [name, value] of Object.entries(rateLimitHeaders(decision.rateLimit))) c.header(name, value);
 
   if (!decision.granted) {

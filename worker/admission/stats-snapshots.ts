@@ -17,16 +17,15 @@ export const STATS_REFRESH_AFTER_MS = 10_000;
  * keeps every other stats request answerable from memory); the rest are served the snapshot.
  */
 export class RefreshClaims {
-  private readonly claimedAt = new Map<string, number>();
+  private readonly claimed: TtlCache<string, true>;
 
-  constructor(private readonly everyMs = STATS_REFRESH_AFTER_MS) {}
+  constructor(everyMs = STATS_REFRESH_AFTER_MS, now: () => number = Date.now) {
+    this.claimed = new TtlCache(everyMs, 10_000, now);
+  }
 
-  claim(key: string, now: number): boolean {
-    const last = this.claimedAt.get(key);
-    if (last !== undefined && now - last < this.everyMs) return false;
-    this.claimedAt.delete(key);
-    this.claimedAt.set(key, now);
-    if (this.claimedAt.size > 10_000) this.claimedAt.delete(this.claimedAt.keys().next().value ?? key);
+  claim(key: string): boolean {
+    if (this.claimed.get(key)) return false;
+    this.claimed.set(key, true);
     return true;
   }
 }

@@ -109,7 +109,7 @@ tasksApp.openapi(
     const underLoadAnswer = () => {
       const snapshot = statsSnapshots.get(tenantId);
       const stale = !snapshot || Date.now() - Date.parse(snapshot.asOf) >= STATS_REFRESH_AFTER_MS;
-      refreshing = stale && statsRefreshClaims.claim(tenantId, Date.now());
+      refreshing = stale && statsRefreshClaims.claim(tenantId);
       return refreshing ? undefined : fromSnapshot();
     };
     return admitted(
