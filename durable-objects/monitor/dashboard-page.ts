@@ -117,8 +117,7 @@ export function dashboardPage(nonce: string): string {
     svg.setAttribute("data-points", String(points));
   }
 
-  function legend(id, names) {
-    const box = $(id);
+  function legend(box, names) {
     box.textContent = "";
     for (const n of names) {
       const span = document.createElement("span");
@@ -135,13 +134,13 @@ export function dashboardPage(nonce: string): string {
   function render(data) {
     const xs = data.minutes.map((m) => m.start);
     lineChart($("chart-latency"), xs, ["p50", "p95", "p99"].map((q) => ({ name: q, color: COLORS[q], values: data.minutes.map((m) => m[q]) })));
-    legend("legend-latency", ["p50", "p95", "p99"]);
+    legend($("legend-latency"), ["p50", "p95", "p99"]);
     lineChart($("chart-rps"), xs, [{ name: "rps", color: COLORS.rps, values: data.minutes.map((m) => (m.requests > 0 ? m.rps : 0)) }]);
-    legend("legend-rps", ["rps"]);
+    legend($("legend-rps"), ["rps"]);
     lineChart($("chart-errors"), xs, PRIORITIES.map((p) => ({ name: p, color: COLORS[p], values: data.minutes.map((m) => pct(m.errorRate[p])) })));
-    legend("legend-errors", PRIORITIES);
+    legend($("legend-errors"), PRIORITIES);
     lineChart($("chart-shed"), xs, PRIORITIES.map((p) => ({ name: p, color: COLORS[p], values: data.minutes.map((m) => pct(m.shedRate[p])) })));
-    legend("legend-shed", PRIORITIES);
+    legend($("legend-shed"), PRIORITIES);
     const last = data.minutes[data.minutes.length - 1];
     $("latency-now").textContent = last ? "p99 now " + fmt(last.p99) + " ms" : "";
     $("rps-now").textContent = last ? fmt(last.rps) + " rps now" : "";
@@ -168,14 +167,7 @@ export function dashboardPage(nonce: string): string {
       box.appendChild(lg);
       tenants.appendChild(box);
       lineChart(svg, t.points.map((p) => p.start), ["queued", "limit", "inflight"].map((k) => ({ name: k, color: COLORS[k], values: t.points.map((p) => p[k]) })));
-      for (const n of ["queued", "limit", "inflight"]) {
-        const span = document.createElement("span");
-        const swatch = document.createElement("i");
-        swatch.style.background = COLORS[n];
-        span.appendChild(swatch);
-        span.appendChild(document.createTextNode(n));
-        lg.appendChild(span);
-      }
+      legend(lg, ["queued", "limit", "inflight"]);
     }
 
     const list = $("alert-list");
