@@ -79,6 +79,8 @@ export class AdmissionController extends DurableObject<Env> {
   /** Leases started or ended since the last flush (a lease both started and ended is in neither). */
   private readonly leasesToPut = new Map<string, Lease>();
   private readonly leasesToDelete = new Set<string>();
+  /** Leases that storage holds (written by a flush, or found at start): only these need a delete. */
+  private readonly storedLeases = new Set<string>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private lagProbe: ReturnType<typeof setTimeout> | undefined;
   private lastAcquireAt = 0;
@@ -96,6 +98,7 @@ export class AdmissionController extends DurableObject<Env> {
       const [values, leases, alarmAt] = await Promise.all([this.storage.get([QUOTA_KEY, BUDGET_KEY]), this.storage.list({ prefix: LEASE_PREFIX }), this.storage.getAlarm()]);
       this.alarmAt = alarmAt;
       this.restored = decodeRestored(values.get(BUDGET_KEY), leases.values());
+      for (const lease of this.restored.leases ?? []) this.storedLeases.add(lease.ticket);
       const quota = decodeQuota(values.get(QUOTA_KEY));
       if (quota) this.core = this.buildCore(quota, Date.now());
     });
@@ -141,6 +144,15 @@ export class AdmissionController extends DurableObject<Env> {
     if (!this.core) return;
     this.core.release(ticket, report, Date.now());
     this.persist();
+  }
+
+  /**
+   * Keeps a lease alive while its work still runs (the Worker calls this shortly before it
+   * would lapse). Returns the ms the lease has left, or null if it is no longer held.
+   */
+  async extendLease(ticket: string, byMs: number): Promise<number | null> {
+    if (!this.core) return null;
+    return this.core.extendLease(ticket, byMs, Date.now());
   }
 
   /** Stores the quota and applies it at once (bucket, limit bounds/algorithm, queue bound). */
@@ -225,8 +237,9 @@ export class AdmissionController extends DurableObject<Env> {
   }
 
   private leaseEnded(lease: Lease): void {
-    // Never written: nothing to delete.
-    if (!this.leasesToPut.delete(lease.ticket)) this.leasesToDelete.add(lease.ticket);
+    // A lease that began and ended since the last flush was never written: nothing to delete.
+    this.leasesToPut.delete(lease.ticket);
+    if (this.storedLeases.has(lease.ticket)) this.leasesToDelete.add(lease.ticket);
     this.scheduleFlush();
   }
 
@@ -260,8 +273,14 @@ export class AdmissionController extends DurableObject<Env> {
       void this.storage.put<StoredBudget>(BUDGET_KEY, core.snapshot(), UNCONFIRMED);
       this.persistedVersion = core.durableVersion;
     }
-    for (const [ticket, lease] of this.leasesToPut) void this.storage.put<StoredLease>(leaseKey(ticket), lease, UNCONFIRMED);
-    for (const ticket of this.leasesToDelete) void this.storage.delete(leaseKey(ticket), UNCONFIRMED);
+    for (const [ticket, lease] of this.leasesToPut) {
+      void this.storage.put<StoredLease>(leaseKey(ticket), lease, UNCONFIRMED);
+      this.storedLeases.add(ticket);
+    }
+    for (const ticket of this.leasesToDelete) {
+      void this.storage.delete(leaseKey(ticket), UNCONFIRMED);
+      this.storedLeases.delete(ticket);
+    }
     this.leasesToPut.clear();
     this.leasesToDelete.clear();
   }

@@ -1,4 +1,5 @@
 import type { Config } from "./config";
+import type { AdmissionTicket } from "./admission/admission-run";
 import type { LoadLevel, Quota, RequestPriority } from "../durable-objects/admission/contract";
 import type { RequestOutcome } from "../durable-objects/monitor/records";
 
@@ -24,11 +25,15 @@ export type AppEnv = {
     config: Config;
     tenant: TenantContext;
     timings: RequestTimings;
-    /** Set by the admission step (or its pass-through while admission is off). */
+    /** Prepared by the admission step for a route that declares admission. */
+    admission: AdmissionTicket;
+    /** Set by the admission run (or its pass-through while admission is off). */
     requestPriority: RequestPriority;
     loadLevel: LoadLevel;
-    /** Route template, e.g. "GET /v1/tasks/:id", for telemetry and route costs. */
-    routeKey: string;
+    /** This request refreshes what others are served from under load: do the full work. */
+    refresh: boolean;
+    /** Keys of the admitted /v1 routes ("GET /v1/tasks/:id"), for checking a quota's routeCosts. */
+    routeKeys: ReadonlySet<string>;
     /** Set when admission refused the request (the handler never ran). */
     refusal: RequestOutcome;
   };

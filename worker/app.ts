@@ -1,3 +1,5 @@
+import { admissionStep } from "./admission/admission-step";
+import { declaredRoutes } from "./admission/route-admission";
 import type { AppEnv } from "./app-env";
 import { ApiError, onError } from "./errors";
 import { adminAuth, tenantAuth } from "./middleware/auth";
@@ -14,15 +16,21 @@ import { tasksApp } from "./routes/tasks";
 import { usersApp } from "./routes/users";
 
 /**
- * The request path of DESIGN.md section 1: context → body guards → auth → (per route)
- * validation → admission → handler. Every failure leaves through `onError` as problem+json.
+ * The request path of DESIGN.md section 1: context → body guards → auth → admission step →
+ * (per route) validation → acquire → handler → release. Each /v1 route declares its admission
+ * in its createRoute; the step reads it, and the acquire waits until the route's validators
+ * have passed (see routes/route-app.ts). Every failure leaves through `onError` as problem+json.
  */
 export function createApp() {
   const app = createRouteApp();
 
   app.use("*", requestContext, telemetry, limitBody, requireJsonBody);
-  app.use("/v1/*", serverTiming, tenantAuth);
-  app.use("/admin/*", adminAuth);
+  app.use("/v1/*", serverTiming, tenantAuth, admissionStep);
+  app.use("/admin/*", adminAuth, async (c, next) => {
+    // Quotas name routes by key ("GET /v1/tasks/stats"): checked against the routes that exist.
+    c.set("routeKeys", admittedRouteKeys);
+    await next();
+  });
   app.use("/metrics", adminAuth);
 
   app.route("/", healthApp);
@@ -42,6 +50,10 @@ export function createApp() {
     },
   });
   app.get("/docs", (c) => c.html(docsPage("/openapi.json")));
+
+  const admittedRouteKeys: ReadonlySet<string> = new Set(
+    [...declaredRoutes(app.routes)].filter(([key, admission]) => admission.admitted && key.includes(" /v1/")).map(([key]) => key),
+  );
 
   app.notFound((c) => {
     throw new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`);

@@ -52,7 +52,10 @@ import { TokenBucket, type BucketSnapshot } from "./token-bucket";
 /** Retry-After for a saturation shed: the shedder moves every 100 ms, but backing off less than a second only feeds it. */
 export const SATURATED_RETRY_AFTER_MS = 1000;
 
-/** Added to the remaining deadline to make the lease: the Worker stops at the deadline, and the margin covers its release RPC. */
+/**
+ * Added to the remaining deadline to make the lease: it covers the release RPC of work that
+ * ends by its deadline. Work that runs longer has its lease extended by the Worker while it runs.
+ */
 export const LEASE_MARGIN_MS = 1000;
 
 export interface Lease {
@@ -80,6 +83,7 @@ export interface AdmissionSnapshot {
 }
 
 export interface AdmissionHooks {
+  /** A lease began, or its expiry moved (extendLease): either way it is to be written. */
   leaseStarted?(lease: Lease): void;
   leaseEnded?(lease: Lease, why: "released" | "reclaimed"): void;
   /** Every queued waiter's single answer (for persistence-free observers and tests). */
@@ -245,6 +249,23 @@ export class AdmissionCore {
     this.drain(now);
     this.updateLoad(now);
     return true;
+  }
+
+  /**
+   * Keeps a lease whose work is still running from being reclaimed: its expiry becomes at
+   * least `now + byMs`. Returns the ms it has left, or null when the ticket is unknown
+   * (released, or already reclaimed: then the slot is gone and stays gone).
+   */
+  extendLease(ticket: string, byMs: number, nowIn: number): number | null {
+    const now = this.tick(nowIn);
+    const lease = this.leases.get(ticket);
+    if (!lease) return null;
+    if (!(byMs > 0)) throw new RangeError(`extendLease needs a positive duration, got ${byMs}`);
+    if (now + byMs > lease.expiresAt) {
+      lease.expiresAt = now + byMs;
+      this.hooks.leaseStarted?.(lease);
+    }
+    return lease.expiresAt - now;
   }
 
   /** Answers waiters whose deadline passed and reclaims leases whose release never came. */

@@ -41,6 +41,9 @@ describe("admin: tenants, quotas, keys", () => {
       { minConcurrency: 50, maxConcurrency: 10 },
       { routeCosts: { "GET /v1/tasks": 1000 } },
       { routeCosts: { "/v1/tasks": 2 } },
+      // Looks like a route key, but no route has it (a typo would otherwise cost nothing).
+      { routeCosts: { "GET /v1/task/stats": 2 } },
+      { routeCosts: { "GET /v1/tasks/{id}": 2 } },
       { unknown: true },
     ];
     for (const quota of bad) {
@@ -53,7 +56,11 @@ describe("admin: tenants, quotas, keys", () => {
     });
     expect(ok.status).toBe(200);
     const quota = await json(await call("GET", `/admin/tenants/${tenant.id}/quota`, { token: ADMIN_TOKEN }));
-    expect(quota).toMatchObject({ rateLimit: { requests: 10, windowMs: 1000, burst: 20 }, maxPriority: "high", routeCosts: { "GET /v1/tasks": 2, "GET /v1/tasks/stats": 5 } });
+    expect(quota).toMatchObject({ rateLimit: { requests: 10, windowMs: 1000, burst: 20 }, maxPriority: "high", routeCosts: { "GET /v1/tasks": 2 } });
+    const typo = await json<{ errors: { path: string; message: string }[] }>(
+      await call("PUT", `/admin/tenants/${tenant.id}/quota`, { token: ADMIN_TOKEN, body: { routeCosts: { "GET /v1/task/stats": 2 } } }),
+    );
+    expect(typo.errors[0]?.message).toContain("GET /v1/tasks/stats");
     expect((await call("PUT", `/admin/tenants/${crypto.randomUUID()}/quota`, { token: ADMIN_TOKEN, body: {} })).status).toBe(404);
   });
 

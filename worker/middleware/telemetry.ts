@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
+import { answeringRoute } from "../admission/route-admission";
 import type { AppEnv } from "../app-env";
 import { isolateRecorder, monitorSender } from "../telemetry/isolate-telemetry";
 
@@ -35,6 +36,5 @@ export const telemetry = createMiddleware<AppEnv>(async (c, next) => {
 
 /** The matched route's template ("/v1/tasks/:id"); raw paths would be unbounded label values. */
 function routeTemplate(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0]): string {
-  const last = matchedRoutes(c).at(-1);
-  return last && last.method !== "ALL" ? last.path : "unmatched";
+  return answeringRoute(matchedRoutes(c))?.path ?? "unmatched";
 }

@@ -25,7 +25,7 @@ const keyView = (row: ApiKeyRow) => ({ id: row.id, prefix: row.prefix, createdAt
 
 /** Rejects a quota whose fields are each valid but which contradict one another. */
 function checkQuota(c: Context<AppEnv>, overrides: QuotaOverrides | undefined): void {
-  const problems = quotaProblems(resolveQuota(overrides, c.get("config")));
+  const problems = quotaProblems(resolveQuota(overrides, c.get("config")), c.get("routeKeys"));
   if (problems.length > 0) throw new ApiError("invalid_input", "The quota is inconsistent", { errors: problems });
 }
 

@@ -1,12 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { admitted } from "../admission/admitted";
 import { cappedPageSize, searchRefused, underLoad } from "../admission/degradation";
-import { STATS_REFRESH_AFTER_MS, statsRefreshClaims, statsSnapshots } from "../admission/stats-snapshots";
+import { admit, type UnderLoadPolicy } from "../admission/route-admission";
+import { statsSnapshots } from "../admission/stats-snapshots";
 import { dbOf } from "../db/request-db";
 import { isForeignKeyViolation } from "../db/constraint-errors";
 import { applyTaskBatch } from "../db/task-batch";
 import { deleteTask, findTask, insertTask, listTasks, taskStats, toTask, updateTask } from "../db/tasks-repo";
-import type { LoadLevel } from "../../durable-objects/admission/contract";
 import { ApiError, notFound } from "../errors";
 import { etagOf, versionFromIfMatch } from "../lib/etag";
 import { IdParamSchema, problemResponses } from "../schemas/common";
@@ -22,6 +21,7 @@ import {
 } from "../schemas/task";
 import { jsonBody, jsonResponse, tenantSecurity } from "./openapi-helpers";
 import { createRouteApp } from "./route-app";
+import { statsUnderLoad } from "./task-stats-under-load";
 
 export const tasksApp = createRouteApp();
 
@@ -53,6 +53,17 @@ function expectedVersion(header: string | undefined): number | undefined {
 
 const stale = () => new ApiError("precondition_failed", "The task has changed since the version in If-Match; fetch it again");
 
+const searchPaused = () =>
+  new ApiError("overloaded", "Text search is paused for low-priority requests while the service is under load", {
+    headers: { "retry-after": "5", "x-degraded": "search" },
+  });
+
+/** Known to be under load: refuse a low search here rather than after a round trip. */
+const refuseLowSearch: UnderLoadPolicy = (c, level) => {
+  if (c.req.query("q") && searchRefused(level, c.get("requestPriority"))) throw searchPaused();
+  return { kind: "admit" };
+};
+
 tasksApp.openapi(
   createRoute({
     method: "get",
@@ -62,27 +73,15 @@ tasksApp.openapi(
     security,
     request: { query: TaskListQuerySchema },
     responses: { 200: json(TaskListSchema, "A page of tasks"), ...problemResponses(400, 401, 429, 503) },
+    admission: admit("normal", { underLoad: refuseLowSearch }),
   }),
   async (c) => {
     const query = c.req.valid("query");
-    const refuseSearch = (level: LoadLevel) => {
-      if (!query.q || !searchRefused(level, c.get("requestPriority"))) return undefined;
-      throw new ApiError("overloaded", "Text search is paused for low-priority requests while the service is under load", {
-        headers: { "retry-after": "5", "x-degraded": "search" },
-      });
-    };
-    return admitted(
-      c,
-      async () => {
-        const level = c.get("loadLevel");
-        refuseSearch(level);
-        const page = cappedPageSize(query.limit, level);
-        if (page.degraded) c.header("x-degraded", "page-size");
-        return c.json(await listTasks(dbOf(c), c.get("tenant").id, { ...query, limit: page.limit }), 200);
-      },
-      // Known to be under load: refuse a low search here rather than after a round trip.
-      { underLoad: refuseSearch },
-    );
+    const level = c.get("loadLevel");
+    if (query.q && searchRefused(level, c.get("requestPriority"))) throw searchPaused();
+    const page = cappedPageSize(query.limit, level);
+    if (page.degraded) c.header("x-degraded", "page-size");
+    return c.json(await listTasks(dbOf(c), c.get("tenant").id, { ...query, limit: page.limit }), 200);
   },
 );
 
@@ -94,35 +93,19 @@ tasksApp.openapi(
     summary: "Counts by status and priority, and overdue tasks, computed in SQL",
     security,
     responses: { 200: json(TaskStatsSchema, "Task statistics"), ...problemResponses(401, 429, 503) },
+    // Stats scan every task of the tenant: by default they cost more of the budget than a read.
+    admission: admit("low", { cost: 5, underLoad: statsUnderLoad }),
   }),
   async (c) => {
     const tenantId = c.get("tenant").id;
-    let refreshing = false;
-    const fromSnapshot = () => {
-      const snapshot = statsSnapshots.get(tenantId);
-      if (!snapshot) return undefined;
+    const snapshot = underLoad(c.get("loadLevel")) && !c.get("refresh") ? statsSnapshots.get(tenantId) : undefined;
+    if (snapshot) {
       c.header("x-degraded", "stats-snapshot");
       return c.json(snapshot, 200);
-    };
-    // Under load: a snapshot in memory needs no D1 and so no slot, and is served without asking
-    // the controller; but one request per 10 s refreshes an old or missing one, at high priority.
-    const underLoadAnswer = () => {
-      const snapshot = statsSnapshots.get(tenantId);
-      const stale = !snapshot || Date.now() - Date.parse(snapshot.asOf) >= STATS_REFRESH_AFTER_MS;
-      refreshing = stale && statsRefreshClaims.claim(tenantId);
-      return refreshing ? undefined : fromSnapshot();
-    };
-    return admitted(
-      c,
-      async () => {
-        const degraded = !refreshing && underLoad(c.get("loadLevel")) ? fromSnapshot() : undefined;
-        if (degraded) return degraded;
-        const stats = await taskStats(dbOf(c), tenantId, Date.now());
-        statsSnapshots.set(tenantId, stats);
-        return c.json(stats, 200);
-      },
-      { underLoad: underLoadAnswer, promote: () => (refreshing ? "high" : undefined) },
-    );
+    }
+    const stats = await taskStats(dbOf(c), tenantId, Date.now());
+    statsSnapshots.set(tenantId, stats);
+    return c.json(stats, 200);
   },
 );
 
@@ -135,11 +118,12 @@ tasksApp.openapi(
     security,
     request: body(BatchRequestSchema),
     responses: { 200: json(BatchResultSchema, "Every operation applied"), ...problemResponses(400, 401, 409, 413, 415, 429, 503) },
+    admission: admit("low", { cost: 5 }),
   }),
-  async (c) => admitted(c, async () => {
+  async (c) => {
     const { operations } = c.req.valid("json");
     return c.json({ results: await applyTaskBatch(dbOf(c), c.get("tenant").id, operations, Date.now()) }, 200);
-  }),
+  },
 );
 
 tasksApp.openapi(
@@ -151,13 +135,14 @@ tasksApp.openapi(
     security,
     request: body(TaskCreateSchema),
     responses: { 201: json(TaskSchema, "The created task"), ...problemResponses(400, 401, 413, 415, 429, 503) },
+    admission: admit("high"),
   }),
-  async (c) => admitted(c, async () => {
+  async (c) => {
     const row = await withAssigneeCheck(() => insertTask(dbOf(c), c.get("tenant").id, c.req.valid("json"), Date.now()));
     c.header("etag", etagOf(row.version));
     c.header("location", `/v1/tasks/${row.id}`);
     return c.json(toTask(row), 201);
-  }),
+  },
 );
 
 tasksApp.openapi(
@@ -169,13 +154,14 @@ tasksApp.openapi(
     security,
     request: { params: IdParamSchema },
     responses: { 200: json(TaskSchema, "The task, with its version as ETag"), ...problemResponses(401, 404, 429, 503) },
+    admission: admit("high"),
   }),
-  async (c) => admitted(c, async () => {
+  async (c) => {
     const row = await findTask(dbOf(c), c.get("tenant").id, c.req.valid("param").id);
     if (!row) throw notFound("Task");
     c.header("etag", etagOf(row.version));
     return c.json(toTask(row), 200);
-  }),
+  },
 );
 
 tasksApp.openapi(
@@ -187,8 +173,9 @@ tasksApp.openapi(
     security,
     request: { params: IdParamSchema, headers: IfMatchHeader, ...body(TaskUpdateSchema) },
     responses: { 200: json(TaskSchema, "The updated task"), ...problemResponses(400, 401, 404, 412, 413, 415, 429, 503) },
+    admission: admit("high"),
   }),
-  async (c) => admitted(c, async () => {
+  async (c) => {
     const version = expectedVersion(c.req.header("if-match"));
     const result = await withAssigneeCheck(() =>
       updateTask(dbOf(c), c.get("tenant").id, c.req.valid("param").id, c.req.valid("json"), version, Date.now()),
@@ -197,7 +184,7 @@ tasksApp.openapi(
     if (result === "stale") throw stale();
     c.header("etag", etagOf(result.version));
     return c.json(toTask(result), 200);
-  }),
+  },
 );
 
 tasksApp.openapi(
@@ -209,11 +196,12 @@ tasksApp.openapi(
     security,
     request: { params: IdParamSchema, headers: IfMatchHeader },
     responses: { 204: { description: "Deleted" }, ...problemResponses(401, 404, 412, 429, 503) },
+    admission: admit("high"),
   }),
-  async (c) => admitted(c, async () => {
+  async (c) => {
     const result = await deleteTask(dbOf(c), c.get("tenant").id, c.req.valid("param").id, expectedVersion(c.req.header("if-match")));
     if (result === "missing") throw notFound("Task");
     if (result === "stale") throw stale();
     return c.body(null, 204);
-  }),
+  },
 );

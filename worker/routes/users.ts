@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { admitted } from "../admission/admitted";
+import { admit } from "../admission/route-admission";
 import { dbOf } from "../db/request-db";
 import { deleteUser, findUser, insertUser, listUsers, toUser, updateUser } from "../db/users-repo";
 import { notFound } from "../errors";
@@ -19,12 +19,12 @@ usersApp.openapi(
     security,
     request: { query: UserListQuerySchema },
     responses: { 200: jsonResponse(UserListSchema, "A page of users"), ...problemResponses(400, 401, 429, 503) },
+    admission: admit("normal"),
   }),
-  async (c) =>
-    admitted(c, async () => {
-      const { limit, cursor } = c.req.valid("query");
-      return c.json(await listUsers(dbOf(c), c.get("tenant").id, limit, cursor), 200);
-    }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    return c.json(await listUsers(dbOf(c), c.get("tenant").id, limit, cursor), 200);
+  },
 );
 
 usersApp.openapi(
@@ -36,13 +36,13 @@ usersApp.openapi(
     security,
     request: jsonBody(UserCreateSchema),
     responses: { 201: jsonResponse(UserSchema, "The created user"), ...problemResponses(400, 401, 409, 413, 415, 429, 503) },
+    admission: admit("normal"),
   }),
-  async (c) =>
-    admitted(c, async () => {
-      const row = await insertUser(dbOf(c), c.get("tenant").id, c.req.valid("json"), Date.now());
-      c.header("location", `/v1/users/${row.id}`);
-      return c.json(toUser(row), 201);
-    }),
+  async (c) => {
+    const row = await insertUser(dbOf(c), c.get("tenant").id, c.req.valid("json"), Date.now());
+    c.header("location", `/v1/users/${row.id}`);
+    return c.json(toUser(row), 201);
+  },
 );
 
 usersApp.openapi(
@@ -54,13 +54,13 @@ usersApp.openapi(
     security,
     request: { params: IdParamSchema },
     responses: { 200: jsonResponse(UserSchema, "The user"), ...problemResponses(401, 404, 429, 503) },
+    admission: admit("normal"),
   }),
-  async (c) =>
-    admitted(c, async () => {
-      const row = await findUser(dbOf(c), c.get("tenant").id, c.req.valid("param").id);
-      if (!row) throw notFound("User");
-      return c.json(toUser(row), 200);
-    }),
+  async (c) => {
+    const row = await findUser(dbOf(c), c.get("tenant").id, c.req.valid("param").id);
+    if (!row) throw notFound("User");
+    return c.json(toUser(row), 200);
+  },
 );
 
 usersApp.openapi(
@@ -72,13 +72,13 @@ usersApp.openapi(
     security,
     request: { params: IdParamSchema, ...jsonBody(UserUpdateSchema) },
     responses: { 200: jsonResponse(UserSchema, "The updated user"), ...problemResponses(400, 401, 404, 409, 413, 415, 429, 503) },
+    admission: admit("normal"),
   }),
-  async (c) =>
-    admitted(c, async () => {
-      const row = await updateUser(dbOf(c), c.get("tenant").id, c.req.valid("param").id, c.req.valid("json"), Date.now());
-      if (!row) throw notFound("User");
-      return c.json(toUser(row), 200);
-    }),
+  async (c) => {
+    const row = await updateUser(dbOf(c), c.get("tenant").id, c.req.valid("param").id, c.req.valid("json"), Date.now());
+    if (!row) throw notFound("User");
+    return c.json(toUser(row), 200);
+  },
 );
 
 usersApp.openapi(
@@ -90,10 +90,10 @@ usersApp.openapi(
     security,
     request: { params: IdParamSchema },
     responses: { 204: { description: "Deleted" }, ...problemResponses(401, 404, 429, 503) },
+    admission: admit("normal"),
   }),
-  async (c) =>
-    admitted(c, async () => {
-      if (!(await deleteUser(dbOf(c), c.get("tenant").id, c.req.valid("param").id, Date.now()))) throw notFound("User");
-      return c.body(null, 204);
-    }),
+  async (c) => {
+    if (!(await deleteUser(dbOf(c), c.get("tenant").id, c.req.valid("param").id, Date.now()))) throw notFound("User");
+    return c.body(null, 204);
+  },
 );

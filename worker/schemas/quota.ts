@@ -29,12 +29,6 @@ export type QuotaOverrides = z.infer<typeof QuotaOverridesSchema>;
 
 export const QuotaSchema = z.object(quotaShape).openapi("Quota");
 
-/** Stats and batches touch many rows: by default they cost more of the budget than a read. */
-export const DEFAULT_ROUTE_COSTS: Readonly<Record<string, number>> = {
-  "GET /v1/tasks/stats": 5,
-  "POST /v1/tasks/batch": 5,
-};
-
 export function resolveQuota(overrides: QuotaOverrides | null | undefined, config: Config): Quota {
   const o = overrides ?? {};
   const requests = o.rateLimit?.requests ?? config.admission.rateLimit.requests;
@@ -51,13 +45,17 @@ export function resolveQuota(overrides: QuotaOverrides | null | undefined, confi
     timeoutMs: o.timeoutMs ?? config.admission.timeoutMs,
     maxPriority: o.maxPriority ?? "critical",
     limitAlgorithm: o.limitAlgorithm ?? "gradient2",
-    routeCosts: { ...DEFAULT_ROUTE_COSTS, ...o.routeCosts },
+    // Overrides only: a route without one costs what its declaration says (x-admission in /openapi.json).
+    routeCosts: { ...o.routeCosts },
   };
 }
 
-/** Cross-field rules the field schemas cannot express, as field errors. */
-export function quotaProblems(quota: Quota): { path: string; message: string }[] {
+/** Cross-field rules the field schemas cannot express, as field errors; `routeKeys` are the admitted routes. */
+export function quotaProblems(quota: Quota, routeKeys: ReadonlySet<string>): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
+  for (const route of Object.keys(quota.routeCosts)) {
+    if (!routeKeys.has(route)) problems.push({ path: `body.routeCosts.${route}`, message: `no admitted route has this key; known keys: ${[...routeKeys].sort().join(", ")}` });
+  }
   if (quota.minConcurrency > quota.maxConcurrency) {
     problems.push({ path: "body.minConcurrency", message: `must not exceed maxConcurrency (${quota.maxConcurrency})` });
   }

@@ -1,0 +1,166 @@
+import type { Context } from "hono";
+import type { AcquireRequest, AcquireResult, Grant, ReleaseOutcome, RequestPriority } from "../../durable-objects/admission/contract";
+import type { AppEnv } from "../app-env";
+import { ApiError } from "../errors";
+import { AdaptiveThrottle } from "./adaptive-throttle";
+import { admissionController } from "./controller";
+import { injectFaults } from "./faults";
+import { rateLimitHeaders, retryAfterSeconds } from "./headers";
+import { keepLease } from "./lease-keeper";
+import { isHigher } from "./priority";
+import { RecentLoad } from "./recent-load";
+import type { AdmittedRoute } from "./route-admission";
+
+type AdmissionContext = Context<AppEnv>;
+
+/** Per isolate: refuses locally, without an RPC, what the controller is refusing anyway. */
+const isolateThrottle = new AdaptiveThrottle();
+/** Tenants whose controller this isolate has already reached (so it holds a quota). */
+const configuredControllers = new Set<string>();
+/** The load level each tenant's controller reported lately (for degrading before asking). */
+const recentLoad = new RecentLoad();
+
+/** What the admission step learned from the request before validation ran. */
+export interface AdmissionTicket {
+  route: AdmittedRoute;
+  routeKey: string;
+  priority: RequestPriority;
+  /** Absolute deadline, epoch ms. */
+  deadline: number;
+}
+
+/**
+ * Runs one admitted request's work (DESIGN.md sections 1 and 4), after its validators and
+ * before its handler: one RPC to the tenant's AdmissionController, the work inside the
+ * grant, the release through waitUntil once the work has settled (not when the answer left:
+ * a read answered at its deadline may still be running, and its slot is held until it ends).
+ */
+export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, work: () => Promise<Response>): Promise<Response> {
+  c.set("requestPriority", ticket.priority);
+  c.set("loadLevel", "normal");
+  if (!c.get("config").admissionControl) return runWork(c, work);
+
+  const tenant = c.get("tenant");
+  let priority = ticket.priority;
+  const knownLevel = recentLoad.level(tenant.id);
+  if (knownLevel !== "normal" && ticket.route.underLoad) {
+    c.set("loadLevel", knownLevel);
+    const decision = ticket.route.underLoad(c, knownLevel);
+    if (decision.kind === "answer") return decision.response;
+    if (decision.kind === "refresh") {
+      c.set("refresh", true);
+      if (isHigher(decision.priority, priority)) priority = isHigher(decision.priority, tenant.quota.maxPriority) ? tenant.quota.maxPriority : decision.priority;
+      c.set("requestPriority", priority);
+    }
+  }
+
+  const local = isolateThrottle.shouldRefuse(tenant.id, priority, Date.now(), Math.random());
+  if (local.refuse) {
+    c.set("refusal", "shed");
+    throw new ApiError("overloaded", rejectionDetail("shed"), {
+      headers: { "retry-after": retryAfterSeconds(local.retryAfterMs) },
+      extensions: { reason: "shed", retryAfterMs: Math.ceil(local.retryAfterMs), decidedBy: "edge" },
+    });
+  }
+
+  const controller = admissionController(c, tenant.id);
+  const request: AcquireRequest = { priority, cost: tenant.quota.routeCosts[ticket.routeKey] ?? ticket.route.cost, deadline: ticket.deadline, route: ticket.routeKey };
+  const asked = performance.now();
+  let decision: AcquireResult;
+  try {
+    // The controller needs the quota only before its first configuration; after that it keeps
+    // its own (stored) copy, so the quota is not re-serialised into every RPC.
+    decision = configuredControllers.has(tenant.id) ? await controller.acquire(request) : await controller.acquire(request, tenant.quota);
+    configuredControllers.add(tenant.id);
+  } catch (err) {
+    logControllerFailure("acquire", tenant.id, err);
+    // Fail closed, fast, and say when to come back.
+    throw new ApiError("overloaded", "Admission control is momentarily unavailable", { headers: { "retry-after": "1" }, extensions: { reason: "unavailable" } });
+  }
+  c.get("timings").queueMs = performance.now() - asked;
+  // A 429 is the tenant's budget, not overload: for the throttle it counts as accepted.
+  const overloadRefusal = !decision.granted && decision.reason !== "rate_limited";
+  isolateThrottle.record(tenant.id, priority, !overloadRefusal, decision.granted ? 0 : decision.retryAfterMs, Date.now());
+  recentLoad.note(tenant.id, decision.loadLevel);
+  for (const [name, value] of Object.entries(rateLimitHeaders(decision.rateLimit))) c.header(name, value);
+
+  if (!decision.granted) {
+    c.set("refusal", decision.reason);
+    const rateLimited = decision.reason === "rate_limited";
+    throw new ApiError(rateLimited ? "rate_limited" : "overloaded", rejectionDetail(decision.reason), {
+      headers: { "retry-after": retryAfterSeconds(decision.retryAfterMs) },
+      extensions: { reason: decision.reason, retryAfterMs: Math.ceil(decision.retryAfterMs) },
+    });
+  }
+  c.set("loadLevel", decision.loadLevel);
+  return runGranted(c, ticket, decision, work);
+}
+
+/** The work under a grant: its lease kept while it runs, released once it settles, a read cut at its deadline. */
+function runGranted(c: AdmissionContext, ticket: AdmissionTicket, grant: Grant, work: () => Promise<Response>): Promise<Response> {
+  const tenantId = c.get("tenant").id;
+  const controller = admissionController(c, tenantId);
+  const stopRenewing = keepLease(
+    grant.leaseMs,
+    (byMs) => controller.extendLease(grant.ticket, byMs),
+    (err) => logControllerFailure("extend", tenantId, err),
+  );
+  const started = performance.now();
+  const running = runWork(c, work);
+  const settled = running.then(
+    (res): ReleaseOutcome => (res.status >= 500 ? "error" : "success"),
+    // Client errors (404, 409, …) mean the service worked; only server failures teach the limiter.
+    (err: unknown): ReleaseOutcome => (err instanceof ApiError && err.status < 500 ? "success" : "error"),
+  );
+  c.executionCtx.waitUntil(
+    settled.then(async (ended) => {
+      stopRenewing();
+      const outcome = ended === "success" && Date.now() > ticket.deadline ? "timeout" : ended;
+      try {
+        await controller.release(grant.ticket, { latencyMs: performance.now() - started, outcome });
+      } catch (err) {
+        // The lease still ends: the controller reclaims it when it expires.
+        logControllerFailure("release", tenantId, err);
+      }
+    }),
+  );
+  // A write is answered with its real outcome, however late: reporting a committed write as
+  // failed would make a client retry what already happened. A read has no such effect.
+  return isRead(c.req.method) ? beforeDeadline(running, ticket.deadline) : running;
+}
+
+async function runWork(c: AdmissionContext, work: () => Promise<Response>): Promise<Response> {
+  await injectFaults(c);
+  return work();
+}
+
+const isRead = (method: string) => method === "GET" || method === "HEAD";
+
+/** The work's answer, or a 503 `deadline` if the deadline comes first (the work runs on, its slot held). */
+function beforeDeadline(running: Promise<Response>, deadline: number): Promise<Response> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ApiError("overloaded", rejectionDetail("deadline"), { headers: { "retry-after": "1" }, extensions: { reason: "deadline", detail: "ran_past_deadline" } })),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  return Promise.race([running, expired]).finally(() => clearTimeout(timer));
+}
+
+function logControllerFailure(call: "acquire" | "release" | "extend", tenantId: string, err: unknown): void {
+  console.error(JSON.stringify({ level: "error", event: "admission_controller_call_failed", call, tenant: tenantId, error: String(err) }));
+}
+
+function rejectionDetail(reason: string): string {
+  switch (reason) {
+    case "rate_limited":
+      return "The tenant is over its rate budget; retry after the time in Retry-After";
+    case "queue_full":
+      return "The tenant's queue is full; retry after the time in Retry-After";
+    case "deadline":
+      return "The request could not be served before its deadline";
+    default:
+      return "The service is shedding load to protect higher-priority requests";
+  }
+}
