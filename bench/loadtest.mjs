@@ -12,7 +12,7 @@ import { assertLoopback } from "./lib/http-client.mjs";
 import { ROOT } from "./lib/launcher.mjs";
 import { describeMachine, machineLine, machineSlug, today } from "./lib/machine.mjs";
 import { textTable } from "./lib/format.mjs";
-import { svgDocument } from "./lib/svg-chart.mjs";
+import { svgDocument } from "./lib/svg-chart.ts";
 import { runSweep, sweepChart, sweepLevels, SWEEP_HEADERS, sweepRow } from "./lib/sweep.mjs";
 
 const { values: a } = parseArgs({

@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { ROOT, SERVING_PATHS } from "./lib/launcher.mjs";
 import { describeMachine, machineLine, machineSlug, today } from "./lib/machine.mjs";
 import { markdownReport } from "./lib/report.mjs";
-import { svgDocument } from "./lib/svg-chart.mjs";
+import { svgDocument } from "./lib/svg-chart.ts";
 import { textTable } from "./lib/format.mjs";
 import { fmt } from "./lib/stats.ts";
 import { Ledger } from "./scenarios/ledger.mjs";
