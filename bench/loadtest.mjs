@@ -4,7 +4,9 @@
 //   [--header 'Authorization: Bearer …']… [--client undici-pool|node-http|fetch] [--out bench/results]
 //
 // The seed's concurrency sweep as a closed model. Prints a table on stdout (progress on
-// stderr), writes <date>-<machine>-loadtest.json and .svg into the results folder.
+// stderr), writes <date>-<machine>-loadtest.json and .svg into the results folder. When most
+// answers are 429/503 it says so under the table: the sweep then measured a quota or
+// overload, not throughput.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -12,8 +14,9 @@ import { assertLoopback } from "./lib/http-client.mjs";
 import { ROOT } from "./lib/launcher.mjs";
 import { describeMachine, machineLine, machineSlug, today } from "./lib/machine.mjs";
 import { textTable } from "./lib/format.mjs";
-import { svgDocument } from "./lib/svg-chart.mjs";
+import { svgDocument } from "./lib/svg-chart.ts";
 import { runSweep, sweepChart, sweepLevels, SWEEP_HEADERS, sweepRow } from "./lib/sweep.mjs";
+import { refusalWarning, tallyRefusals } from "./lib/sweep-refusals.ts";
 
 const { values: a } = parseArgs({
   options: {
@@ -71,9 +74,16 @@ const rows = await runSweep({
 });
 
 console.log(textTable(SWEEP_HEADERS, rows.map(sweepRow)));
+const refusals = tallyRefusals(rows);
+const warning = refusalWarning(refusals, url.origin);
+if (warning) {
+  console.log(`\n${warning}`);
+  // Progress goes to stderr: when stdout is redirected, the warning must still reach the terminal.
+  if (!process.stdout.isTTY) console.error(`\n${warning}`);
+}
 mkdirSync(a.out, { recursive: true });
 const base = join(a.out, `${today()}-${machineSlug(machine)}-loadtest`);
-const result = { kind: "closed-model concurrency sweep", started: started.toISOString(), target: `${a.method} ${url.origin}${path}`, machine, client: a.client, secondsPerStep: seconds, warmupSeconds: Number(a.warmup), rows };
+const result = { kind: "closed-model concurrency sweep", started: started.toISOString(), target: `${a.method} ${url.origin}${path}`, machine, client: a.client, secondsPerStep: seconds, warmupSeconds: Number(a.warmup), refusals, warning, rows };
 writeFileSync(`${base}.json`, JSON.stringify(result, null, 2) + "\n");
 writeFileSync(`${base}.svg`, svgDocument(sweepChart(rows, `${a.method} ${path}`)));
 console.error(`wrote ${base}.json and ${base}.svg`);

@@ -14,18 +14,13 @@ import { parseArgs } from "node:util";
 import { ROOT, SERVING_PATHS } from "./lib/launcher.mjs";
 import { describeMachine, machineLine, machineSlug, today } from "./lib/machine.mjs";
 import { markdownReport } from "./lib/report.mjs";
-import { svgDocument } from "./lib/svg-chart.mjs";
+import { svgDocument } from "./lib/svg-chart.ts";
 import { textTable } from "./lib/format.mjs";
 import { fmt } from "./lib/stats.ts";
 import { Ledger } from "./scenarios/ledger.mjs";
 import { Taskflow } from "./scenarios/taskflow.mjs";
-import * as ceiling from "./scenarios/ceiling.mjs";
-import * as overhead from "./scenarios/overhead.mjs";
-import * as overload from "./scenarios/overload.mjs";
-import * as noisy from "./scenarios/noisy-neighbour.mjs";
-import * as integrity from "./scenarios/integrity.mjs";
+import { SCENARIOS } from "./scenarios/all.mjs";
 
-const SCENARIOS = [ceiling, overhead, overload, noisy, integrity];
 /** Measured on the reference machine (see bench/README.md): Miniflare with the user Worker
  * bound straight to the socket reaches ~75–90 % of bare workerd (which cannot host D1 or
  * DOs), ~3× Miniflare's entry worker, ~15–20× `wrangler dev`. Scenario 1 re-measures all

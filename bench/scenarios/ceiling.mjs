@@ -25,7 +25,12 @@ export async function run(ctx) {
       headers: ["path", "req/s", "× chosen", "p50 ms", "p99 ms", "server CPU µs/req", "client CPU µs/req", "start ms"],
       rows: rows.map((r) => [r.path + (r === chosen ? " (chosen)" : ""), r.rps, ratio(r.rps, chosen.rps), r.p50, r.p99, r.serverCpuUsPerReq, r.clientCpuUsPerReq, r.startMs]),
     }],
-    charts: [{ kind: "bar", title: "Ceiling: trivial Worker throughput by serving path", yLabel: "requests / s", categories: rows.map((r) => r.path), series: [{ name: "req/s", values: rows.map((r) => r.rps) }] }],
+    charts: charts({ rows }),
     data: { rows },
   };
+}
+
+/** The scenario's chart panels from its `data` (also how bench/tools/rechart.mjs redraws a saved run). */
+export function charts({ rows }) {
+  return [{ kind: "bar", title: "Ceiling: trivial Worker throughput by serving path", yLabel: "requests / s", categories: rows.map((r) => r.path), series: [{ name: "req/s", values: rows.map((r) => r.rps) }] }];
 }

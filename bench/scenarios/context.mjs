@@ -16,7 +16,7 @@
  * @property {string} title
  * @property {{title: string, headers: string[], rows: (string|number)[][]}[]} tables
  * @property {import("../lib/stats.ts").Target[]} targets
- * @property {object[]} charts                 svg-chart panels
+ * @property {import("../lib/svg-chart.ts").Panel[]} charts   chart panels; a scenario that draws any exports charts(data), which builds them from `data`
  * @property {string[]} notes
  * @property {boolean} [failed]                integrity failure: the run exits non-zero
  * @property {string} [error]                  the scenario threw; the rest of the run went on

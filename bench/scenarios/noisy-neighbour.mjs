@@ -64,7 +64,12 @@ export async function run(ctx) {
     notes: [
       "\"quiet alone\" runs with admission on. No target: admission bounds what the noisy tenant may put on D1 (its quota: rate ≈ capacity/2, concurrency 4, queue 50), but both tenants still share one D1 database, whose queue admission does not see.",
     ],
-    charts: [{ kind: "bar", title: "Noisy neighbour: quiet tenant p99", yLabel: "ms", categories: ["alone", "noise, admission off", "noise, admission on"], series: [{ name: "quiet p99", values: [phases.alone, phases.off, phases.on].map((ph) => q(ph).ok.p99) }] }],
+    charts: charts({ phases }),
     data: { quietRate, noisyRate, noisyQuota, phases: Object.fromEntries(Object.entries(phases).map(([k, ph]) => [k, { groups: ph.groups, goodput: ph.goodput, dropped: ph.dropped }])) },
   };
+}
+
+/** The scenario's chart panels from its `data` (also how bench/tools/rechart.mjs redraws a saved run). */
+export function charts({ phases }) {
+  return [{ kind: "bar", title: "Noisy neighbour: quiet tenant p99", yLabel: "ms", categories: ["alone", "noise, admission off", "noise, admission on"], series: [{ name: "quiet p99", values: [phases.alone, phases.off, phases.on].map((ph) => ph.groups.quiet.ok.p99) }] }];
 }

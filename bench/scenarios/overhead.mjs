@@ -55,7 +55,12 @@ export async function run(ctx) {
       `Mix: 3 × GET /v1/tasks?limit=20, 1 × GET /v1/tasks/stats, 1 × POST /v1/tasks, all X-Priority: normal, one tenant with a quota that never limits. Moderate = ${MODERATE * 100} % of the admission-off closed-model capacity.`,
       `Added p99: ${addedP99.toFixed(2)} ms. Capacity with admission is ${(100 * ratio(on.capacity.goodput, off.capacity.goodput)).toFixed(1)} % of without (closed model, best of 4 and 16 clients): the cost at saturation, not a target.`,
     ],
-    charts: [{ kind: "bar", title: "Overhead at moderate load", yLabel: "ms", categories: ["p50", "p99"], series: [{ name: "admission off", values: [off.load.total.ok.p50, off.load.total.ok.p99] }, { name: "admission on", values: [on.load.total.ok.p50, on.load.total.ok.p99] }] }],
+    charts: charts(results),
     data: results,
   };
+}
+
+/** The scenario's chart panels from its `data` (also how bench/tools/rechart.mjs redraws a saved run). */
+export function charts({ off, on }) {
+  return [{ kind: "bar", title: "Overhead at moderate load", yLabel: "ms", categories: ["p50", "p99"], series: [{ name: "admission off", values: [off.load.total.ok.p50, off.load.total.ok.p99] }, { name: "admission on", values: [on.load.total.ok.p50, on.load.total.ok.p99] }] }];
 }

@@ -1,0 +1,9 @@
+// The benchmark's scenarios in run order: `npm run bench` runs them, bench/tools/rechart.mjs
+// redraws their charts from a saved run.
+import * as ceiling from "./ceiling.mjs";
+import * as overhead from "./overhead.mjs";
+import * as overload from "./overload.mjs";
+import * as noisy from "./noisy-neighbour.mjs";
+import * as integrity from "./integrity.mjs";
+
+export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity];
