@@ -76,7 +76,7 @@ export interface RestoredAdmission {
 }
 
 /** The budgets worth persisting (leases go through hooks, one row each). */
-export interface AdmissionSnapshot {
+export interface BudgetSnapshot {
   bucket: BucketSnapshot;
   limit: LimitSnapshot;
   service: ServiceSnapshot;
@@ -315,7 +315,7 @@ export class AdmissionCore {
     return earliest;
   }
 
-  snapshot(): AdmissionSnapshot {
+  snapshot(): BudgetSnapshot {
     return { bucket: this.bucket.snapshot(), limit: this.limiter.snapshot(), service: this.service.snapshot() };
   }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AdmissionSnapshot, Lease, RestoredAdmission } from "./admission-core";
+import type { BudgetSnapshot, Lease, RestoredAdmission } from "./admission-core";
 import { REQUEST_PRIORITIES, type Quota } from "./contract";
 import { assertValidQuota } from "./quota-rules";
 import { quotaShape } from "./quota-shape";
@@ -10,10 +10,11 @@ import { quotaShape } from "./quota-shape";
  * step after the stored version, so an old object wakes up into new code safely. Append
  * steps; never edit a shipped one.
  *
- * Since version 2 the state lives in the key-value API of the SQLite-backed storage (the
- * runtime's own table), written with `allowUnconfirmed` on the hot path:
+ * The state lives in the key-value API of the SQLite-backed storage (the runtime's own table),
+ * written with `allowUnconfirmed` on the hot path (a synchronous SQL write would hold every
+ * response behind the output gate):
  *   "quota"           the Quota object                        (configure(), first acquire)
- *   "budget"          AdmissionSnapshot {bucket, limit, service} (at most once per decision)
+ *   "budget"          BudgetSnapshot {bucket, limit, service} (at most once per decision)
  *   "lease:<ticket>"  one Lease object per open lease          (put on grant, deleted on end)
  * Values are structured-cloned objects (no JSON). They are decoded defensively on start:
  * a value that no longer parses is treated as absent (a fresh budget), never as NaN.
@@ -22,16 +23,8 @@ import { quotaShape } from "./quota-shape";
 export const SCHEMA_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)";
 
 export const SCHEMA_STEPS: readonly (readonly string[])[] = [
-  // 1: quota, budgets (bucket level, learned limit and RTTs, service time), open leases.
-  [
-    "CREATE TABLE quota (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, updated_at INTEGER NOT NULL)",
-    "CREATE TABLE budget (id INTEGER PRIMARY KEY CHECK (id = 1), bucket_tokens REAL NOT NULL, bucket_updated_at INTEGER NOT NULL, limit_state TEXT NOT NULL, service_state TEXT NOT NULL)",
-    "CREATE TABLE leases (ticket TEXT PRIMARY KEY, priority TEXT NOT NULL, cost REAL NOT NULL, granted_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, inflight_at_grant INTEGER NOT NULL)",
-    "CREATE INDEX leases_by_expiry ON leases (expires_at)",
-  ],
-  // 2: state moved to the KV keys above (sync SQL writes held every response behind the
-  //    output gate). Nothing was deployed with version 1, so there is no data to carry over.
-  ["DROP TABLE IF EXISTS leases", "DROP TABLE IF EXISTS budget", "DROP TABLE IF EXISTS quota"],
+  // 1: the state lives in the key-value keys below; no SQL table to create.
+  [],
 ];
 
 export const SCHEMA_VERSION = SCHEMA_STEPS.length;
@@ -98,6 +91,6 @@ export function decodeRestored(budget: unknown, leases: Iterable<unknown>): Rest
 }
 
 /** What is stored under BUDGET_KEY (the core's snapshot as is: structured-cloned by put()). */
-export type StoredBudget = AdmissionSnapshot;
+export type StoredBudget = BudgetSnapshot;
 /** What is stored under leaseKey(ticket). */
 export type StoredLease = Lease;
