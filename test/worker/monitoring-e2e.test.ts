@@ -19,6 +19,8 @@ describe("monitoring end to end", () => {
     for (let i = 0; i < 5; i++) expect((await call("POST", "/v1/tasks", { token: tenant.apiKey, body: { title: `t${i}` } })).status).toBe(201);
     const created = await json<{ id: string }>(await call("POST", "/v1/tasks", { token: tenant.apiKey, body: { title: "x" } }));
     expect((await call("GET", `/v1/tasks/${created.id}`, { token: tenant.apiKey, headers: { "x-priority": "low" } })).status).toBe(200);
+    // /v1/tasks/stats also matches /v1/tasks/:id; it is the route that answered that counts.
+    expect((await call("GET", "/v1/tasks/stats", { token: tenant.apiKey })).status).toBe(200);
     await flushNow();
 
     const res = await call("GET", "/metrics", { token: ADMIN_TOKEN });
@@ -31,6 +33,7 @@ describe("monitoring end to end", () => {
       ours.filter((m) => m.labels?.route === route && m.labels?.method === method && m.labels?.priority === priority).reduce((n, m) => n + Number(m.value), 0);
     expect(count("/v1/tasks", "POST", "high")).toBe(6);
     expect(count("/v1/tasks/:id", "GET", "low")).toBe(1);
+    expect(count("/v1/tasks/stats", "GET", "low")).toBe(1);
     // Raw ids never become label values.
     expect(text).not.toContain(created.id);
     expect(text).toMatch(new RegExp(`taskflow_admission_concurrency_limit\\{tenant="${tenant.id}"\\} \\d+`));
