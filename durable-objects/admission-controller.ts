@@ -23,9 +23,8 @@ const UNCONFIRMED = { allowUnconfirmed: true } as const;
 export const PERSIST_DELAY_MS = 50;
 /**
  * The event-loop lag probe: a timer this often while requests arrive (or shedding is on)...
- * Every timer event costs the object's thread a few hundred µs of runtime overhead (a V8 profile of a
- * flood of 404s showed the thread 2.6 % less idle with a 10 ms probe than with this), so not
- * more often than this.
+ * Every timer event costs the object's thread runtime overhead, so not more often than this
+ * (the measurement is in bench/README.md).
  */
 const LAG_PROBE_MS = 25;
 /** ...and until this long after the last acquire. */
@@ -48,17 +47,16 @@ const LAG_PROBE_IDLE_MS = 500;
  *   record of truth: the error is bounded by one window's decisions, gone after one lease
  *   lifetime, nothing is run twice or reported wrongly (a lost lease's release is ignored:
  *   release is idempotent), and a crash drops the in-flight requests anyway. Writing every
- *   change as it happened (four storage writes per admitted request, unconfirmed) cost
- *   ~0.5 ms of CPU per request on the local runtime, where the Worker, this object and D1
- *   share one thread; confirming each write before answering cost ~2.4 ms p50 (measured).
+ *   change as it happened would cost several storage writes per admitted request on the
+ *   object's one thread (what that cost is in bench/README.md).
  * - Saturation: while requests arrive, a timer every LAG_PROBE_MS measures how late it fires
  *   (event-loop lag) and feeds the core's SaturationShedder, which sheds the lowest priorities
  *   first while this object's thread is saturated. It stops when the tenant goes quiet and
  *   nothing is being shed, so an idle object costs nothing.
  * - Waiting: a queued acquire() returns a promise the core settles on grant, eviction or
  *   deadline; one setTimeout per waiter wakes the object at its deadline.
- * - Leases: the alarm is armed (unconfirmed) when a lease is granted and no alarm is pending
- *   or the lease expires earlier; it is never deleted on the hot path. When it fires it
+ * - Leases: the alarm is armed (unconfirmed) when a lease is granted or extended and no alarm
+ *   is pending or the lease expires earlier; it is never deleted on the hot path. When it fires it
  *   reclaims the slots whose release never came (an isolate died) and re-arms for the
  *   earliest lease left; an alarm that finds no expired lease reclaims nothing, and one that
  *   finds no lease at all does not re-arm.
