@@ -188,6 +188,22 @@ describe("AdmissionCore: release and leases", () => {
     expect(ended).toEqual(["t1:reclaimed"]);
   });
 
+  it("an extended lease is not reclaimed while its work runs, and an unknown one cannot be extended", () => {
+    const written: number[] = [];
+    const c = core({ maxConcurrency: 1 }, { hooks: { leaseStarted: (lease) => written.push(lease.expiresAt) } });
+    const g = granted(c.acquire(request("normal", T0, { deadline: T0 + 100 }), T0));
+    const lapse = T0 + 100 + LEASE_MARGIN_MS;
+    expect(c.extendLease(g.ticket, 2000, lapse - 500)).toBe(2000);
+    expect(written).toEqual([lapse, lapse + 1500]);
+    // A shorter extension never shortens it.
+    expect(c.extendLease(g.ticket, 10, lapse - 400)).toBe(1900);
+    expect(c.expire(lapse + 1000).reclaimedLeases).toBe(0);
+    expect(c.inflight).toBe(1);
+    expect(c.expire(lapse + 1500).reclaimedLeases).toBe(1);
+    expect(c.extendLease(g.ticket, 2000, lapse + 1600)).toBeNull();
+    expect(c.extendLease("nope", 2000, lapse)).toBeNull();
+  });
+
   it("feeds failures to the limiter as drops", () => {
     const c = core({ maxConcurrency: 50 });
     const before = c.snapshot().limit.limit;
