@@ -46,6 +46,19 @@ export interface ShedderOptions {
 
 export const DEFAULT_SHEDDER: ShedderOptions = { targetMs: 15, windowMs: 100, riseStep: 0.1, fallStep: 0.02, holdMs: 1000, minArrivalsPerSec: 50 };
 
+/**
+ * The shedder for CPU_MAX_CAPACITY (percent of its thread a controller may keep busy before it
+ * sheds). DEFAULT_SHEDDER's target is the calibrated 100 % point: a thread that never catches
+ * up within a window. Below it the target shrinks in proportion, so the controller sheds while
+ * a smaller backlog of work still waits on its thread: the least lag of a window is the work
+ * that stayed queued through it, and that grows with how busy the thread is kept. The mapping is
+ * monotonic (a lower percent never sheds later), not a measurement of busy time.
+ */
+export function shedderOptionsFor(cpuMaxCapacityPercent: number): ShedderOptions {
+  if (!(cpuMaxCapacityPercent >= 1 && cpuMaxCapacityPercent <= 100)) throw new RangeError(`CPU_MAX_CAPACITY must be a percent from 1 to 100, got ${cpuMaxCapacityPercent}`);
+  return { ...DEFAULT_SHEDDER, targetMs: (DEFAULT_SHEDDER.targetMs * cpuMaxCapacityPercent) / 100 };
+}
+
 /** Shedding order: the class at index i is shed once level exceeds i. */
 const SHED_ORDER: readonly RequestPriority[] = ["low", "normal", "high"];
 export const MAX_SHED_LEVEL = SHED_ORDER.length;
@@ -67,6 +80,11 @@ export class SaturationShedder {
 
   get level(): number {
     return this.shedLevel;
+  }
+
+  /** Lag (ms) above which the thread counts as saturated (for the state document). */
+  get targetMs(): number {
+    return this.options.targetMs;
   }
 
   /** Most recent lag sample, ms (for the state document). */

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { admitted } from "../admission/admitted";
 import { cappedPageSize, searchRefused, underLoad } from "../admission/degradation";
-import { STATS_REFRESH_AFTER_MS, statsRefreshClaims, statsSnapshots } from "../admission/stats-snapshots";
+import { STATS_REFRESH_AFTER_MS, statsRefreshClaims } from "../admission/refresh-claims";
+import { statsSnapshots } from "../cache/stats-snapshots";
 import { dbOf } from "../db/request-db";
 import { isForeignKeyViolation } from "../db/constraint-errors";
 import { applyTaskBatch } from "../db/task-batch";
