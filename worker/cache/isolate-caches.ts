@@ -46,7 +46,7 @@ export class CacheRegistry {
   private version = 0;
   private lastConfig: Config | undefined;
   private readonly names = new Set<string>();
-  observer: CacheObserver | undefined;
+  private reportTo: CacheObserver | undefined;
 
   constructor(readonly now: () => number = Date.now) {}
 
@@ -60,7 +60,7 @@ export class CacheRegistry {
 
   /** Applies new settings; caches start empty under them. The observer is replaced either way. */
   configure(settings: CacheSettings, observer?: CacheObserver): void {
-    this.observer = observer;
+    this.reportTo = observer;
     const c = this.current;
     if (c.strategy === settings.strategy && c.maxEntries === settings.maxEntries && c.maxBytes === settings.maxBytes) return;
     this.current = { ...settings };
@@ -72,6 +72,11 @@ export class CacheRegistry {
     if (config === this.lastConfig && observer === this.observer) return;
     this.lastConfig = config;
     this.configure(cacheSettingsOf(config), observer);
+  }
+
+  /** Where lookups and evictions are reported (none while telemetry is off). */
+  get observer(): CacheObserver | undefined {
+    return this.reportTo;
   }
 
   get settings(): Readonly<CacheSettings> {

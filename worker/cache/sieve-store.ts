@@ -9,8 +9,8 @@ import type { CacheStore, StoreLimits } from "./cache-store";
  * survives, while keys seen once are evicted soon after they arrive: a scan of one-hit keys
  * cycles through the newest slots and leaves the working set in place, where LRU would lose it.
  *
- * Pure: no Workers API; the clock comes in `limits.now`. No package fitted: the one SIEVE
- * package on npm has neither expiry nor a byte bound.
+ * Pure: no Workers API; the clock comes in `limits.now`. Written here because no package
+ * fitted: `@neophi/sieve-cache` (one release) has neither expiry nor a byte bound.
  */
 interface Node<V> {
   key: string;
