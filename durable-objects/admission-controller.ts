@@ -1,6 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { AdmissionReporter } from "./admission/monitor-reporter";
 import { MONITOR_NAME } from "./monitor/monitor-name";
+import { SaturationShedder, shedderOptionsFor, type ShedderOptions } from "./admission/saturation-shedder";
+import { configOf } from "../worker/config";
 import { AdmissionCore, type Lease, type RestoredAdmission } from "./admission/admission-core";
 import { REQUEST_PRIORITIES, type AcquireRequest, type AcquireResult, type AdmissionStateDocument, type AdmissionStats, type Quota, type ReleaseReport } from "./admission/contract";
 import {
@@ -82,15 +84,15 @@ export class AdmissionController extends DurableObject<Env> {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private lagProbe: ReturnType<typeof setTimeout> | undefined;
   private lastAcquireAt = 0;
+  private readonly shedderOptions: ShedderOptions;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = ctx.storage;
-    const intervalMs = Number(env.PERFORMANCE_MONITORING_INTERVAL);
-    this.reporter = new AdmissionReporter(
-      { source: ctx.id.toString(), tenant: ctx.id.name ?? ctx.id.toString(), startedAt: Date.now() },
-      Number.isFinite(intervalMs) && intervalMs > 0 ? intervalMs : 10_000,
-    );
+    // An invalid var throws here, naming it: the object refuses to run on a misread config.
+    const config = configOf(env);
+    this.shedderOptions = shedderOptionsFor(config.resources.cpuMaxCapacity);
+    this.reporter = new AdmissionReporter({ source: ctx.id.toString(), tenant: ctx.id.name ?? ctx.id.toString(), startedAt: Date.now() }, config.monitoringIntervalMs);
     void ctx.blockConcurrencyWhile(async () => {
       this.migrate();
       const [values, leases, alarmAt] = await Promise.all([this.storage.get([QUOTA_KEY, BUDGET_KEY]), this.storage.list({ prefix: LEASE_PREFIX }), this.storage.getAlarm()]);
@@ -201,6 +203,7 @@ export class AdmissionController extends DurableObject<Env> {
       quota,
       now,
       restored: this.restored,
+      shedder: new SaturationShedder(this.shedderOptions),
       hooks: {
         leaseStarted: (lease) => this.leaseStarted(lease),
         leaseEnded: (lease) => this.leaseEnded(lease),

@@ -13,10 +13,12 @@ const positiveInt = (name: string) =>
     .transform(Number)
     .refine((n) => Number.isSafeInteger(n) && n > 0, `${name} must be a positive integer`);
 
+const percent = (name: string) => positiveInt(name).refine((n) => n <= 100, `${name} must be a percent from 1 to 100`);
+
 const flag = (name: string) =>
   z.enum(["true", "false", "on", "off"], { error: `${name} must be one of true, false, on, off` }).transform((v) => v === "true" || v === "on");
 
-const oneOf = <T extends readonly [string, ...string[]]>(name: string, values: T) =>
+const oneOf = <const T extends readonly [string, ...string[]]>(name: string, values: T) =>
   z.enum(values, { error: `${name} must be one of ${values.join(", ")}` });
 
 const VarsSchema = z.object({
@@ -25,7 +27,7 @@ const VarsSchema = z.object({
   REQUEST_TIMEOUT: positiveInt("REQUEST_TIMEOUT"),
   RATE_LIMIT_MAX_REQUESTS: positiveInt("RATE_LIMIT_MAX_REQUESTS"),
   RATE_LIMIT_WINDOW_MS: positiveInt("RATE_LIMIT_WINDOW_MS"),
-  CPU_MAX_CAPACITY: positiveInt("CPU_MAX_CAPACITY"),
+  CPU_MAX_CAPACITY: percent("CPU_MAX_CAPACITY"),
   MEMORY_MAX_CAPACITY: positiveInt("MEMORY_MAX_CAPACITY"),
   DB_MAX_CONNECTIONS: positiveInt("DB_MAX_CONNECTIONS"),
   LOAD_BALANCER_ALGORITHM: oneOf("LOAD_BALANCER_ALGORITHM", ["adaptive", "round-robin", "least-connections", "weighted"]),
@@ -40,6 +42,8 @@ const VarsSchema = z.object({
   TELEMETRY: flag("TELEMETRY").default(true),
 });
 
+export type CacheStrategy = z.infer<typeof VarsSchema>["CACHE_STRATEGY"];
+
 export interface Config {
   admission: {
     maxConcurrency: number;
@@ -47,10 +51,17 @@ export interface Config {
     timeoutMs: number;
     rateLimit: { requests: number; windowMs: number; burst: number };
   };
-  resources: { cpuMaxCapacity: number; memoryMaxCapacityMb: number; dbMaxConnections: number };
+  resources: {
+    /** Percent of its thread an admission controller may keep busy before it sheds (1..100). */
+    cpuMaxCapacity: number;
+    /** MiB the isolate's data caches may hold together. */
+    memoryMaxCapacityMb: number;
+    dbMaxConnections: number;
+  };
   loadBalancerAlgorithm: z.infer<typeof VarsSchema>["LOAD_BALANCER_ALGORITHM"];
   healthCheckIntervalMs: number;
-  cache: { strategy: z.infer<typeof VarsSchema>["CACHE_STRATEGY"]; maxSize: number };
+  /** Every isolate data cache (worker/cache): its policy and its entry bound, per cache. */
+  cache: { strategy: CacheStrategy; maxSize: number };
   db: { slowQueryThresholdMs: number; queryLogging: boolean };
   monitoringIntervalMs: number;
   faultInjection: boolean;

@@ -338,7 +338,7 @@ export class AdmissionCore {
       oldestWaitMs: this.oldestWaitMs(now),
       queueSize: this.quota.queueSize,
       rateLimit: this.bucket.info(now),
-      saturation: { shedLevel: this.shedder.level, lagMs: this.shedder.lagMs },
+      saturation: { shedLevel: this.shedder.level, lagMs: this.shedder.lagMs, targetMs: this.shedder.targetMs },
     };
   }
 

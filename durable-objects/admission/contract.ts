@@ -135,8 +135,8 @@ export type AdmissionStateDocument = AdmissionStateCore & {
   queueSize?: number;
   rateLimit?: RateLimitInfo;
   quota?: Quota;
-  /** Event-loop saturation: the shed level (0 = none, 1 = all low, 2 = low and normal, 3 = all but critical) and the last lag sample. */
-  saturation?: { shedLevel: number; lagMs: number };
+  /** Event-loop saturation: the shed level (0 = none, 1 = all low, 2 = low and normal, 3 = all but critical), the last lag sample and the lag target (from CPU_MAX_CAPACITY). */
+  saturation?: { shedLevel: number; lagMs: number; targetMs: number };
 };
 
 /** A cheap snapshot for monitoring (Monitor DO, /metrics): one RPC, no storage reads. */

@@ -27,8 +27,8 @@ import type { RequestPriority } from "./contract";
  * Only a tenant that sends its controller at least `minArrivalsPerSec` requests is shed. The
  * lag is the thread's, not the tenant's: on the local runtime every tenant's controller sees
  * the same lag, and in production controllers may share a thread. A tenant sending a trickle
- * cannot be what saturates it, and shedding its requests relieves nothing (measured: a quiet
- * tenant beside a flooding one lost 6.5 % of its requests to this shedder before the floor).
+ * cannot be what saturates it, and shedding its requests relieves nothing (what it cost a
+ * quiet tenant before this floor is in bench/README.md).
  * The arrival rate is a sliding one-second window (two buckets, weighted).
  * Pure: time, lag and randomness are arguments.
  */
@@ -45,6 +45,19 @@ export interface ShedderOptions {
 }
 
 export const DEFAULT_SHEDDER: ShedderOptions = { targetMs: 15, windowMs: 100, riseStep: 0.1, fallStep: 0.02, holdMs: 1000, minArrivalsPerSec: 50 };
+
+/**
+ * The shedder for CPU_MAX_CAPACITY (percent of its thread a controller may keep busy before it
+ * sheds). DEFAULT_SHEDDER's target is the calibrated 100 % point: a thread that never catches
+ * up within a window. Below it the target shrinks in proportion, so the controller sheds while
+ * a smaller backlog of work still waits on its thread: the least lag of a window is the work
+ * that stayed queued through it, and that grows with how busy the thread is kept. The mapping is
+ * monotonic (a lower percent never sheds later), not a measurement of busy time.
+ */
+export function shedderOptionsFor(cpuMaxCapacityPercent: number): ShedderOptions {
+  if (!(cpuMaxCapacityPercent >= 1 && cpuMaxCapacityPercent <= 100)) throw new RangeError(`CPU_MAX_CAPACITY must be a percent from 1 to 100, got ${cpuMaxCapacityPercent}`);
+  return { ...DEFAULT_SHEDDER, targetMs: (DEFAULT_SHEDDER.targetMs * cpuMaxCapacityPercent) / 100 };
+}
 
 /** Shedding order: the class at index i is shed once level exceeds i. */
 const SHED_ORDER: readonly RequestPriority[] = ["low", "normal", "high"];
@@ -67,6 +80,11 @@ export class SaturationShedder {
 
   get level(): number {
     return this.shedLevel;
+  }
+
+  /** Lag (ms) above which the thread counts as saturated (for the state document). */
+  get targetMs(): number {
+    return this.options.targetMs;
   }
 
   /** Most recent lag sample, ms (for the state document). */

@@ -125,7 +125,7 @@ export function buildExposition(input: ExpositionInput): string {
     { name: C.dbSlow, help: "D1 queries slower than DB_SLOW_QUERY_THRESHOLD.", type: "counter", samples: [{ labels: {}, value: counters.get(C.dbSlow, {}) }] },
     { name: C.dbErrors, help: "D1 queries that failed.", type: "counter", samples: [{ labels: {}, value: counters.get(C.dbErrors, {}) }] },
     counterFamily(counters, C.cacheRequests, "Cache lookups by cache and result (hit, miss)."),
-    counterFamily(counters, C.cacheEvictions, "Entries evicted from a cache to respect its size bound."),
+    counterFamily(counters, C.cacheEvictions, "Entries evicted from a cache to respect its entry or memory bound (CACHE_MAX_SIZE, MEMORY_MAX_CAPACITY)."),
     counterFamily(counters, C.errors, "Errors by component: api (5xx responses), admission (controller unreachable), db (failed queries), cache."),
     { name: C.flushFailures, help: "Telemetry flushes from isolates that failed and were retried.", type: "counter", samples: [{ labels: {}, value: counters.get(C.flushFailures, {}) }] },
     { name: C.flushDropped, help: "Telemetry batches dropped after a failed retry (the figures undercount by these).", type: "counter", samples: [{ labels: {}, value: counters.get(C.flushDropped, {}) }] },

@@ -25,6 +25,12 @@ export const RULES = {
   componentErrorRate: 0.01,
   cacheHitRateFloor: 0.8,
   minCacheLookups: 100,
+  /**
+   * A cache whose misses mostly come with an eviction is full and churning: more room would
+   * turn them into hits. Misses without evictions are new or expired keys (or CACHE_STRATEGY
+   * off), which a bigger cache would not help.
+   */
+  cacheEvictionsPerMiss: 0.5,
 } as const;
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -114,13 +120,13 @@ function componentErrors(stats: TrafficStats): Recommendation[] {
 
 function cacheEfficiency(stats: TrafficStats): Recommendation[] {
   return Object.entries(stats.cache)
-    .filter(([, c]) => c.hits + c.misses >= RULES.minCacheLookups && c.hitRate !== null && c.hitRate < RULES.cacheHitRateFloor && c.evictions > 0)
+    .filter(([, c]) => c.hits + c.misses >= RULES.minCacheLookups && c.hitRate !== null && c.hitRate < RULES.cacheHitRateFloor && c.evictions >= RULES.cacheEvictionsPerMiss * c.misses)
     .map(([name, c]) => ({
       rule: "cache_thrashing",
       severity: "info" as const,
       subject: `cache ${name}`,
-      message: `Cache ${name} hit ${pct(c.hitRate ?? 0)} of lookups with ${c.evictions} evictions in the last hour: raise CACHE_MAX_SIZE.`,
-      evidence: { cache: name, hitRate: c.hitRate, evictions: c.evictions },
+      message: `Cache ${name} hit ${pct(c.hitRate ?? 0)} of lookups and evicted ${c.evictions} entries for ${c.misses} misses in the last hour: it is too small for what is asked of it. Raise CACHE_MAX_SIZE (entries per cache), or MEMORY_MAX_CAPACITY if its entries are large.`,
+      evidence: { cache: name, hitRate: c.hitRate, evictions: c.evictions, misses: c.misses },
     }));
 }
 

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../worker/config";
-import wranglerToml from "../../wrangler.toml?raw";
-
-/** The [vars] exactly as wrangler.toml ships them. */
-function shippedVars(): Record<string, string> {
-  const section = wranglerToml.split("[vars]")[1]?.split(/\n\[/)[0] ?? "";
-  return Object.fromEntries([...section.matchAll(/^(\w+)\s*=\s*"([^"]*)"/gm)].map((m) => [m[1], m[2]]));
-}
+import { shippedVars } from "./shipped-vars";
 
 describe("config", () => {
   it("parses the shipped wrangler.toml vars into typed values", () => {
@@ -24,10 +18,30 @@ describe("config", () => {
     ["RATE_LIMIT_MAX_REQUESTS", "1.5"],
     ["FAULT_INJECTION", "maybe"],
     ["CACHE_STRATEGY", "fifo"],
+    ["CACHE_MAX_SIZE", "0"],
+    ["CACHE_MAX_SIZE", "many"],
+    ["MEMORY_MAX_CAPACITY", "-1"],
+    ["CPU_MAX_CAPACITY", "0"],
+    ["CPU_MAX_CAPACITY", "101"],
+    ["CPU_MAX_CAPACITY", "50%"],
+    ["PERFORMANCE_MONITORING_INTERVAL", "soon"],
   ])("names %s when its value %j is invalid", (name, value) => {
     const vars = { ...shippedVars(), [name]: value };
     expect(() => parseConfig(vars)).toThrow(ConfigError);
     expect(() => parseConfig(vars)).toThrow(name);
+  });
+
+  it("parses the cache and resource knobs", () => {
+    const config = parseConfig({ ...shippedVars(), CACHE_STRATEGY: "lru", CACHE_MAX_SIZE: "250", MEMORY_MAX_CAPACITY: "16", CPU_MAX_CAPACITY: "60" });
+    expect(config.cache).toEqual({ strategy: "lru", maxSize: 250 });
+    expect(config.resources).toMatchObject({ cpuMaxCapacity: 60, memoryMaxCapacityMb: 16 });
+    expect(parseConfig(shippedVars()).cache).toEqual({ strategy: "adaptive", maxSize: 10_000 });
+    for (const strategy of ["adaptive", "lru", "off"]) expect(parseConfig({ ...shippedVars(), CACHE_STRATEGY: strategy }).cache.strategy).toBe(strategy);
+  });
+
+  it("takes CPU_MAX_CAPACITY from 1 to 100 percent", () => {
+    for (const percent of [1, 50, 100]) expect(parseConfig({ ...shippedVars(), CPU_MAX_CAPACITY: String(percent) }).resources.cpuMaxCapacity).toBe(percent);
+    expect(() => parseConfig({ ...shippedVars(), CPU_MAX_CAPACITY: "101" })).toThrow(/CPU_MAX_CAPACITY must be a percent from 1 to 100/);
   });
 
   it("names a missing variable", () => {

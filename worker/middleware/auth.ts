@@ -1,12 +1,11 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, TenantContext } from "../app-env";
+import { isolateCaches } from "../cache/isolate-caches";
 import { createDb } from "../db/client";
 import { tenantByKeyHash } from "../db/tenants-repo";
 import { ApiError } from "../errors";
 import { API_KEY_PATTERN } from "../lib/api-keys";
 import { secretsEqual, sha256Hex } from "../lib/crypto";
-import { TtlCache } from "../lib/ttl-cache";
-import { isolateRecorder } from "../telemetry/isolate-telemetry";
 import { resolveQuota, type QuotaOverrides } from "../schemas/quota";
 
 const unauthorized = (detail: string) =>
@@ -18,8 +17,8 @@ function bearerToken(header: string | undefined): string | undefined {
 }
 
 /**
- * Key hash -> tenant, per isolate. A short TTL bounds how long a revoked key keeps working
- * in other isolates; the isolate that revokes it forgets it at once (`forgetTenantKeys`).
+ * Key -> tenant, per isolate. A short TTL bounds how long a revoked key keeps working in
+ * other isolates; the isolate that revokes it forgets it at once (`forgetTenantKeys`).
  */
 export const AUTH_CACHE_TTL_MS = 10_000;
 /**
@@ -27,7 +26,7 @@ export const AUTH_CACHE_TTL_MS = 10_000;
  * is another trip through the event loop); the key is already in this isolate's memory as
  * part of the request. Only the SHA-256 ever reaches storage.
  */
-const tenantCache = new TtlCache<string, TenantContext>(AUTH_CACHE_TTL_MS, 10_000);
+const tenantCache = isolateCaches.define<TenantContext>("auth", { ttlMs: AUTH_CACHE_TTL_MS });
 
 export function forgetTenantKeys(tenantId?: string): void {
   tenantCache.deleteWhere((tenant) => tenantId === undefined || tenant.id === tenantId);
@@ -37,19 +36,13 @@ export const tenantAuth = createMiddleware<AppEnv>(async (c, next) => {
   const key = bearerToken(c.req.header("authorization"));
   if (!key) throw unauthorized("Send your API key as `Authorization: Bearer <key>`");
   if (!API_KEY_PATTERN.test(key)) throw unauthorized("The API key is not valid");
-  const config = c.get("config");
-  const cached = tenantCache.get(key);
-  let tenant = cached;
-  let evictions = 0;
+  let tenant = tenantCache.get(key);
   if (!tenant) {
     const found = await tenantByKeyHash(createDb(c.env.DB), await sha256Hex(key));
     if (!found) throw unauthorized("The API key is not valid or has been revoked");
-    tenant = { id: found.tenant.id, name: found.tenant.name, quota: resolveQuota((found.tenant.quota as QuotaOverrides | null) ?? null, config) };
-    const before = tenantCache.stats.evictions;
+    tenant = { id: found.tenant.id, name: found.tenant.name, quota: resolveQuota((found.tenant.quota as QuotaOverrides | null) ?? null, c.get("config")) };
     tenantCache.set(key, tenant);
-    evictions = tenantCache.stats.evictions - before;
   }
-  if (config.telemetry) isolateRecorder(config).recordCache("auth", cached ? "hit" : "miss", evictions);
   c.set("tenant", tenant);
   await next();
 });

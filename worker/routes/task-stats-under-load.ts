@@ -1,4 +1,5 @@
-import { statsRefreshClaims, statsSnapshots, STATS_REFRESH_AFTER_MS } from "../admission/stats-snapshots";
+import { statsRefreshClaims, STATS_REFRESH_AFTER_MS } from "../admission/refresh-claims";
+import { statsSnapshots } from "../cache/stats-snapshots";
 import type { UnderLoadDecision, UnderLoadPolicy } from "../admission/route-admission";
 
 /**

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { cappedPageSize, searchRefused, underLoad } from "../admission/degradation";
 import { admit, type UnderLoadPolicy } from "../admission/route-admission";
-import { statsSnapshots } from "../admission/stats-snapshots";
+import { statsSnapshots } from "../cache/stats-snapshots";
 import { dbOf } from "../db/request-db";
 import { isForeignKeyViolation } from "../db/constraint-errors";
 import { applyTaskBatch } from "../db/task-batch";

@@ -79,7 +79,6 @@ export class TelemetryRecorder {
   private inFlight = false;
   /** Failures and drops not yet reported to the Monitor. */
   private unreported = { failures: 0, dropped: 0 };
-  private readonly cacheSeen = new Map<string, CacheCounts>();
 
   private readonly intervalMs: number;
   private readonly maxRequests: number;
@@ -131,25 +130,19 @@ export class TelemetryRecorder {
     });
   }
 
-  /** One cache lookup, and any evictions it caused. */
-  recordCache(cache: string, result: "hit" | "miss", evictions = 0): void {
+  /** One lookup in the isolate cache named `cache` (the CacheObserver of worker/cache). */
+  recordCache(cache: string, result: "hit" | "miss"): void {
     this.guard(() => {
-      const c = (this.cache[cache] ??= { hits: 0, misses: 0, evictions: 0 });
+      const c = this.cacheCounts(cache);
       if (result === "hit") c.hits++;
       else c.misses++;
-      c.evictions += evictions;
     });
   }
 
-  /** For caches that keep cumulative counters (TtlCache.stats): records what changed since the last call. */
-  recordCacheStats(cache: string, cumulative: CacheCounts): void {
+  /** Entries the cache named `cache` evicted to respect its bounds. */
+  recordCacheEvictions(cache: string, count: number): void {
     this.guard(() => {
-      const seen = this.cacheSeen.get(cache) ?? { hits: 0, misses: 0, evictions: 0 };
-      const c = (this.cache[cache] ??= { hits: 0, misses: 0, evictions: 0 });
-      c.hits += Math.max(0, cumulative.hits - seen.hits);
-      c.misses += Math.max(0, cumulative.misses - seen.misses);
-      c.evictions += Math.max(0, cumulative.evictions - seen.evictions);
-      this.cacheSeen.set(cache, { ...cumulative });
+      this.cacheCounts(cache).evictions += count;
     });
   }
 
@@ -234,6 +227,10 @@ export class TelemetryRecorder {
       this.unreported.dropped++;
       console.warn(JSON.stringify({ level: "warn", event: "telemetry_batch_dropped", source: this.source, seq: batch.seq }));
     }
+  }
+
+  private cacheCounts(cache: string): CacheCounts {
+    return (this.cache[cache] ??= { hits: 0, misses: 0, evictions: 0 });
   }
 
   private hasAnything(): boolean {

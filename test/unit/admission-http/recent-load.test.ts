@@ -14,6 +14,8 @@ describe("RecentLoad", () => {
     expect(recent.level("t1")).toBe("elevated");
     expect(recent.level("t2")).toBe("normal");
     clock.now = 3000;
+    expect(recent.level("t1")).toBe("elevated");
+    clock.now = 3001;
     expect(recent.level("t1")).toBe("normal");
   });
 

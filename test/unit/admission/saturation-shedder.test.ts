@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AdmissionCore } from "../../../durable-objects/admission/admission-core";
 import { REQUEST_PRIORITIES } from "../../../durable-objects/admission/contract";
-import { DEFAULT_SHEDDER, MAX_SHED_LEVEL, SaturationShedder } from "../../../durable-objects/admission/saturation-shedder";
+import { DEFAULT_SHEDDER, MAX_SHED_LEVEL, SaturationShedder, shedderOptionsFor } from "../../../durable-objects/admission/saturation-shedder";
 import { request, T0, testQuota } from "./support";
 
 /** Feeds one lag sample every `everyMs` for `forMs`, lag given per sample time. */
@@ -91,6 +91,33 @@ describe("SaturationShedder", () => {
   });
 });
 
+describe("CPU_MAX_CAPACITY", () => {
+  it("the same lag trace sheds at 50 % and not at 100 %", () => {
+    // Every timer 10 ms late: under the 100 % target (15 ms), over the 50 % one (7.5 ms).
+    const trace = (shedder: SaturationShedder) => feed(shedder, T0, 2000, () => 10);
+    const full = new SaturationShedder(shedderOptionsFor(100));
+    const half = new SaturationShedder(shedderOptionsFor(50));
+    const t = Math.max(trace(full), trace(half));
+    expect(full.level).toBe(0);
+    expect(half.level).toBeGreaterThan(0);
+    const floods = (shedder: SaturationShedder) => Array.from({ length: 200 }, (_, i) => shedder.shouldShed("low", 0, t + i * 2)).filter(Boolean).length;
+    expect(floods(full)).toBe(0);
+    expect(floods(half)).toBeGreaterThan(0);
+  });
+
+  it("100 % is the calibrated target; a lower percent never sheds later", () => {
+    expect(shedderOptionsFor(100)).toEqual(DEFAULT_SHEDDER);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 }), (a, b) => {
+        const [low, high] = a <= b ? [a, b] : [b, a];
+        expect(shedderOptionsFor(low).targetMs).toBeLessThanOrEqual(shedderOptionsFor(high).targetMs);
+      }),
+    );
+    expect(() => shedderOptionsFor(0)).toThrow(/CPU_MAX_CAPACITY/);
+    expect(() => shedderOptionsFor(101)).toThrow(/CPU_MAX_CAPACITY/);
+  });
+});
+
 describe("AdmissionCore with a saturated thread", () => {
   it("sheds low at arrival as 'saturated' without touching the bucket, and still grants critical", () => {
     const shedder = new SaturationShedder({ ...DEFAULT_SHEDDER, minArrivalsPerSec: 0 });
@@ -105,6 +132,6 @@ describe("AdmissionCore with a saturated thread", () => {
     expect(core.state(t).tokens).toBe(tokens);
     const critical = core.acquire(request("critical", t), t);
     expect(critical.kind).toBe("granted");
-    expect(core.state(t).saturation?.shedLevel).toBe(core.saturationLevel);
+    expect(core.state(t).saturation).toMatchObject({ shedLevel: core.saturationLevel, targetMs: DEFAULT_SHEDDER.targetMs });
   });
 });

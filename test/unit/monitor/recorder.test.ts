@@ -143,12 +143,16 @@ describe("TelemetryRecorder", () => {
     expect(batch.series[3]?.latency.count).toBe(7);
   });
 
-  it("cache counters from a cumulative TtlCache.stats are turned into deltas", () => {
+  it("counts cache lookups and evictions per cache, and starts each batch from zero", () => {
     const r = new TelemetryRecorder({ intervalMs: 1, source: "s" });
-    r.recordCacheStats("api-keys", { hits: 5, misses: 2, evictions: 0 });
-    r.recordCacheStats("api-keys", { hits: 8, misses: 2, evictions: 1 });
-    r.recordCache("api-keys", "miss", 1);
-    expect(r.takeBatch(T0)?.cache).toEqual({ "api-keys": { hits: 8, misses: 3, evictions: 2 } });
+    r.recordCache("auth", "hit");
+    r.recordCache("auth", "hit");
+    r.recordCache("auth", "miss");
+    r.recordCacheEvictions("auth", 2);
+    r.recordCache("stats", "miss");
+    expect(r.takeBatch(T0)?.cache).toEqual({ auth: { hits: 2, misses: 1, evictions: 2 }, stats: { hits: 0, misses: 1, evictions: 0 } });
+    r.recordCacheEvictions("stats", 1);
+    expect(r.takeBatch(T0 + 1)?.cache).toEqual({ stats: { hits: 0, misses: 0, evictions: 1 } });
   });
 
   it("outcomeOf maps statuses; admission refusals are named by the caller", () => {
