@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { AdmissionReporter } from "./admission/monitor-reporter";
-import { MONITOR_NAME } from "./monitor/monitor-name";
+import { MONITOR_NAME } from "./contracts/object-names";
 import { SaturationShedder, shedderOptionsFor, type ShedderOptions } from "./admission/saturation-shedder";
 import { configOf } from "../worker/config";
 import { AdmissionCore, type Lease, type RestoredAdmission } from "./admission/admission-core";
-import { REQUEST_PRIORITIES, type AcquireRequest, type AcquireResult, type AdmissionStateDocument, type AdmissionStats, type Quota, type ReleaseReport } from "./admission/contract";
+import { REQUEST_PRIORITIES, type AcquireRequest, type AcquireResult, type AdmissionStateDocument, type AdmissionStats, type Quota, type ReleaseReport } from "./contracts/admission";
 import {
   BUDGET_KEY,
   decodeQuota,

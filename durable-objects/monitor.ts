@@ -8,7 +8,7 @@ import { buildExposition, QUANTILE_WINDOW_MINUTES } from "./monitor/metrics-expo
 import { parseMonitorConfig, type MonitorConfig } from "./monitor/monitor-config";
 import { ALERT_HISTORY_MS, MonitorStore, SOURCE_RETENTION_MS, type SourceRecord } from "./monitor/monitor-store";
 import { performanceReport, type PerformanceReport } from "./monitor/performance-report";
-import type { AdmissionSnapshot, TelemetryBatch } from "./monitor/records";
+import type { AdmissionSnapshot, TelemetryBatch } from "./contracts/telemetry";
 import { TenantLabels } from "./monitor/tenant-labels";
 import { nextAttemptAt, retryableStatus, webhookPayload, type WebhookDelivery } from "./monitor/webhook-retry";
 import { floorTo, MINUTE, Windows } from "./monitor/windows";

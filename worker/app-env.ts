@@ -1,7 +1,7 @@
 import type { Config } from "./config";
 import type { AdmissionTicket } from "./admission/admission-run";
-import type { LoadLevel, Quota, RequestPriority } from "../durable-objects/admission/contract";
-import type { RequestOutcome } from "../durable-objects/monitor/records";
+import type { LoadLevel, Quota, RequestPriority } from "../durable-objects/contracts/admission";
+import type { RequestOutcome } from "../durable-objects/contracts/telemetry";
 
 /** The authenticated tenant of a /v1 request. */
 export interface TenantContext {

@@ -12,8 +12,8 @@ import type {
   Rejection,
   ReleaseReport,
   RequestPriority,
-} from "./contract";
-import { REQUEST_PRIORITIES } from "./contract";
+} from "../contracts/admission";
+import { REQUEST_PRIORITIES } from "../contracts/admission";
 import type { Limit, LimitSnapshot } from "./limit";
 import { createLimit } from "./limit-factory";
 import { LoadLevelTracker } from "./load-level";

@@ -1,5 +1,5 @@
 import { AimdLimit } from "./aimd";
-import type { LimitAlgorithm } from "./contract";
+import type { LimitAlgorithm } from "../contracts/admission";
 import { Gradient2Limit } from "./gradient2";
 import type { Limit, LimitBounds, LimitSnapshot } from "./limit";
 

@@ -1,4 +1,4 @@
-import type { LimitAlgorithm } from "./contract";
+import type { LimitAlgorithm } from "../contracts/admission";
 
 /**
  * The adaptive concurrency limit, in the manner of Netflix concurrency-limits: a `Limit`

@@ -1,4 +1,4 @@
-import type { LoadLevel } from "./contract";
+import type { LoadLevel } from "../contracts/admission";
 
 /**
  * The tenant's load level from utilisation and queue delay, with hysteresis.

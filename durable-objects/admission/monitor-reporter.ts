@@ -1,6 +1,6 @@
-import type { AdmissionStats, RequestPriority } from "./contract";
+import type { AdmissionStats, RequestPriority } from "../contracts/admission";
 import { admissionSnapshotFromStats } from "../monitor/admission-snapshot";
-import type { AdmissionSnapshot } from "../monitor/records";
+import type { AdmissionSnapshot } from "../contracts/telemetry";
 import { SketchBuilder } from "../monitor/sketch";
 
 /**

@@ -1,4 +1,4 @@
-import { REQUEST_PRIORITIES, type RequestPriority } from "./contract";
+import { REQUEST_PRIORITIES, type RequestPriority } from "../contracts/admission";
 
 /**
  * A bounded queue of four priority classes, critical > high > normal > low, FIFO inside a class.

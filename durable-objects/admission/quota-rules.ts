@@ -1,4 +1,4 @@
-import { REQUEST_PRIORITIES, type AcquireRequest, type LimitAlgorithm, type Quota, type RequestPriority } from "./contract";
+import { REQUEST_PRIORITIES, type AcquireRequest, type LimitAlgorithm, type Quota, type RequestPriority } from "../contracts/admission";
 import { DEFAULT_LIMIT_ALGORITHM } from "./limit-factory";
 import { priorityRank } from "./priority-queue";
 

@@ -1,4 +1,4 @@
-import type { RequestPriority } from "./contract";
+import type { RequestPriority } from "../contracts/admission";
 
 /**
  * Priority-ordered shedding driven by event-loop lag: the signal for a saturated thread.

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { BudgetSnapshot, Lease, RestoredAdmission } from "./admission-core";
-import { REQUEST_PRIORITIES, type Quota } from "./contract";
+import { REQUEST_PRIORITIES, type Quota } from "../contracts/admission";
 import { assertValidQuota } from "./quota-rules";
-import { quotaShape } from "./quota-shape";
+import { quotaShape } from "../contracts/quota-shape";
 
 /**
  * The AdmissionController's storage layout, versioned inside the object (one row in the SQL

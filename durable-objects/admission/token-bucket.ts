@@ -1,4 +1,4 @@
-import type { RateLimitInfo } from "./contract";
+import type { RateLimitInfo } from "../contracts/admission";
 
 /**
  * A token bucket whose level is a function of time: `burst` tokens at most, refilled at

@@ -8,7 +8,7 @@
  */
 import type { Bucket } from "./bucket";
 import type { AlertCondition } from "./burn-rate";
-import { SHED_OUTCOMES } from "./records";
+import { SHED_OUTCOMES } from "../contracts/telemetry";
 import { SketchBuilder } from "./sketch";
 import { outcomeCounts, SERVED_OUTCOMES } from "./traffic-stats";
 

@@ -7,11 +7,11 @@
  * Tenant cardinality: at most `metricsMaxTenants` tenants are exported by id (TenantLabels),
  * the others are summed under tenant="other"; requests without a tenant use tenant="none".
  */
-import { REQUEST_PRIORITIES } from "../admission/contract";
+import { REQUEST_PRIORITIES } from "../contracts/admission";
 import { OTHER_TENANT, type Bucket } from "./bucket";
 import { C, type CumulativeCounters, type Labels } from "./cumulative-counters";
 import { renderExposition, type MetricFamily, type Sample } from "./prometheus-text";
-import type { AdmissionSnapshot } from "./records";
+import type { AdmissionSnapshot } from "../contracts/telemetry";
 import { QUANTILES, SketchBuilder } from "./sketch";
 import { NO_TENANT, type TenantLabels } from "./tenant-labels";
 

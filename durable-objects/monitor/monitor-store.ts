@@ -8,7 +8,7 @@
 import type { AlertRecord } from "./alert-log";
 import type { Bucket } from "./bucket";
 import type { SourceState } from "./guards";
-import type { AdmissionSnapshot } from "./records";
+import type { AdmissionSnapshot } from "../contracts/telemetry";
 import type { WindowChanges } from "./windows";
 import type { WebhookDelivery } from "./webhook-retry";
 

@@ -3,7 +3,7 @@
  * before, for regressions). A rule that has no evidence says nothing.
  */
 import type { Bucket } from "./bucket";
-import { SHED_OUTCOMES, type RequestOutcome } from "./records";
+import { SHED_OUTCOMES, type RequestOutcome } from "../contracts/telemetry";
 import { SketchBuilder } from "./sketch";
 import { SERVED_OUTCOMES, type TrafficStats } from "./traffic-stats";
 

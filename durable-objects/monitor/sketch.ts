@@ -1,4 +1,7 @@
 import { LogCollapsingLowestDenseDDSketch } from "@datadog/sketches-js";
+import type { SketchWire } from "../contracts/telemetry";
+
+export type { SketchWire };
 
 /**
  * Mergeable latency sketches: DDSketch (Masson, Rim & Lee, VLDB 2019) through
@@ -17,16 +20,6 @@ export const RELATIVE_ACCURACY = 0.01;
  * distinguishable value: 40 µs to 30 s in milliseconds without any collapse.
  */
 export const BIN_LIMIT = 1024;
-
-/** `bins` are [key, count] pairs of the positive store; zero (and negative) values are `count − Σ bins`. */
-export interface SketchWire {
-  bins: Array<[key: number, count: number]>;
-  count: number;
-  sum: number;
-  /** Exact extremes; 0 when count is 0 (JSON has no Infinity). */
-  min: number;
-  max: number;
-}
 
 /**
  * Smaller values are recorded as 0 (in milliseconds: 2 µs, far below workerd's clock step).

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { AcquireRequest, AcquireResult, Grant, Quota, RequestPriority } from "../../durable-objects/admission/contract";
+import type { AcquireRequest, AcquireResult, Grant, Quota, RequestPriority } from "../../durable-objects/contracts/admission";
 import { testQuota } from "../unit/admission/support";
 
 /** Rate limits in these tests refill per hour so the clock cannot top the bucket up mid-test. */

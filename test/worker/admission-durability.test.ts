@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { PERSIST_DELAY_MS } from "../../durable-objects/admission-controller";
 import { LEASE_MARGIN_MS } from "../../durable-objects/admission/admission-core";
-import type { AcquireRequest, AcquireResult, Grant, Quota } from "../../durable-objects/admission/contract";
+import type { AcquireRequest, AcquireResult, Grant, Quota } from "../../durable-objects/contracts/admission";
 import { BUDGET_KEY, LEASE_PREFIX, QUOTA_KEY, SCHEMA_VERSION, type StoredBudget } from "../../durable-objects/admission/storage-schema";
 import { testQuota } from "../unit/admission/support";
 

@@ -1,4 +1,4 @@
-import type { RequestPriority } from "../../durable-objects/admission/contract";
+import type { RequestPriority } from "../../durable-objects/contracts/admission";
 
 /**
  * Isolate-side adaptive throttling (Google SRE book, "Handling Overload": client-side

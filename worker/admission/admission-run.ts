@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { AcquireRequest, AcquireResult, Grant, ReleaseOutcome, RequestPriority } from "../../durable-objects/admission/contract";
+import type { AcquireRequest, AcquireResult, Grant, ReleaseOutcome, RequestPriority } from "../../durable-objects/contracts/admission";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { AdaptiveThrottle } from "./adaptive-throttle";

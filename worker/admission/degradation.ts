@@ -1,4 +1,4 @@
-import type { LoadLevel, RequestPriority } from "../../durable-objects/admission/contract";
+import type { LoadLevel, RequestPriority } from "../../durable-objects/contracts/admission";
 
 /**
  * Graceful degradation (DESIGN.md section 4): named features give way at `elevated` load and

@@ -1,4 +1,4 @@
-import type { RateLimitInfo } from "../../durable-objects/admission/contract";
+import type { RateLimitInfo } from "../../durable-objects/contracts/admission";
 
 /**
  * IETF httpapi ratelimit-headers draft: `RateLimit-Policy: "default";q=100;w=60` describes the

@@ -1,4 +1,4 @@
-import { REQUEST_PRIORITIES, type RequestPriority } from "../../durable-objects/admission/contract";
+import { REQUEST_PRIORITIES, type RequestPriority } from "../../durable-objects/contracts/admission";
 
 /**
  * Request priority (DESIGN.md section 2): `X-Priority: critical|high|normal|low`, or RFC 9218

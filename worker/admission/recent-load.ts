@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import type { LoadLevel } from "../../durable-objects/admission/contract";
+import type { LoadLevel } from "../../durable-objects/contracts/admission";
 
 /**
  * What this isolate last heard from each tenant's controller about its load level, for a

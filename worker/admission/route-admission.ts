@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { LoadLevel, RequestPriority } from "../../durable-objects/admission/contract";
+import type { LoadLevel, RequestPriority } from "../../durable-objects/contracts/admission";
 import type { AppEnv } from "../app-env";
 
 /**

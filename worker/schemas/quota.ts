@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { LIMIT_ALGORITHMS, REQUEST_PRIORITIES, type Quota } from "../../durable-objects/admission/contract";
+import { LIMIT_ALGORITHMS, REQUEST_PRIORITIES, type Quota } from "../../durable-objects/contracts/admission";
 import type { Config } from "../config";
-import { quotaShape } from "../../durable-objects/admission/quota-shape";
+import { quotaShape } from "../../durable-objects/contracts/quota-shape";
 
 /** A tenant's quota overrides (DESIGN.md section 3): every field optional, defaults from config. */
 export const QuotaOverridesSchema = z

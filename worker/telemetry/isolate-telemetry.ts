@@ -1,7 +1,7 @@
 import type { Config } from "../config";
-import type { TelemetryBatch } from "../../durable-objects/monitor/records";
+import type { TelemetryBatch } from "../../durable-objects/contracts/telemetry";
 import { TelemetryRecorder, type SendBatch } from "./recorder";
-import { MONITOR_NAME } from "../../durable-objects/monitor/monitor-name";
+import { MONITOR_NAME } from "../../durable-objects/contracts/object-names";
 
 export { MONITOR_NAME };
 

@@ -1,6 +1,6 @@
-import type { RequestPriority } from "../../durable-objects/admission/contract";
+import type { RequestPriority } from "../../durable-objects/contracts/admission";
 import { OTHER_TENANT, topSlowest } from "../../durable-objects/monitor/bucket";
-import type { CacheCounts, ErrorComponent, RequestOutcome, SeriesLabels, SlowQuery, TelemetryBatch, TimingComponent } from "../../durable-objects/monitor/records";
+import type { CacheCounts, ErrorComponent, RequestOutcome, SeriesLabels, SlowQuery, TelemetryBatch, TimingComponent } from "../../durable-objects/contracts/telemetry";
 import { SketchBuilder } from "../../durable-objects/monitor/sketch";
 import { NO_TENANT } from "../../durable-objects/monitor/tenant-labels";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { REQUEST_PRIORITIES } from "../../../durable-objects/admission/contract";
+import { REQUEST_PRIORITIES } from "../../../durable-objects/contracts/admission";
 import { isHigher, requestPriority } from "../../../worker/admission/priority";
 
 describe("request priority", () => {

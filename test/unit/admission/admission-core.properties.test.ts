@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AdmissionCore } from "../../../durable-objects/admission/admission-core";
-import { REQUEST_PRIORITIES, type AcquireResult, type Quota, type ReleaseOutcome, type RequestPriority } from "../../../durable-objects/admission/contract";
+import { REQUEST_PRIORITIES, type AcquireResult, type Quota, type ReleaseOutcome, type RequestPriority } from "../../../durable-objects/contracts/admission";
 import { T0, testQuota } from "./support";
 
 type Op =

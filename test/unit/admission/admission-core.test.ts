@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AdmissionCore, LEASE_MARGIN_MS, type AcquireOutcome, type Lease } from "../../../durable-objects/admission/admission-core";
-import type { AcquireResult, Grant, Quota, Rejection } from "../../../durable-objects/admission/contract";
+import type { AcquireResult, Grant, Quota, Rejection } from "../../../durable-objects/contracts/admission";
 import { request, T0, testQuota } from "./support";
 
 function core(quota: Partial<Quota> = {}, extra: Partial<ConstructorParameters<typeof AdmissionCore>[0]> = {}): AdmissionCore {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { REQUEST_PRIORITIES, type RequestPriority } from "../../../durable-objects/admission/contract";
+import { REQUEST_PRIORITIES, type RequestPriority } from "../../../durable-objects/contracts/admission";
 import { DEFAULT_STARVATION_BOUND, PriorityQueue } from "../../../durable-objects/admission/priority-queue";
 
 interface Item {

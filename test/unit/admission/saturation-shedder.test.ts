@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AdmissionCore } from "../../../durable-objects/admission/admission-core";
-import { REQUEST_PRIORITIES } from "../../../durable-objects/admission/contract";
+import { REQUEST_PRIORITIES } from "../../../durable-objects/contracts/admission";
 import { DEFAULT_SHEDDER, MAX_SHED_LEVEL, SaturationShedder, shedderOptionsFor } from "../../../durable-objects/admission/saturation-shedder";
 import { request, T0, testQuota } from "./support";
 

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import type { AdmissionState, AdmissionStateDocument } from "../../../durable-objects/admission/contract";
+import type { AdmissionState, AdmissionStateDocument } from "../../../durable-objects/contracts/admission";
 import { AdmissionCore, type Lease } from "../../../durable-objects/admission/admission-core";
 import { decodeQuota, decodeRestored, leaseKey, LEASE_PREFIX, pendingSchemaSteps, SCHEMA_STEPS, SCHEMA_VERSION } from "../../../durable-objects/admission/storage-schema";
 import { request, T0, testQuota } from "./support";

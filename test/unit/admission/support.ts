@@ -1,4 +1,4 @@
-import type { AcquireRequest, Quota, RequestPriority } from "../../../durable-objects/admission/contract";
+import type { AcquireRequest, Quota, RequestPriority } from "../../../durable-objects/contracts/admission";
 
 /** A quota with test-sized numbers; override what a test is about. */
 export function testQuota(overrides: Partial<Quota> = {}): Quota {

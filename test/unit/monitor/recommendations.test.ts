@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MONITOR_CONFIG } from "../../../durable-objects/monitor/monitor-config";
 import { performanceReport } from "../../../durable-objects/monitor/performance-report";
-import type { CacheCounts } from "../../../durable-objects/monitor/records";
+import type { CacheCounts } from "../../../durable-objects/contracts/telemetry";
 import { Windows } from "../../../durable-objects/monitor/windows";
 import { batchOf, T0 } from "./support";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import type { TelemetryBatch } from "../../../durable-objects/monitor/records";
+import type { TelemetryBatch } from "../../../durable-objects/contracts/telemetry";
 import { outcomeOf, TelemetryRecorder, type RequestRecord } from "../../../worker/telemetry/recorder";
 import { T0 } from "./support";
 

@@ -1,5 +1,5 @@
-import type { RequestPriority } from "../../../durable-objects/admission/contract";
-import type { AdmissionSnapshot, RequestOutcome, TelemetryBatch } from "../../../durable-objects/monitor/records";
+import type { RequestPriority } from "../../../durable-objects/contracts/admission";
+import type { AdmissionSnapshot, RequestOutcome, TelemetryBatch } from "../../../durable-objects/contracts/telemetry";
 import { emptySketch, sketchOf } from "../../../durable-objects/monitor/sketch";
 import { TelemetryRecorder, type RequestRecord } from "../../../worker/telemetry/recorder";
 

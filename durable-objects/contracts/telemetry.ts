@@ -3,8 +3,17 @@
  * snapshot from each AdmissionController. Plain JSON-safe types, shared by the Worker, the
  * DOs and the pure algorithms; a `v` field so a newer Monitor can read an older sender.
  */
-import type { AdmissionDecision, LoadLevel, RequestPriority } from "../admission/contract";
-import type { SketchWire } from "./sketch";
+import type { AdmissionDecision, LoadLevel, RequestPriority } from "./admission";
+
+/** A DDSketch on the wire (monitor/sketch.ts): `bins` are [key, count] pairs of the positive store; zero (and negative) values are `count − Σ bins`. */
+export interface SketchWire {
+  bins: Array<[key: number, count: number]>;
+  count: number;
+  sum: number;
+  /** Exact extremes; 0 when count is 0 (JSON has no Infinity). */
+  min: number;
+  max: number;
+}
 
 /**
  * How a request ended, from the client's side:

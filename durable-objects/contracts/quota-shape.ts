@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIMIT_ALGORITHMS, REQUEST_PRIORITIES } from "./contract";
+import { LIMIT_ALGORITHMS, REQUEST_PRIORITIES } from "./admission";
 
 /**
  * The fields of a resolved Quota (contract.ts) as zod types: the one declaration behind the
