@@ -1,17 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
-import { reconcile, type AlertRecord, type AlertTransition } from "./monitor/alert-log";
-import { decisionDeltas, isBusy, sawTraffic } from "./monitor/admission-deltas";
-import { evaluateAlertRules } from "./monitor/alert-rules";
-import { countAdmission, countBatch, CumulativeCounters } from "./monitor/cumulative-counters";
-import { dashboardData, type DashboardData } from "./monitor/dashboard-data";
-import { buildExposition, QUANTILE_WINDOW_MINUTES } from "./monitor/metrics-exposition";
+import { reconcile, type AlertRecord, type AlertTransition } from "./monitor/alerts/alert-log";
+import { decisionDeltas, isBusy, sawTraffic } from "./monitor/ingest/admission-deltas";
+import { evaluateAlertRules } from "./monitor/alerts/alert-rules";
+import { countAdmission, countBatch, CumulativeCounters } from "./monitor/exposition/cumulative-counters";
+import { dashboardData, type DashboardData } from "./monitor/reports/dashboard-data";
+import { buildExposition, QUANTILE_WINDOW_MINUTES } from "./monitor/exposition/metrics-exposition";
 import { parseMonitorConfig, type MonitorConfig } from "./monitor/monitor-config";
 import { ALERT_HISTORY_MS, MonitorStore, SOURCE_RETENTION_MS, type SourceRecord } from "./monitor/monitor-store";
-import { performanceReport, type PerformanceReport } from "./monitor/performance-report";
+import { performanceReport, type PerformanceReport } from "./monitor/reports/performance-report";
 import type { AdmissionSnapshot, TelemetryBatch } from "./contracts/telemetry";
-import { TenantLabels } from "./monitor/tenant-labels";
-import { nextAttemptAt, retryableStatus, webhookPayload, type WebhookDelivery } from "./monitor/webhook-retry";
-import { floorTo, MINUTE, Windows } from "./monitor/windows";
+import { TenantLabels } from "./monitor/exposition/tenant-labels";
+import { nextAttemptAt, retryableStatus, webhookPayload, type WebhookDelivery } from "./monitor/alerts/webhook-retry";
+import { floorTo, MINUTE, Windows } from "./monitor/windows/windows";
 
 /** Re-rank which tenants /metrics exports by id this often. */
 const RERANK_EVERY_MS = 10 * MINUTE;

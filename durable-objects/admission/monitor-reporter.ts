@@ -1,7 +1,7 @@
 import type { AdmissionStats, RequestPriority } from "../contracts/admission";
-import { admissionSnapshotFromStats } from "../monitor/admission-snapshot";
+import { admissionSnapshotFromStats } from "../monitor/ingest/admission-snapshot";
 import type { AdmissionSnapshot } from "../contracts/telemetry";
-import { SketchBuilder } from "../monitor/sketch";
+import { SketchBuilder } from "../monitor/windows/sketch";
 
 /**
  * What an AdmissionController tells the Monitor: its stats and the queue waits it granted

@@ -5,12 +5,12 @@
  *
  * Only the `SqlStorage` *type* of the runtime is used here; nothing is imported.
  */
-import type { AlertRecord } from "./alert-log";
-import type { Bucket } from "./bucket";
-import type { SourceState } from "./guards";
+import type { AlertRecord } from "./alerts/alert-log";
+import type { Bucket } from "./windows/bucket";
+import type { SourceState } from "./alerts/guards";
 import type { AdmissionSnapshot } from "../contracts/telemetry";
-import type { WindowChanges } from "./windows";
-import type { WebhookDelivery } from "./webhook-retry";
+import type { WindowChanges } from "./windows/windows";
+import type { WebhookDelivery } from "./alerts/webhook-retry";
 
 export const SCHEMA_STEPS: readonly (readonly string[])[] = [
   // 1: windows, cumulative counters, senders, alerts, webhook outbox, small settings.

@@ -4,7 +4,7 @@ import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
 import type { Monitor } from "../../durable-objects/monitor";
 import { SCHEMA_VERSION } from "../../durable-objects/monitor/monitor-store";
-import { MINUTE } from "../../durable-objects/monitor/windows";
+import { MINUTE } from "../../durable-objects/monitor/windows/windows";
 import { admissionSnapshot, batchOf } from "../unit/monitor/support";
 
 const monitor = () => env.MONITOR.get(env.MONITOR.idFromName(`monitor-test-${crypto.randomUUID()}`));

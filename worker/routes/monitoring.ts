@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
-import { dashboardPage } from "../../durable-objects/monitor/dashboard-page";
-import { REPORT_WINDOWS, type ReportWindow } from "../../durable-objects/monitor/performance-report";
-import { CONTENT_TYPE } from "../../durable-objects/monitor/prometheus-text";
+import { dashboardPage } from "../dashboard/dashboard-page";
+import { REPORT_WINDOWS, type ReportWindow } from "../../durable-objects/monitor/reports/performance-report";
+import { CONTENT_TYPE } from "../../durable-objects/monitor/exposition/prometheus-text";
 import { MONITOR_NAME } from "../telemetry/isolate-telemetry";
 
 /**

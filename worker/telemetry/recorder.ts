@@ -1,8 +1,8 @@
 import type { RequestPriority } from "../../durable-objects/contracts/admission";
-import { OTHER_TENANT, topSlowest } from "../../durable-objects/monitor/bucket";
+import { OTHER_TENANT, topSlowest } from "../../durable-objects/monitor/windows/bucket";
 import type { CacheCounts, ErrorComponent, RequestOutcome, SeriesLabels, SlowQuery, TelemetryBatch, TimingComponent } from "../../durable-objects/contracts/telemetry";
-import { SketchBuilder } from "../../durable-objects/monitor/sketch";
-import { NO_TENANT } from "../../durable-objects/monitor/tenant-labels";
+import { SketchBuilder } from "../../durable-objects/monitor/windows/sketch";
+import { NO_TENANT } from "../../durable-objects/monitor/exposition/tenant-labels";
 
 /** One answered request, as the Worker saw it. */
 export interface RequestRecord {

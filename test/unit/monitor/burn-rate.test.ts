@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { reconcile, type AlertRecord } from "../../../durable-objects/monitor/alert-log";
-import { evaluateAlertRules } from "../../../durable-objects/monitor/alert-rules";
-import { availabilitySlo, burnRate, evaluateBurnRates, latencySlo } from "../../../durable-objects/monitor/burn-rate";
+import { reconcile, type AlertRecord } from "../../../durable-objects/monitor/alerts/alert-log";
+import { evaluateAlertRules } from "../../../durable-objects/monitor/alerts/alert-rules";
+import { availabilitySlo, burnRate, evaluateBurnRates, latencySlo } from "../../../durable-objects/monitor/alerts/burn-rate";
 import { DEFAULT_MONITOR_CONFIG } from "../../../durable-objects/monitor/monitor-config";
-import { MINUTE, Windows } from "../../../durable-objects/monitor/windows";
+import { MINUTE, Windows } from "../../../durable-objects/monitor/windows/windows";
 import { batchOf, T0, type Traffic } from "./support";
 
 const config = { ...DEFAULT_MONITOR_CONFIG, availabilityTarget: 0.999, latencyTarget: 0.99, latencyThresholdMs: 300 };

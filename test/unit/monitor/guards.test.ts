@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { addBatch, emptyBucket, type Bucket } from "../../../durable-objects/monitor/bucket";
-import { p99Guard, shedGuard, silenceGuards, SILENCE_MS, type SourceState } from "../../../durable-objects/monitor/guards";
-import { MINUTE } from "../../../durable-objects/monitor/windows";
+import { addBatch, emptyBucket, type Bucket } from "../../../durable-objects/monitor/windows/bucket";
+import { p99Guard, shedGuard, silenceGuards, SILENCE_MS, type SourceState } from "../../../durable-objects/monitor/alerts/guards";
+import { MINUTE } from "../../../durable-objects/monitor/windows/windows";
 import { batchOf, T0, type Traffic } from "./support";
 
 const minute = (i: number, traffic: Traffic[]): Bucket => {

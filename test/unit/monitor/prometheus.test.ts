@@ -1,12 +1,12 @@
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
-import { addAdmission, addBatch, emptyBucket } from "../../../durable-objects/monitor/bucket";
-import { countAdmission, countBatch, CumulativeCounters } from "../../../durable-objects/monitor/cumulative-counters";
-import { decisionDeltas } from "../../../durable-objects/monitor/admission-deltas";
-import { buildExposition } from "../../../durable-objects/monitor/metrics-exposition";
-import { escapeLabelValue, renderExposition } from "../../../durable-objects/monitor/prometheus-text";
-import { TenantLabels } from "../../../durable-objects/monitor/tenant-labels";
-import { MINUTE } from "../../../durable-objects/monitor/windows";
+import { addAdmission, addBatch, emptyBucket } from "../../../durable-objects/monitor/windows/bucket";
+import { countAdmission, countBatch, CumulativeCounters } from "../../../durable-objects/monitor/exposition/cumulative-counters";
+import { decisionDeltas } from "../../../durable-objects/monitor/ingest/admission-deltas";
+import { buildExposition } from "../../../durable-objects/monitor/exposition/metrics-exposition";
+import { escapeLabelValue, renderExposition } from "../../../durable-objects/monitor/exposition/prometheus-text";
+import { TenantLabels } from "../../../durable-objects/monitor/exposition/tenant-labels";
+import { MINUTE } from "../../../durable-objects/monitor/windows/windows";
 import { admissionSnapshot, batchOf, T0 } from "./support";
 
 const SECTION_6 = {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MONITOR_CONFIG } from "../../../durable-objects/monitor/monitor-config";
-import { performanceReport } from "../../../durable-objects/monitor/performance-report";
+import { performanceReport } from "../../../durable-objects/monitor/reports/performance-report";
 import type { CacheCounts } from "../../../durable-objects/contracts/telemetry";
-import { Windows } from "../../../durable-objects/monitor/windows";
+import { Windows } from "../../../durable-objects/monitor/windows/windows";
 import { batchOf, T0 } from "./support";
 
 function reportWith(cache: Record<string, CacheCounts>, extra: (batch: ReturnType<typeof batchOf>) => void = () => undefined) {

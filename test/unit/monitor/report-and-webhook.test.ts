@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseMonitorConfig, DEFAULT_MONITOR_CONFIG } from "../../../durable-objects/monitor/monitor-config";
-import { performanceReport } from "../../../durable-objects/monitor/performance-report";
-import { nextAttemptAt, retryableStatus, WEBHOOK_MAX_ATTEMPTS } from "../../../durable-objects/monitor/webhook-retry";
-import { MINUTE, Windows } from "../../../durable-objects/monitor/windows";
+import { performanceReport } from "../../../durable-objects/monitor/reports/performance-report";
+import { nextAttemptAt, retryableStatus, WEBHOOK_MAX_ATTEMPTS } from "../../../durable-objects/monitor/alerts/webhook-retry";
+import { MINUTE, Windows } from "../../../durable-objects/monitor/windows/windows";
 import { batchOf, T0 } from "./support";
 
 describe("performance report", () => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BIN_LIMIT, mergeSketches, quantileOf, RELATIVE_ACCURACY, sketchOf, SketchBuilder, type SketchWire } from "../../../durable-objects/monitor/sketch";
+import { BIN_LIMIT, mergeSketches, quantileOf, RELATIVE_ACCURACY, sketchOf, SketchBuilder, type SketchWire } from "../../../durable-objects/monitor/windows/sketch";
 import { exactQuantile, lognormal, pareto, rng } from "./support";
 
 const N = 100_000;

@@ -1,6 +1,6 @@
 import type { RequestPriority } from "../../../durable-objects/contracts/admission";
 import type { AdmissionSnapshot, RequestOutcome, TelemetryBatch } from "../../../durable-objects/contracts/telemetry";
-import { emptySketch, sketchOf } from "../../../durable-objects/monitor/sketch";
+import { emptySketch, sketchOf } from "../../../durable-objects/monitor/windows/sketch";
 import { TelemetryRecorder, type RequestRecord } from "../../../worker/telemetry/recorder";
 
 /** Deterministic PRNG (mulberry32), so a failing sample set can be replayed. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Bucket } from "../../../durable-objects/monitor/bucket";
-import { outcomeCounts } from "../../../durable-objects/monitor/traffic-stats";
-import { MINUTE, RESOLUTIONS, Windows } from "../../../durable-objects/monitor/windows";
+import type { Bucket } from "../../../durable-objects/monitor/windows/bucket";
+import { outcomeCounts } from "../../../durable-objects/monitor/windows/traffic-stats";
+import { MINUTE, RESOLUTIONS, Windows } from "../../../durable-objects/monitor/windows/windows";
 import { batchOf, T0 } from "./support";
 
 const requestsIn = (b: Bucket): number => Object.values(outcomeCounts(Object.values(b.series))).reduce((a, n) => a + n, 0);

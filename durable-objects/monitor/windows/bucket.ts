@@ -3,7 +3,7 @@
  * Buckets merge associatively and commutatively, so a 5-minute bucket is the merge of its
  * minutes and a report over any window is the merge of its buckets.
  */
-import { REQUEST_PRIORITIES, type AdmissionDecision, type LoadLevel, type RequestPriority } from "../contracts/admission";
+import { REQUEST_PRIORITIES, type AdmissionDecision, type LoadLevel, type RequestPriority } from "../../contracts/admission";
 import {
   ERROR_COMPONENTS,
   TIMING_COMPONENTS,
@@ -17,7 +17,7 @@ import {
   type SlowQuery,
   type TelemetryBatch,
   type TimingComponent,
-} from "../contracts/telemetry";
+} from "../../contracts/telemetry";
 import { emptySketch, mergeSketches, type SketchWire } from "./sketch";
 
 /** Above this many series a bucket folds further tenants into tenant "other" (memory bound). */

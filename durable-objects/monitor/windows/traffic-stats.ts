@@ -2,9 +2,9 @@
  * Figures over a window: rates, percentiles, error rates by component, goodput, shed ratio,
  * admission queues and cache rates. Pure functions of a merged bucket.
  */
-import { REQUEST_PRIORITIES, type RequestPriority } from "../contracts/admission";
+import { REQUEST_PRIORITIES, type RequestPriority } from "../../contracts/admission";
 import type { Bucket } from "./bucket";
-import { ERROR_COMPONENTS, REQUEST_OUTCOMES, SHED_OUTCOMES, TIMING_COMPONENTS, type ErrorComponent, type RequestOutcome, type SeriesEntry, type SlowQuery, type TimingComponent } from "../contracts/telemetry";
+import { ERROR_COMPONENTS, REQUEST_OUTCOMES, SHED_OUTCOMES, TIMING_COMPONENTS, type ErrorComponent, type RequestOutcome, type SeriesEntry, type SlowQuery, type TimingComponent } from "../../contracts/telemetry";
 import { SketchBuilder, summarize, type QuantileSummary, type SketchWire } from "./sketch";
 import type { WindowView } from "./windows";
 

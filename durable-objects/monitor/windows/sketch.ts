@@ -1,5 +1,5 @@
 import { LogCollapsingLowestDenseDDSketch } from "@datadog/sketches-js";
-import type { SketchWire } from "../contracts/telemetry";
+import type { SketchWire } from "../../contracts/telemetry";
 
 export type { SketchWire };
 

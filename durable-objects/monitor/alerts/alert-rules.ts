@@ -4,9 +4,9 @@
  */
 import { availabilitySlo, evaluateBurnRates, latencySlo, type AlertCondition } from "./burn-rate";
 import { p99Guard, shedGuard, silenceGuards, SHED_GUARD_MINUTES, type SourceState } from "./guards";
-import type { MonitorConfig } from "./monitor-config";
-import { sloCounts } from "./traffic-stats";
-import { floorTo, MINUTE, type Windows } from "./windows";
+import type { MonitorConfig } from "../monitor-config";
+import { sloCounts } from "../windows/traffic-stats";
+import { floorTo, MINUTE, type Windows } from "../windows/windows";
 
 export function evaluateAlertRules(windows: Windows, sources: Iterable<SourceState>, config: MonitorConfig, now: number): AlertCondition[] {
   const slos = [availabilitySlo(config.availabilityTarget), latencySlo(config.latencyTarget)];

@@ -6,11 +6,11 @@
  *   stopped sending telemetry for 2 minutes while admission DOs still saw traffic.
  * Quiet minutes never fire a latency or shed guard: no traffic is not a problem they judge.
  */
-import type { Bucket } from "./bucket";
+import type { Bucket } from "../windows/bucket";
 import type { AlertCondition } from "./burn-rate";
-import { SHED_OUTCOMES } from "../contracts/telemetry";
-import { SketchBuilder } from "./sketch";
-import { outcomeCounts, SERVED_OUTCOMES } from "./traffic-stats";
+import { SHED_OUTCOMES } from "../../contracts/telemetry";
+import { SketchBuilder } from "../windows/sketch";
+import { outcomeCounts, SERVED_OUTCOMES } from "../windows/traffic-stats";
 
 export const P99_GUARD_MINUTES = 3;
 export const SHED_GUARD_MINUTES = 5;

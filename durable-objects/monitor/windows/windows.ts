@@ -5,7 +5,7 @@
  * folds twice). Pure: the clock is an argument, persistence reads `takeChanges()`.
  */
 import { addAdmission, addBatch, combine, emptyBucket, mergeBucket, type Bucket } from "./bucket";
-import type { AdmissionSnapshot, TelemetryBatch } from "../contracts/telemetry";
+import type { AdmissionSnapshot, TelemetryBatch } from "../../contracts/telemetry";
 
 export interface Resolution {
   name: "1m" | "5m" | "1h";

@@ -8,7 +8,7 @@
  * traffic. A tenant that loses its slot stops being exported; its later traffic, like all
  * traffic of unexported tenants, goes to "other".
  */
-import { OTHER_TENANT } from "./bucket";
+import { OTHER_TENANT } from "../windows/bucket";
 
 /** Requests that belong to no tenant (operator routes, failed authentication). */
 export const NO_TENANT = "none";

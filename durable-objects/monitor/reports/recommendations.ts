@@ -2,10 +2,10 @@
  * Report recommendations, each from one explicit rule over the last hour (and the hour
  * before, for regressions). A rule that has no evidence says nothing.
  */
-import type { Bucket } from "./bucket";
-import { SHED_OUTCOMES, type RequestOutcome } from "../contracts/telemetry";
-import { SketchBuilder } from "./sketch";
-import { SERVED_OUTCOMES, type TrafficStats } from "./traffic-stats";
+import type { Bucket } from "../windows/bucket";
+import { SHED_OUTCOMES, type RequestOutcome } from "../../contracts/telemetry";
+import { SketchBuilder } from "../windows/sketch";
+import { SERVED_OUTCOMES, type TrafficStats } from "../windows/traffic-stats";
 
 export interface Recommendation {
   rule: string;

@@ -3,8 +3,8 @@
  * summary _sum/_count), fed with the deltas of every batch and snapshot. Tenants are
  * labelled through TenantLabels at counting time, which bounds the label sets.
  */
-import { REQUEST_PRIORITIES } from "../contracts/admission";
-import { ERROR_COMPONENTS, type AdmissionSnapshot, type TelemetryBatch } from "../contracts/telemetry";
+import { REQUEST_PRIORITIES } from "../../contracts/admission";
+import { ERROR_COMPONENTS, type AdmissionSnapshot, type TelemetryBatch } from "../../contracts/telemetry";
 import type { TenantLabels } from "./tenant-labels";
 
 export type Labels = Record<string, string>;

@@ -3,9 +3,9 @@
  * its `stats()` document, its id, its tenant, when the instance started, and the queue
  * waits it measured since the previous snapshot (then reset them).
  */
-import type { AdmissionStats, RequestPriority } from "../contracts/admission";
-import type { AdmissionSnapshot } from "../contracts/telemetry";
-import { emptySketch, type SketchWire } from "./sketch";
+import type { AdmissionStats, RequestPriority } from "../../contracts/admission";
+import type { AdmissionSnapshot } from "../../contracts/telemetry";
+import { emptySketch, type SketchWire } from "../windows/sketch";
 
 export function admissionSnapshotFromStats(
   stats: AdmissionStats,

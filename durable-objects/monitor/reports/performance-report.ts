@@ -3,13 +3,13 @@
  * overlap it, so a window spans between its length and one minute more; `from`/`seconds`
  * give the true span), rule-based recommendations, and the objectives they are judged against.
  */
-import type { AlertRecord } from "./alert-log";
-import { BURN_WINDOW_PAIRS } from "./burn-rate";
-import type { MonitorConfig } from "./monitor-config";
+import type { AlertRecord } from "../alerts/alert-log";
+import { BURN_WINDOW_PAIRS } from "../alerts/burn-rate";
+import type { MonitorConfig } from "../monitor-config";
 import { recommend, type Recommendation } from "./recommendations";
-import { RELATIVE_ACCURACY } from "./sketch";
-import { trafficStats, type TrafficStats } from "./traffic-stats";
-import { floorTo, MINUTE, type Windows } from "./windows";
+import { RELATIVE_ACCURACY } from "../windows/sketch";
+import { trafficStats, type TrafficStats } from "../windows/traffic-stats";
+import { floorTo, MINUTE, type Windows } from "../windows/windows";
 
 export const REPORT_WINDOWS = { "1m": MINUTE, "5m": 5 * MINUTE, "1h": 60 * MINUTE } as const;
 export type ReportWindow = keyof typeof REPORT_WINDOWS;

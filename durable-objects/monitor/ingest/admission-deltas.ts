@@ -3,8 +3,8 @@
  * what happened since the previous snapshot. A new `startedAt` is a restarted instance
  * whose counters began again at zero, so its whole count is new.
  */
-import { REQUEST_PRIORITIES } from "../contracts/admission";
-import type { AdmissionSnapshot } from "../contracts/telemetry";
+import { REQUEST_PRIORITIES } from "../../contracts/admission";
+import type { AdmissionSnapshot } from "../../contracts/telemetry";
 
 export function decisionDeltas(previous: AdmissionSnapshot | undefined, next: AdmissionSnapshot): AdmissionSnapshot["decisions"] {
   const restarted = !previous || previous.startedAt !== next.startedAt;

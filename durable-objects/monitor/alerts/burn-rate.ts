@@ -4,7 +4,7 @@
  * budget faster than `factor` times the sustainable rate. The long window makes it
  * significant, the short one makes it stop soon after the problem does.
  */
-import type { SloCounts } from "./traffic-stats";
+import type { SloCounts } from "../windows/traffic-stats";
 
 export type Severity = "page" | "ticket";
 

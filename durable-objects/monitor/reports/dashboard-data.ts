@@ -2,13 +2,13 @@
  * The dashboard's JSON: one point per minute (latency percentiles of served requests, rps,
  * error and shed rates by request priority) and per-tenant admission gauges over time.
  */
-import { REQUEST_PRIORITIES, type RequestPriority } from "../contracts/admission";
-import type { AlertRecord } from "./alert-log";
-import type { Bucket } from "./bucket";
-import { SHED_OUTCOMES } from "../contracts/telemetry";
-import { SketchBuilder } from "./sketch";
-import { outcomeCounts, SERVED_OUTCOMES } from "./traffic-stats";
-import { MINUTE } from "./windows";
+import { REQUEST_PRIORITIES, type RequestPriority } from "../../contracts/admission";
+import type { AlertRecord } from "../alerts/alert-log";
+import type { Bucket } from "../windows/bucket";
+import { SHED_OUTCOMES } from "../../contracts/telemetry";
+import { SketchBuilder } from "../windows/sketch";
+import { outcomeCounts, SERVED_OUTCOMES } from "../windows/traffic-stats";
+import { MINUTE } from "../windows/windows";
 
 export interface DashboardPoint {
   start: number;

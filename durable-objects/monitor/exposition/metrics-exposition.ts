@@ -7,12 +7,12 @@
  * Tenant cardinality: at most `metricsMaxTenants` tenants are exported by id (TenantLabels),
  * the others are summed under tenant="other"; requests without a tenant use tenant="none".
  */
-import { REQUEST_PRIORITIES } from "../contracts/admission";
-import { OTHER_TENANT, type Bucket } from "./bucket";
+import { REQUEST_PRIORITIES } from "../../contracts/admission";
+import { OTHER_TENANT, type Bucket } from "../windows/bucket";
 import { C, type CumulativeCounters, type Labels } from "./cumulative-counters";
 import { renderExposition, type MetricFamily, type Sample } from "./prometheus-text";
-import type { AdmissionSnapshot } from "../contracts/telemetry";
-import { QUANTILES, SketchBuilder } from "./sketch";
+import type { AdmissionSnapshot } from "../../contracts/telemetry";
+import { QUANTILES, SketchBuilder } from "../windows/sketch";
 import { NO_TENANT, type TenantLabels } from "./tenant-labels";
 
 export const QUANTILE_WINDOW_MINUTES = 5;
