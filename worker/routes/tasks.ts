@@ -57,6 +57,7 @@ tasksApp.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "listTasks",
     tags: ["tasks"],
     summary: "List tasks (filters, sort, cursor pagination)",
     security,
@@ -90,6 +91,7 @@ tasksApp.openapi(
   createRoute({
     method: "get",
     path: "/stats",
+    operationId: "getTaskStats",
     tags: ["tasks"],
     summary: "Counts by status and priority, and overdue tasks, computed in SQL",
     security,
@@ -130,6 +132,7 @@ tasksApp.openapi(
   createRoute({
     method: "post",
     path: "/batch",
+    operationId: "batchTasks",
     tags: ["tasks"],
     summary: "Apply up to 100 create/update/delete operations atomically",
     security,
@@ -146,6 +149,7 @@ tasksApp.openapi(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "createTask",
     tags: ["tasks"],
     summary: "Create a task",
     security,
@@ -164,6 +168,7 @@ tasksApp.openapi(
   createRoute({
     method: "get",
     path: "/{id}",
+    operationId: "getTask",
     tags: ["tasks"],
     summary: "Get a task",
     security,
@@ -182,6 +187,7 @@ tasksApp.openapi(
   createRoute({
     method: "patch",
     path: "/{id}",
+    operationId: "updateTask",
     tags: ["tasks"],
     summary: "Update a task (If-Match for optimistic concurrency)",
     security,
@@ -204,6 +210,7 @@ tasksApp.openapi(
   createRoute({
     method: "delete",
     path: "/{id}",
+    operationId: "deleteTask",
     tags: ["tasks"],
     summary: "Delete a task (If-Match honoured)",
     security,
