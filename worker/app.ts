@@ -5,7 +5,7 @@ import { limitBody, requireJsonBody } from "./middleware/body-guards";
 import { requestContext } from "./middleware/request-context";
 import { serverTiming } from "./middleware/server-timing";
 import { adminApp } from "./routes/admin";
-import { docsPage } from "./routes/docs";
+import { docsApp } from "./routes/docs";
 import { healthApp } from "./routes/health";
 import { monitoringRoutes } from "./routes/monitoring";
 import { openApiDocument, registerSharedComponents } from "./routes/openapi-document";
@@ -35,7 +35,7 @@ export function createApp() {
   registerSharedComponents(app.openAPIRegistry);
   // The document and its viewer describe the API; they are not operations of it.
   app.get("/openapi.json", (c) => c.json(openApiDocument(app)));
-  app.get("/docs", (c) => c.html(docsPage("/openapi.json")));
+  app.route("/", docsApp);
 
   app.notFound((c) => {
     throw new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`);
