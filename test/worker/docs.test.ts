@@ -26,6 +26,8 @@ describe("/docs", () => {
       expect(res.headers.get("content-type"), path).toMatch(path.endsWith(".css") ? /^text\/css/ : /javascript/);
       expect((await res.text()).length, path).toBeGreaterThan(100);
     }
-    expect((await call("GET", "/docs/vendor/no-such-file.js")).status).toBe(404);
+    const missing = await call("GET", "/docs/vendor/no-such-file.js");
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("content-type")).toContain("application/problem+json");
   });
 });

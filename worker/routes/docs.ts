@@ -9,7 +9,7 @@ import type { AppEnv } from "../app-env";
  */
 export const docsApp = new Hono<AppEnv>();
 
-export const VIEWER_ASSETS = "/docs/vendor/swagger-ui";
+const VIEWER_ASSETS = "/docs/vendor/swagger-ui";
 
 const CSP = [
   "default-src 'none'",
@@ -54,4 +54,9 @@ docsApp.get("/docs", (c) =>
  * answers these without the Worker; this route serves them where a request reaches the
  * Worker directly (vitest, a Worker bound straight to a socket).
  */
-docsApp.get("/docs/*", (c) => c.env.ASSETS.fetch(c.req.raw));
+docsApp.get("/docs/*", async (c) => {
+  const asset = await c.env.ASSETS.fetch(c.req.raw);
+  // Not an asset: the same problem+json 404 as any unknown route.
+  if (asset.status === 404) return c.notFound();
+  return asset;
+});
