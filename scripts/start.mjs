@@ -3,12 +3,14 @@
 // 1. .dev.vars with a random ADMIN_TOKEN (kept if present)
 // 2. D1 migrations applied to the local database (.wrangler/state)
 // 3. a demo tenant and its API key (the key is kept in .dev-demo-key, both files gitignored)
-// 4. `wrangler dev` on 127.0.0.1:8787, extra arguments passed through
+// 4. the /docs viewer's files in public/docs/vendor (postinstall does it too; cheap to redo)
+// 5. `wrangler dev` on 127.0.0.1:8787, extra arguments passed through
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { copyDocsViewer } from "./copy-docs-viewer.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -88,6 +90,7 @@ const adminToken = ensureDevVars();
 console.log("applying D1 migrations to the local database…");
 wrangler(["d1", "migrations", "apply", "DB", "--local"], { capture: true });
 const demo = ensureDemoTenant();
+copyDocsViewer(root);
 const ip = flagValue("--ip", "127.0.0.1");
 const port = flagValue("--port", "8787");
 const base = `http://${ip}:${port}`;

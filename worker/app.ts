@@ -7,9 +7,10 @@ import { limitBody, requireJsonBody } from "./middleware/body-guards";
 import { requestContext } from "./middleware/request-context";
 import { serverTiming } from "./middleware/server-timing";
 import { adminApp } from "./routes/admin";
-import { docsPage } from "./routes/docs";
+import { docsApp } from "./routes/docs";
 import { healthApp } from "./routes/health";
 import { monitoringRoutes } from "./routes/monitoring";
+import { openApiDocument, registerSharedComponents } from "./routes/openapi-document";
 import { telemetry } from "./middleware/telemetry";
 import { createRouteApp } from "./routes/route-app";
 import { tasksApp } from "./routes/tasks";
@@ -39,17 +40,10 @@ export function createApp() {
   app.route("/admin", adminApp);
   app.route("/", monitoringRoutes);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "A tenant API key" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "TaskFlow Edge",
-      version: "0.1.0",
-      description: "Multi-tenant task API with per-tenant admission control. Errors are RFC 9457 problem+json.",
-    },
-  });
-  app.get("/docs", (c) => c.html(docsPage("/openapi.json")));
+  registerSharedComponents(app.openAPIRegistry);
+  // The document and its viewer describe the API; they are not operations of it.
+  app.get("/openapi.json", (c) => c.json(openApiDocument(app)));
+  app.route("/", docsApp);
 
   const admittedRouteKeys: ReadonlySet<string> = new Set(
     [...declaredRoutes(app.routes)].filter(([key, admission]) => admission.admitted && key.includes(" /v1/")).map(([key]) => key),

@@ -33,6 +33,7 @@ adminApp.openapi(
   createRoute({
     method: "post",
     path: "/tenants",
+    operationId: "createTenant",
     tags: ["admin"],
     summary: "Create a tenant and its first API key (shown once)",
     security,
@@ -52,6 +53,7 @@ adminApp.openapi(
   createRoute({
     method: "get",
     path: "/tenants/{id}",
+    operationId: "getTenant",
     tags: ["admin"],
     summary: "A tenant with its effective quota",
     security,
@@ -69,6 +71,7 @@ adminApp.openapi(
   createRoute({
     method: "get",
     path: "/tenants/{id}/quota",
+    operationId: "getTenantQuota",
     tags: ["admin"],
     summary: "The tenant's effective quota",
     security,
@@ -86,6 +89,7 @@ adminApp.openapi(
   createRoute({
     method: "put",
     path: "/tenants/{id}/quota",
+    operationId: "replaceTenantQuota",
     tags: ["admin"],
     summary: "Replace the tenant's quota overrides; effective at once",
     security,
@@ -110,6 +114,7 @@ adminApp.openapi(
   createRoute({
     method: "get",
     path: "/tenants/{id}/keys",
+    operationId: "listTenantKeys",
     tags: ["admin"],
     summary: "List the tenant's API keys (prefixes only)",
     security,
@@ -128,6 +133,7 @@ adminApp.openapi(
   createRoute({
     method: "post",
     path: "/tenants/{id}/keys",
+    operationId: "issueTenantKey",
     tags: ["admin"],
     summary: "Issue a new API key (shown once)",
     security,
@@ -147,6 +153,7 @@ adminApp.openapi(
   createRoute({
     method: "delete",
     path: "/tenants/{id}/keys/{keyId}",
+    operationId: "revokeTenantKey",
     tags: ["admin"],
     summary: "Revoke an API key (idempotent)",
     security,
@@ -166,6 +173,7 @@ adminApp.openapi(
   createRoute({
     method: "get",
     path: "/tenants/{id}/admission",
+    operationId: "getTenantAdmission",
     tags: ["admin"],
     summary: "Live admission state of the tenant's controller",
     security,

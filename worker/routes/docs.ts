@@ -1,7 +1,27 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env";
+
 /**
- * The /docs viewer: Scalar's API reference reading our /openapi.json. The browser loads the
- * viewer script from its CDN; the API itself serves only this page and the document.
+ * /docs: Swagger UI reading /openapi.json, all from this origin. The viewer's files are
+ * Workers static assets (public/docs, its vendor/ copied from the swagger-ui-dist package by
+ * scripts/copy-docs-viewer.mjs), so the page needs no network and runs under a CSP that
+ * allows nothing but this origin: no inline script, no inline style sheet, no eval.
  */
+export const docsApp = new Hono<AppEnv>();
+
+const VIEWER_ASSETS = "/docs/vendor/swagger-ui";
+
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
 export function docsPage(specUrl: string): string {
   return `<!doctype html>
 <html lang="en">
@@ -9,11 +29,34 @@ export function docsPage(specUrl: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>TaskFlow Edge API</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${VIEWER_ASSETS}/swagger-ui.css">
 </head>
 <body>
-<script id="api-reference" data-url="${specUrl}"></script>
-<script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"></script>
+<div id="swagger-ui"></div>
 <noscript>The raw OpenAPI document is at <a href="${specUrl}">${specUrl}</a>.</noscript>
+<script src="${VIEWER_ASSETS}/swagger-ui-bundle.js" defer></script>
+<script src="/docs/init.js" data-spec-url="${specUrl}" defer></script>
 </body>
 </html>`;
 }
+
+docsApp.get("/docs", (c) =>
+  c.html(docsPage("/openapi.json"), 200, {
+    "content-security-policy": CSP,
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+  }),
+);
+
+/**
+ * The viewer's files. Where the asset router runs first (wrangler dev, a deployment) it
+ * answers these without the Worker; this route serves them where a request reaches the
+ * Worker directly (vitest, a Worker bound straight to a socket).
+ */
+docsApp.get("/docs/*", async (c) => {
+  const asset = await c.env.ASSETS.fetch(c.req.raw);
+  // Not an asset: the same problem+json 404 as any unknown route.
+  if (asset.status === 404) return c.notFound();
+  return asset;
+});

@@ -12,3 +12,5 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
 
 export const tenantSecurity = [{ apiKey: [] }];
 export const adminSecurity = [{ adminToken: [] }];
+/** Probes that need no credentials (an explicit empty list, so the document says so). */
+export const publicSecurity: Array<Record<string, string[]>> = [];

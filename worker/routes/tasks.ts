@@ -68,6 +68,7 @@ tasksApp.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "listTasks",
     tags: ["tasks"],
     summary: "List tasks (filters, sort, cursor pagination)",
     security,
@@ -89,6 +90,7 @@ tasksApp.openapi(
   createRoute({
     method: "get",
     path: "/stats",
+    operationId: "getTaskStats",
     tags: ["tasks"],
     summary: "Counts by status and priority, and overdue tasks, computed in SQL",
     security,
@@ -113,6 +115,7 @@ tasksApp.openapi(
   createRoute({
     method: "post",
     path: "/batch",
+    operationId: "batchTasks",
     tags: ["tasks"],
     summary: "Apply up to 100 create/update/delete operations atomically",
     security,
@@ -130,6 +133,7 @@ tasksApp.openapi(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "createTask",
     tags: ["tasks"],
     summary: "Create a task",
     security,
@@ -149,6 +153,7 @@ tasksApp.openapi(
   createRoute({
     method: "get",
     path: "/{id}",
+    operationId: "getTask",
     tags: ["tasks"],
     summary: "Get a task",
     security,
@@ -168,6 +173,7 @@ tasksApp.openapi(
   createRoute({
     method: "patch",
     path: "/{id}",
+    operationId: "updateTask",
     tags: ["tasks"],
     summary: "Update a task (If-Match for optimistic concurrency)",
     security,
@@ -191,6 +197,7 @@ tasksApp.openapi(
   createRoute({
     method: "delete",
     path: "/{id}",
+    operationId: "deleteTask",
     tags: ["tasks"],
     summary: "Delete a task (If-Match honoured)",
     security,

@@ -14,6 +14,7 @@ usersApp.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "listUsers",
     tags: ["users"],
     summary: "List the tenant's users",
     security,
@@ -31,6 +32,7 @@ usersApp.openapi(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "createUser",
     tags: ["users"],
     summary: "Create a user (email unique per tenant)",
     security,
@@ -49,6 +51,7 @@ usersApp.openapi(
   createRoute({
     method: "get",
     path: "/{id}",
+    operationId: "getUser",
     tags: ["users"],
     summary: "Get a user",
     security,
@@ -67,6 +70,7 @@ usersApp.openapi(
   createRoute({
     method: "patch",
     path: "/{id}",
+    operationId: "updateUser",
     tags: ["users"],
     summary: "Update a user",
     security,
@@ -85,6 +89,7 @@ usersApp.openapi(
   createRoute({
     method: "delete",
     path: "/{id}",
+    operationId: "deleteUser",
     tags: ["users"],
     summary: "Delete a user; their tasks become unassigned",
     security,

@@ -76,7 +76,8 @@ export class TelemetryRecorder {
   private lastAt = 0;
   private lastFlushAt: number | null = null;
   private seq = 0;
-  private inFlight = false;
+  /** The delivery under way, if any: batches go out one at a time, in seq order. */
+  private delivering: Promise<void> | null = null;
   /** Failures and drops not yet reported to the Monitor. */
   private unreported = { failures: 0, dropped: 0 };
 
@@ -167,17 +168,39 @@ export class TelemetryRecorder {
    */
   flushIfDue(now: number, send: SendBatch, waitUntil: WaitUntil): boolean {
     try {
-      if (this.inFlight || !this.isDue(now)) return false;
+      if (this.delivering || !this.isDue(now)) return false;
       const batch = this.takeBatch(now);
       if (!batch) return false;
-      this.inFlight = true;
-      waitUntil(this.deliver(batch, send).finally(() => (this.inFlight = false)));
+      waitUntil(this.startDelivery(batch, send));
       return true;
     } catch {
       this.stats.internalErrors++;
-      this.inFlight = false;
       return false;
     }
+  }
+
+  /**
+   * Sends everything recorded so far and resolves once the Monitor has it (or the retry gave
+   * up): for a reader that must see this isolate's latest requests, such as a /metrics scrape.
+   * Waits for a delivery already under way first, because the Monitor ignores a batch whose
+   * seq is not above the last one it saw. Never throws.
+   */
+  async flushNow(now: number, send: SendBatch): Promise<void> {
+    try {
+      while (this.delivering) await this.delivering;
+      const batch = this.takeBatch(now);
+      if (batch) await this.startDelivery(batch, send);
+    } catch {
+      this.stats.internalErrors++;
+    }
+  }
+
+  private startDelivery(batch: TelemetryBatch, send: SendBatch): Promise<void> {
+    const delivery: Promise<void> = this.deliver(batch, send).finally(() => {
+      if (this.delivering === delivery) this.delivering = null;
+    });
+    this.delivering = delivery;
+    return delivery;
   }
 
   /** Everything recorded since the last batch, as a batch (and a fresh start); null if there is nothing. */
