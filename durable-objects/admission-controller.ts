@@ -4,7 +4,7 @@ import { MONITOR_NAME } from "./contracts/object-names";
 import { SaturationShedder, shedderOptionsFor, type ShedderOptions } from "./admission/saturation-shedder";
 import { configOf } from "../worker/config";
 import { AdmissionCore, type Lease, type RestoredAdmission } from "./admission/admission-core";
-import { REQUEST_PRIORITIES, type AcquireRequest, type AcquireResult, type AdmissionStateDocument, type AdmissionStats, type Quota, type ReleaseReport } from "./contracts/admission";
+import { REQUEST_PRIORITIES, type AcquireRequest, type AcquireResult, type AdmissionStateDocument, type LeaseRenewal, type LeaseUsage, type AdmissionStats, type Quota, type ReleaseReport } from "./contracts/admission";
 import {
   BUDGET_KEY,
   decodeQuota,
@@ -21,6 +21,8 @@ import {
 
 /** Hot-path writes: applied to the local database at once, but no response waits for them. */
 const UNCONFIRMED = { allowUnconfirmed: true } as const;
+/** Latency samples a lease renewal may carry: enough for the limiter, bounded per call. */
+const MAX_RENEWAL_SAMPLES = 64;
 /** How long a change may wait to be written: the most a crash or eviction can lose. */
 export const PERSIST_DELAY_MS = 50;
 /**
@@ -116,6 +118,7 @@ export class AdmissionController extends DurableObject<Env> {
     this.probeLag();
     const outcome = core.acquire(req, now);
     this.persist();
+    if (outcome.kind === "granted" && outcome.result.isolateLease) this.armForLeases();
     if (outcome.kind !== "queued") return this.reported(req, outcome.result);
     const { waiter } = outcome;
     // At the deadline, time is at least the deadline even if the clock ticked coarsely.
@@ -144,6 +147,18 @@ export class AdmissionController extends DurableObject<Env> {
     if (!this.core) return;
     this.core.release(ticket, report, Date.now());
     this.persist();
+  }
+
+  /**
+   * An isolate renews the budget it admits with by itself (isolate-leases.ts): it reports
+   * what it used, its latency samples and the requests it still runs, and gets its next lease.
+   */
+  async renewLease(id: string, usage: LeaseUsage, samples: ReleaseReport[]): Promise<LeaseRenewal | null> {
+    if (!this.core) return null;
+    const renewal = this.core.renewIsolateLease(id, usage, samples.slice(0, MAX_RENEWAL_SAMPLES), Date.now());
+    this.persist();
+    if (renewal.lease) this.armForLeases();
+    return renewal;
   }
 
   /**
@@ -308,6 +323,7 @@ function unconfiguredState(): AdmissionStateDocument {
     tokens: 0,
     loadLevel: "normal",
     decisions: { admitted: 0, queued: 0, rate_limited: 0, queue_full: 0, shed: 0, deadline: 0 },
+    leases: { active: 0, tokens: 0, slots: 0 },
     configured: false,
   };
 }

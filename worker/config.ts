@@ -15,6 +15,13 @@ const positiveInt = (name: string) =>
 
 const percent = (name: string) => positiveInt(name).refine((n) => n <= 100, `${name} must be a percent from 1 to 100`);
 
+const nonNegativeInt = (name: string) =>
+  z
+    .string({ error: `${name} is required` })
+    .regex(/^\d+$/, `${name} must be a non-negative integer`)
+    .transform(Number)
+    .refine((n) => Number.isSafeInteger(n), `${name} must be a non-negative integer`);
+
 const flag = (name: string) =>
   z.enum(["true", "false", "on", "off"], { error: `${name} must be one of true, false, on, off` }).transform((v) => v === "true" || v === "on");
 
@@ -40,6 +47,8 @@ const VarsSchema = z.object({
   FAULT_INJECTION: flag("FAULT_INJECTION"),
   ADMISSION_CONTROL: flag("ADMISSION_CONTROL").default(true),
   TELEMETRY: flag("TELEMETRY").default(true),
+  ISOLATE_LEASES: flag("ISOLATE_LEASES").default(true),
+  SIMULATED_CONTROLLER_RTT_MS: nonNegativeInt("SIMULATED_CONTROLLER_RTT_MS").default(0),
 });
 
 export type CacheStrategy = z.infer<typeof VarsSchema>["CACHE_STRATEGY"];
@@ -69,6 +78,10 @@ export interface Config {
   admissionControl: boolean;
   /** Off only to measure what recording and flushing cost. */
   telemetry: boolean;
+  /** Isolates may hold leased budget and admit by themselves at load normal (DESIGN.md section 7). */
+  isolateLeases: boolean;
+  /** With fault injection on: ms added to every Worker-to-controller call, as a distant controller would. */
+  simulatedControllerRttMs: number;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +114,8 @@ export function parseConfig(vars: Record<string, unknown>): Config {
     faultInjection: v.FAULT_INJECTION,
     admissionControl: v.ADMISSION_CONTROL,
     telemetry: v.TELEMETRY,
+    isolateLeases: v.ISOLATE_LEASES,
+    simulatedControllerRttMs: v.FAULT_INJECTION ? v.SIMULATED_CONTROLLER_RTT_MS : 0,
   };
 }
 

@@ -5,6 +5,9 @@ import type {
   AdmissionStateDocument,
   AdmissionStats,
   Grant,
+  IsolateLease,
+  LeaseRenewal,
+  LeaseUsage,
   LoadLevel,
   Quota,
   RejectDetail,
@@ -18,6 +21,7 @@ import type { Limit, LimitSnapshot } from "./limit";
 import { createLimit } from "./limit-factory";
 import { LoadLevelTracker } from "./load-level";
 import { PriorityQueue, type QueueEntry } from "./priority-queue";
+import { IsolateLeaseLedger, sizeLease } from "./isolate-leases";
 import { assertValidQuota, assertValidRequest, capPriority, limitAlgorithmOf } from "./quota-rules";
 import { SaturationShedder } from "./saturation-shedder";
 import { ServiceRate, type ServiceSnapshot } from "./service-rate";
@@ -132,6 +136,7 @@ export class AdmissionCore {
   private readonly shedder: SaturationShedder;
   private readonly random: () => number;
   private readonly leases = new Map<string, Lease>();
+  private readonly isolateLeases: IsolateLeaseLedger;
   private readonly decisions: Record<RequestPriority, Record<AdmissionDecision, number>>;
   private readonly newTicket: () => string;
   private readonly hooks: AdmissionHooks;
@@ -152,6 +157,7 @@ export class AdmissionCore {
     this.queue = new PriorityQueue<Waiter>(this.quota.queueSize, options.starvationBound);
     this.service = new ServiceRate(restored.service);
     this.newTicket = options.newTicket ?? (() => crypto.randomUUID());
+    this.isolateLeases = new IsolateLeaseLedger(this.newTicket);
     this.hooks = options.hooks ?? {};
     this.leaseMarginMs = options.leaseMarginMs ?? LEASE_MARGIN_MS;
     this.shedder = options.shedder ?? new SaturationShedder();
@@ -168,8 +174,9 @@ export class AdmissionCore {
     return this.version;
   }
 
+  /** Requests granted one by one, plus the slots leased to isolates. */
   get inflight(): number {
-    return this.leases.size;
+    return this.leases.size + this.isolateLeases.heldSlots;
   }
 
   get queued(): number {
@@ -197,8 +204,10 @@ export class AdmissionCore {
     }
     if (req.cost > 0) this.version++;
 
-    if (this.queue.size === 0 && this.leases.size < this.limiter.current) {
-      return { kind: "granted", result: this.grant(priority, req.cost, req.deadline, 0, now) };
+    if (this.queue.size === 0 && this.inflight < this.limiter.current) {
+      const grant = this.grant(priority, req.cost, req.deadline, 0, now);
+      const lease = req.leaseDemandRps !== undefined && grant.loadLevel === "normal" ? this.leaseToIsolate(req.leaseDemandRps, req.cost, now) : undefined;
+      return { kind: "granted", result: lease ? { ...grant, isolateLease: lease } : grant };
     }
 
     const refuse = (reason: RejectReason, detail: RejectDetail): AcquireOutcome => {
@@ -268,7 +277,7 @@ export class AdmissionCore {
     return lease.expiresAt - now;
   }
 
-  /** Answers waiters whose deadline passed and reclaims leases whose release never came. */
+  /** Answers waiters whose deadline passed and reclaims leases (requests' and isolates') whose release never came. */
   expire(nowIn: number): { expiredWaiters: number; reclaimedLeases: number } {
     const now = this.tick(nowIn);
     const expiredWaiters = this.expireWaiters(now);
@@ -282,6 +291,7 @@ export class AdmissionCore {
       this.version++;
       reclaimedLeases++;
     }
+    reclaimedLeases += this.isolateLeases.expire(now);
     this.drain(now);
     this.updateLoad(now);
     return { expiredWaiters, reclaimedLeases };
@@ -308,11 +318,35 @@ export class AdmissionCore {
     return copyQuota(this.quota);
   }
 
-  /** Earliest lease expiry, for the caller's alarm; undefined when nothing is leased. */
+  /** Earliest lease expiry (a request's or an isolate's), for the caller's alarm; undefined when nothing is leased. */
   nextLeaseExpiry(): number | undefined {
-    let earliest: number | undefined;
+    let earliest = this.isolateLeases.nextExpiry();
     for (const lease of this.leases.values()) if (earliest === undefined || lease.expiresAt < earliest) earliest = lease.expiresAt;
     return earliest;
+  }
+
+  /**
+   * An isolate renews its lease (isolate-leases.ts): the tokens it did not use go back to the
+   * bucket, its latency samples feed the limiter, and it gets a new lease while the load is
+   * `normal`, else a drain lease covering only the requests it still runs (or nothing).
+   */
+  renewIsolateLease(id: string, usage: LeaseUsage, samples: readonly ReleaseReport[], nowIn: number): LeaseRenewal {
+    const now = this.tick(nowIn);
+    const closed = this.isolateLeases.close(id, usage);
+    if (closed && closed.unusedTokens > 0) this.refund(closed.unusedTokens, now);
+    // A lease already reclaimed still has requests running: they are counted again from here.
+    const stillRunning = closed?.stillRunning ?? Math.max(0, Math.floor(usage.inflight));
+    const inflightBefore = this.inflight + stillRunning;
+    for (const sample of samples) {
+      this.service.record(sample.latencyMs, now);
+      this.limiter.onSample({ rttMs: sample.latencyMs, inflight: inflightBefore, dropped: sample.outcome !== "success" });
+    }
+    if (samples.length > 0) this.version++;
+    const loadLevel = this.updateLoad(now);
+    let lease = loadLevel === "normal" ? this.leaseToIsolate(usage.demandRps, 1, now, stillRunning) : undefined;
+    if (!lease && stillRunning > 0) lease = this.isolateLeases.open({ tokens: 0, slots: stillRunning }, now);
+    this.drain(now);
+    return { lease, loadLevel, rateLimit: this.bucket.info(now) };
   }
 
   snapshot(): BudgetSnapshot {
@@ -325,11 +359,12 @@ export class AdmissionCore {
     const limitState = this.limiter.snapshot();
     return {
       limit: this.limiter.current,
-      inflight: this.leases.size,
+      inflight: this.inflight,
       queued: this.queue.counts(),
       tokens: this.bucket.level(now),
       loadLevel: this.updateLoad(now),
       decisions: totals,
+      leases: { active: this.isolateLeases.active, tokens: this.isolateLeases.heldTokens, slots: this.isolateLeases.heldSlots },
       configured: true,
       limitAlgorithm: this.limiter.algorithm,
       limitBounds: boundsOf(this.quota),
@@ -348,7 +383,7 @@ export class AdmissionCore {
       at: now,
       limit: this.limiter.current,
       limitAlgorithm: this.limiter.algorithm,
-      inflight: this.leases.size,
+      inflight: this.inflight,
       queued: this.queue.counts(),
       tokens: this.bucket.level(now),
       loadLevel: this.updateLoad(now),
@@ -374,12 +409,27 @@ export class AdmissionCore {
       cost,
       grantedAt: now,
       expiresAt: deadline + this.leaseMarginMs,
-      inflightAtGrant: this.leases.size + 1,
+      inflightAtGrant: this.inflight + 1,
     };
     this.leases.set(lease.ticket, lease);
     this.hooks.leaseStarted?.(lease);
     this.decisions[priority].admitted++;
     return { granted: true, ticket: lease.ticket, loadLevel, queuedMs, leaseMs: lease.expiresAt - now, rateLimit: this.bucket.info(now) };
+  }
+
+  /**
+   * A lease for the asking isolate, sized by its demand and the free budget; its tokens leave
+   * the bucket now. `mustCover` slots are the isolate's requests still running under the lease
+   * it is renewing: they are in flight whether or not a new lease is worth giving.
+   */
+  private leaseToIsolate(demandRps: number, cost: number, now: number, mustCover = 0): IsolateLease | undefined {
+    const freeSlots = this.limiter.current - this.inflight - mustCover;
+    const offer = sizeLease(demandRps, this.bucket.level(now), freeSlots, Math.max(1, cost));
+    if (!offer) return undefined;
+    const take = this.bucket.tryTake(offer.tokens, now);
+    if (!take.ok) return undefined;
+    this.version++;
+    return this.isolateLeases.open({ tokens: offer.tokens, slots: offer.slots + mustCover }, now);
   }
 
   private reject(priority: RequestPriority, reason: RejectReason, detail: RejectDetail, retryAfterMs: number, now: number): AcquireOutcome {
@@ -394,7 +444,7 @@ export class AdmissionCore {
   /** Grants waiters while slots are free; expired waiters go first so none is ever granted late. */
   private drain(now: number): void {
     this.expireWaiters(now);
-    while (this.queue.size > 0 && this.leases.size < this.limiter.current) {
+    while (this.queue.size > 0 && this.inflight < this.limiter.current) {
       const waiter = this.queue.poll();
       if (!waiter) break;
       if (waiter.deadline <= now) {
@@ -444,7 +494,7 @@ export class AdmissionCore {
 
   private updateLoad(now: number): LoadLevel {
     const tracked = this.load.update(
-      { utilisation: this.leases.size / Math.max(1, this.limiter.current), queueDelayMs: this.oldestWaitMs(now), serviceMs: this.service.serviceMsOrFallback },
+      { utilisation: this.inflight / Math.max(1, this.limiter.current), queueDelayMs: this.oldestWaitMs(now), serviceMs: this.service.serviceMsOrFallback },
       now,
     );
     return this.withSaturation(tracked);

@@ -39,6 +39,40 @@ export interface AcquireRequest {
   deadline: number;
   /** Route template, e.g. "POST /v1/tasks". */
   route: string;
+  /**
+   * Asks for an isolate lease with the grant (DESIGN.md section 7): the asking isolate's
+   * recent arrival rate for this tenant, requests per second. Absent: no lease wanted.
+   */
+  leaseDemandRps?: number;
+}
+
+/** Budget an isolate may spend by itself until `ttlMs` after it received it (isolate-leases.ts). */
+export interface IsolateLease {
+  id: string;
+  /** Tokens the isolate may spend. */
+  tokens: number;
+  /** Requests the isolate may have in flight under this lease. */
+  slots: number;
+  /** On the controller's clock. */
+  expiresAt: number;
+  ttlMs: number;
+}
+
+/** What an isolate reports when it renews a lease. */
+export interface LeaseUsage {
+  /** Tokens spent from the lease being renewed. */
+  usedTokens: number;
+  /** Requests admitted under the lease that are still running. */
+  inflight: number;
+  /** The isolate's recent arrival rate for this tenant, requests per second. */
+  demandRps: number;
+}
+
+/** The answer to a renewal: a new lease (or a drain lease of the requests still running), or none. */
+export interface LeaseRenewal {
+  lease: IsolateLease | undefined;
+  loadLevel: LoadLevel;
+  rateLimit: RateLimitInfo;
 }
 
 /** What the Worker needs to write the IETF RateLimit / RateLimit-Policy headers. */
@@ -61,6 +95,8 @@ export interface Grant {
   /** The lease: if no release arrives within this many ms, the slot is reclaimed. */
   leaseMs: number;
   rateLimit: RateLimitInfo;
+  /** Budget for the asking isolate to admit further requests itself, when it asked and the load is normal. */
+  isolateLease?: IsolateLease;
 }
 
 /**
@@ -111,6 +147,8 @@ type AdmissionStateCore = {
   tokens: number;
   loadLevel: LoadLevel;
   decisions: Record<AdmissionDecision, number>;
+  /** Budget held by isolates (DESIGN.md section 7): leases, their unreported tokens and their slots. */
+  leases: { active: number; tokens: number; slots: number };
 };
 
 /** GET /admin/tenants/:id/admission */

@@ -21,14 +21,20 @@ function holdSlot(tenant: TestTenant, ms: number): Promise<Response> {
 }
 
 describe("admission over HTTP", () => {
-  it("60 concurrent requests against burst 20 admit exactly 20; the rest get 429 with Retry-After", async () => {
+  it("60 concurrent requests against burst 20 admit at most 20, the rest get 429 with Retry-After; leased tokens come back", async () => {
     const tenant = await createTenant({ rateLimit: { requests: 20, windowMs: 60_000, burst: 20 } });
     const responses = await Promise.all(
       Array.from({ length: 60 }, (_, i) => call("POST", "/v1/tasks", { token: tenant.apiKey, body: { title: `t${i}` } })),
     );
     const statuses = responses.map((r) => r.status);
-    expect(statuses.filter((s) => s === 201)).toHaveLength(20);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(40);
+    const first = statuses.filter((s) => s === 201).length;
+    expect(first).toBeLessThanOrEqual(20);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(60 - first);
+    // A lease this isolate was given parks a few tokens; it gives them back once it goes quiet.
+    await sleep(1200);
+    let later = 0;
+    for (let i = 0; i < 10; i++) if ((await call("POST", "/v1/tasks", { token: tenant.apiKey, body: { title: `late${i}` } })).status === 201) later++;
+    expect(first + later).toBe(20);
     expect(await countTasks(tenant.id)).toBe(20);
     const rejected = responses.find((r) => r.status === 429);
     expect(Number(rejected?.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);

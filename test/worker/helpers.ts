@@ -1,4 +1,6 @@
-import { exports } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import worker from "../../worker/index";
 
 export const ADMIN_TOKEN = "test-admin-token";
 
@@ -52,3 +54,22 @@ export async function createUser(tenant: TestTenant, email = `u${++counter}@exam
   if (res.status !== 201) throw new Error(`user creation failed: ${res.status} ${await res.text()}`);
   return json(res);
 }
+
+/** The whole Worker with some vars changed, as if wrangler.toml said so; waits for its waitUntil work. */
+export function workerWith(vars: Record<string, string>) {
+  const varsEnv: Env = { ...env, ...vars };
+  return async (method: string, path: string, options: CallOptions = {}): Promise<Response> => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] = "application/json";
+    }
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(new Request(`https://taskflow.test${path}`, { method, headers, body }), varsEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
+}
+

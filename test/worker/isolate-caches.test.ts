@@ -1,35 +1,14 @@
 import { env } from "cloudflare:workers";
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
-import worker from "../../worker/index";
 import { isolateRecorder, monitorSender } from "../../worker/telemetry/isolate-telemetry";
 import { configOf } from "../../worker/config";
-import { ADMIN_TOKEN, call, createTenant, generousQuota, json, type CallOptions, type TestTenant } from "./helpers";
+import { ADMIN_TOKEN, call, createTenant, generousQuota, json, workerWith, type TestTenant } from "./helpers";
 
 /**
  * The cache knobs through the whole Worker. Each test runs the Worker with its own vars: the
  * isolate's caches follow the config of the request in hand, as they follow wrangler.toml's.
  */
-type Vars = Record<string, string>;
-
-function workerWith(vars: Vars) {
-  const varsEnv: Env = { ...env, ...vars };
-  return async (method: string, path: string, options: CallOptions = {}): Promise<Response> => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers["content-type"] = "application/json";
-    }
-    const ctx = createExecutionContext();
-    const res = await worker.fetch(new Request(`https://taskflow.test${path}`, { method, headers, body }), varsEnv, ctx);
-    await waitOnExecutionContext(ctx);
-    return res;
-  };
-}
-
 async function revokeInD1(tenant: TestTenant): Promise<void> {
   // Straight in the database: no isolate hears of it, only a fresh key lookup sees it.
   await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?").bind(Date.now(), tenant.apiKeyId).run();

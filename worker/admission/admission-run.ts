@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import type { AcquireRequest, AcquireResult, Grant, ReleaseOutcome, RequestPriority } from "../../durable-objects/contracts/admission";
+import { LRUCache } from "lru-cache";
+import type { AcquireRequest, AcquireResult, Grant, RateLimitInfo, ReleaseOutcome, RequestPriority } from "../../durable-objects/contracts/admission";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { AdaptiveThrottle } from "./adaptive-throttle";
@@ -7,6 +8,7 @@ import { admissionController } from "./controller";
 import { injectFaults } from "./faults";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
 import { keepLease } from "./lease-keeper";
+import { LocalLease } from "./local-lease";
 import { isHigher } from "./priority";
 import { RecentLoad } from "./recent-load";
 import type { AdmittedRoute } from "./route-admission";
@@ -19,6 +21,19 @@ const isolateThrottle = new AdaptiveThrottle();
 const configuredControllers = new Set<string>();
 /** The load level each tenant's controller reported lately (for degrading before asking). */
 const recentLoad = new RecentLoad();
+/** Each tenant's isolate lease, when its controller gave this isolate one (bookkeeping, not a data cache). */
+const localLeases = new LRUCache<string, LocalLease>({ max: 10_000 });
+/** The tenant's last known rate budget, for the RateLimit headers of requests admitted under a lease. */
+const lastRateLimit = new LRUCache<string, RateLimitInfo>({ max: 10_000 });
+
+function localLeaseOf(tenantId: string): LocalLease {
+  let lease = localLeases.get(tenantId);
+  if (!lease) {
+    lease = new LocalLease();
+    localLeases.set(tenantId, lease);
+  }
+  return lease;
+}
 
 /** What the admission step learned from the request before validation ran. */
 export interface AdmissionTicket {
@@ -54,6 +69,13 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
     }
   }
 
+  const cost = tenant.quota.routeCosts[ticket.routeKey] ?? ticket.route.cost;
+  const lease = localLeaseOf(tenant.id);
+  lease.noteArrival(Date.now());
+  if (lease.renewalDue(Date.now())) c.executionCtx.waitUntil(renewIfDue(c, tenant.id, lease, false));
+  // At load normal, budget this isolate holds admits the request with no round trip.
+  if (knownLevel === "normal" && lease.tryAdmit(cost, Date.now())) return runLeased(c, ticket, lease, work);
+
   const local = isolateThrottle.shouldRefuse(tenant.id, priority, Date.now(), Math.random());
   if (local.refuse) {
     c.set("refusal", "shed");
@@ -64,7 +86,10 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
   }
 
   const controller = admissionController(c, tenant.id);
-  const request: AcquireRequest = { priority, cost: tenant.quota.routeCosts[ticket.routeKey] ?? ticket.route.cost, deadline: ticket.deadline, route: ticket.routeKey };
+  const request: AcquireRequest = { priority, cost, deadline: ticket.deadline, route: ticket.routeKey };
+  // Ask for a lease only while none is held or asked for, and the tenant is not known to be under load.
+  const askingLease = c.get("config").isolateLeases && knownLevel === "normal" && lease.claimAsk();
+  if (askingLease) request.leaseDemandRps = lease.demandRps(Date.now());
   const asked = performance.now();
   let decision: AcquireResult;
   try {
@@ -73,6 +98,7 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
     decision = configuredControllers.has(tenant.id) ? await controller.acquire(request) : await controller.acquire(request, tenant.quota);
     configuredControllers.add(tenant.id);
   } catch (err) {
+    if (askingLease) lease.askAnswered();
     logControllerFailure("acquire", tenant.id, err);
     // Fail closed, fast, and say when to come back.
     throw new ApiError("overloaded", "Admission control is momentarily unavailable", { headers: { "retry-after": "1" }, extensions: { reason: "unavailable" } });
@@ -82,7 +108,15 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
   const overloadRefusal = !decision.granted && decision.reason !== "rate_limited";
   isolateThrottle.record(tenant.id, priority, !overloadRefusal, decision.granted ? 0 : decision.retryAfterMs, Date.now());
   recentLoad.note(tenant.id, decision.loadLevel);
+  lastRateLimit.set(tenant.id, decision.rateLimit);
   for (const [name, value] of Object.entries(rateLimitHeaders(decision.rateLimit))) c.header(name, value);
+  if (askingLease) {
+    lease.askAnswered();
+    if (decision.granted && decision.isolateLease) {
+      lease.adopt(decision.isolateLease, Date.now());
+      giveBackWhenIdle(c, tenant.id, lease);
+    }
+  }
 
   if (!decision.granted) {
     c.set("refusal", decision.reason);
@@ -129,6 +163,67 @@ function runGranted(c: AdmissionContext, ticket: AdmissionTicket, grant: Grant, 
   return isRead(c.req.method) ? beforeDeadline(running, ticket.deadline) : running;
 }
 
+/** A request admitted under this isolate's lease: no round trip; the lease learns how it ended and renews when due. */
+function runLeased(c: AdmissionContext, ticket: AdmissionTicket, lease: LocalLease, work: () => Promise<Response>): Promise<Response> {
+  const tenantId = c.get("tenant").id;
+  const rateLimit = lastRateLimit.get(tenantId);
+  if (rateLimit) for (const [name, value] of Object.entries(rateLimitHeaders(rateLimit))) c.header(name, value);
+  c.header("x-admitted-by", "isolate-lease");
+  const started = performance.now();
+  const running = runWork(c, work);
+  c.executionCtx.waitUntil(
+    running
+      .then(
+        (res): ReleaseOutcome => (res.status >= 500 ? "error" : "success"),
+        (err: unknown): ReleaseOutcome => (err instanceof ApiError && err.status < 500 ? "success" : "error"),
+      )
+      .then((ended) => {
+        const outcome = ended === "success" && Date.now() > ticket.deadline ? "timeout" : ended;
+        lease.finished({ latencyMs: performance.now() - started, outcome });
+        return renewIfDue(c, tenantId, lease, false);
+      }),
+  );
+  return isRead(c.req.method) ? beforeDeadline(running, ticket.deadline) : running;
+}
+
+/**
+ * Renews the tenant's lease when half of it is spent or half its TTL gone, or gives it back
+ * (`givingBack`: no new lease, the unused tokens return to the bucket). Runs in waitUntil.
+ */
+async function renewIfDue(c: AdmissionContext, tenantId: string, lease: LocalLease, givingBack: boolean): Promise<void> {
+  const renewal = givingBack || lease.renewalDue(Date.now()) ? lease.beginRenewal(Date.now(), givingBack) : undefined;
+  if (!renewal) return;
+  try {
+    const answer = await admissionController(c, tenantId).renewLease(renewal.id, renewal.usage, renewal.samples);
+    lease.adopt(answer?.lease, Date.now());
+    if (answer) {
+      recentLoad.note(tenantId, answer.loadLevel);
+      lastRateLimit.set(tenantId, answer.rateLimit);
+    }
+    if (answer?.lease) giveBackWhenIdle(c, tenantId, lease);
+  } catch (err) {
+    logControllerFailure("renew", tenantId, err);
+    lease.renewalFailed();
+  }
+}
+
+/**
+ * A lease whose isolate goes quiet would lapse with its tokens still parked; half a TTL after
+ * the last arrival it is given back instead (one timer per lease, kept alive by waitUntil).
+ */
+function giveBackWhenIdle(c: AdmissionContext, tenantId: string, lease: LocalLease): void {
+  const held = lease.held;
+  if (!held) return;
+  const quietMs = held.ttlMs / 2;
+  const check = async (): Promise<void> => {
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    if (lease.held !== held) return; // renewed or dropped meanwhile: that lease has its own timer
+    if (lease.idleSince(Date.now(), quietMs)) return renewIfDue(c, tenantId, lease, true);
+    return check();
+  };
+  c.executionCtx.waitUntil(check());
+}
+
 async function runWork(c: AdmissionContext, work: () => Promise<Response>): Promise<Response> {
   await injectFaults(c);
   return work();
@@ -148,7 +243,7 @@ function beforeDeadline(running: Promise<Response>, deadline: number): Promise<R
   return Promise.race([running, expired]).finally(() => clearTimeout(timer));
 }
 
-function logControllerFailure(call: "acquire" | "release" | "extend", tenantId: string, err: unknown): void {
+function logControllerFailure(call: "acquire" | "release" | "extend" | "renew", tenantId: string, err: unknown): void {
   console.error(JSON.stringify({ level: "error", event: "admission_controller_call_failed", call, tenant: tenantId, error: String(err) }));
 }
 

@@ -1,0 +1,112 @@
+import type { IsolateLease, LeaseUsage } from "../contracts/admission";
+
+/**
+ * Budget leased to Worker isolates (DESIGN.md section 7, "Leases"): while a tenant's
+ * controller is at load `normal` with headroom, an isolate may hold some of the tenant's
+ * tokens and slots for a short TTL and admit requests itself, with no round trip. The
+ * controller debits the tokens from its bucket and counts the slots as in flight when it
+ * grants, so a lease can never admit more than the budget it was carved from.
+ *
+ * - Sizing: the next LEASE_HORIZON_MS of the isolate's reported demand, and at most
+ *   1/LEASE_FRACTION of what is free (tokens in the bucket, slots under the limit), so parked
+ *   budget stays small and many isolates can hold leases at once.
+ * - Renewal: the isolate reports the tokens it used and the requests it still runs; unused
+ *   tokens go back to the bucket, and the new lease (if the controller is still `normal`)
+ *   covers at least the requests still running. Without a new lease, a drain lease of just
+ *   those slots and no tokens stays until they end, so the limit never loses sight of them.
+ * - Expiry: a lease not renewed within its TTL (its isolate died or lost the controller) is
+ *   reclaimed: its slots come back, its unreported tokens do not (they may have been used).
+ * Pure: time is an argument; the caller debits and refunds its own bucket.
+ */
+
+export const LEASE_TTL_MS = 1000;
+/** A lease carries about this much of the isolate's demand. */
+export const LEASE_HORIZON_MS = 250;
+/** ...and never more than 1/LEASE_FRACTION of the free tokens or slots. */
+export const LEASE_FRACTION = 8;
+
+
+export interface LeaseOffer {
+  tokens: number;
+  slots: number;
+}
+
+/** What the lease would be, given the free budget; undefined when it would be too small to be worth it. */
+export function sizeLease(demandRps: number, freeTokens: number, freeSlots: number, costPerRequest = 1): LeaseOffer | undefined {
+  if (!(demandRps > 0)) return undefined;
+  const wanted = Math.ceil((demandRps * LEASE_HORIZON_MS) / 1000);
+  const tokens = Math.min(wanted * costPerRequest, Math.floor(freeTokens / LEASE_FRACTION));
+  const slots = Math.min(wanted, Math.floor(freeSlots / LEASE_FRACTION));
+  if (tokens < costPerRequest || slots < 1) return undefined;
+  return { tokens, slots };
+}
+
+export class IsolateLeaseLedger {
+  private readonly leases = new Map<string, IsolateLease>();
+
+  constructor(private readonly newId: () => string = () => crypto.randomUUID()) {}
+
+  /** Slots held by every lease: the controller counts them as in flight. */
+  get heldSlots(): number {
+    let slots = 0;
+    for (const lease of this.leases.values()) slots += lease.slots;
+    return slots;
+  }
+
+  /** Tokens handed out and not yet reported back. */
+  get heldTokens(): number {
+    let tokens = 0;
+    for (const lease of this.leases.values()) tokens += lease.tokens;
+    return tokens;
+  }
+
+  get active(): number {
+    return this.leases.size;
+  }
+
+  get(id: string): IsolateLease | undefined {
+    return this.leases.get(id);
+  }
+
+  /** Records a lease whose tokens the caller has already taken from its bucket. */
+  open(offer: LeaseOffer, now: number): IsolateLease {
+    const lease: IsolateLease = { id: this.newId(), tokens: offer.tokens, slots: offer.slots, expiresAt: now + LEASE_TTL_MS, ttlMs: LEASE_TTL_MS };
+    this.leases.set(lease.id, lease);
+    return lease;
+  }
+
+  /**
+   * Ends a lease at renewal. Returns the tokens to give back to the bucket and the requests
+   * still running under it, which the next lease (or a drain lease) must cover; undefined when
+   * the lease is unknown (already reclaimed: its slots came back at expiry).
+   */
+  close(id: string, usage: LeaseUsage): { unusedTokens: number; stillRunning: number } | undefined {
+    const lease = this.leases.get(id);
+    if (!lease) return undefined;
+    this.leases.delete(id);
+    const used = Math.min(lease.tokens, Math.max(0, usage.usedTokens));
+    return { unusedTokens: lease.tokens - used, stillRunning: Math.min(lease.slots, Math.max(0, Math.floor(usage.inflight))) };
+  }
+
+  /** Reclaims leases past their TTL (their slots are free again); returns how many. */
+  expire(now: number): number {
+    let reclaimed = 0;
+    for (const [id, lease] of this.leases) {
+      if (lease.expiresAt > now) continue;
+      this.leases.delete(id);
+      reclaimed++;
+    }
+    return reclaimed;
+  }
+
+  nextExpiry(): number | undefined {
+    let earliest: number | undefined;
+    for (const lease of this.leases.values()) if (earliest === undefined || lease.expiresAt < earliest) earliest = lease.expiresAt;
+    return earliest;
+  }
+
+  /** Every lease ends now (a quota change): slots come back, unreported tokens stay spent. */
+  clear(): void {
+    this.leases.clear();
+  }
+}

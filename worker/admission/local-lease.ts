@@ -1,0 +1,133 @@
+import type { IsolateLease, LeaseUsage, ReleaseReport } from "../../durable-objects/contracts/admission";
+
+/**
+ * This isolate's side of a tenant's isolate lease (DESIGN.md section 7): admits requests by
+ * itself while the lease has tokens and slots and has not lapsed, records how they ended, and
+ * says when to renew (half the tokens spent, or half the TTL gone). Pure: time is an argument.
+ *
+ * The lease lapses here a safety margin before the controller would reclaim it, measured from
+ * when this isolate received it (the two clocks need not agree). Slots are this isolate's own
+ * count of running requests: they come back as requests end, and the controller learns the
+ * count at each renewal.
+ */
+
+/** Stop admitting this long before the TTL runs out: a renewal round trip, with room to spare. */
+export const LAPSE_MARGIN_MS = 200;
+/** Latency samples kept for the next renewal (the limiter learns from them). */
+const MAX_SAMPLES = 64;
+
+export class LocalLease {
+  private lease: IsolateLease | undefined;
+  private receivedAt = 0;
+  private usedTokens = 0;
+  private running = 0;
+  private samples: ReleaseReport[] = [];
+  private renewing = false;
+  private asking = false;
+  private lastArrivalAt = -Infinity;
+  /** Arrivals counted in the current and the previous one-second bucket: the demand we report. */
+  private bucketStart = -Infinity;
+  private arrivalsNow = 0;
+  private arrivalsBefore = 0;
+
+  /** Counts an arrival for the demand estimate (every request of the tenant, admitted here or not). */
+  noteArrival(now: number): void {
+    this.roll(now);
+    this.arrivalsNow++;
+    this.lastArrivalAt = now;
+  }
+
+  /** One request at a time may ask the controller for a lease: the rest would only park more budget. */
+  claimAsk(): boolean {
+    if (this.asking || this.lease) return false;
+    this.asking = true;
+    return true;
+  }
+
+  askAnswered(): void {
+    this.asking = false;
+  }
+
+  /** No request arrived for `quietMs`: the lease is better given back than left to lapse with its tokens. */
+  idleSince(now: number, quietMs: number): boolean {
+    return this.lease !== undefined && !this.renewing && now - this.lastArrivalAt >= quietMs;
+  }
+
+  /** Requests per second lately: the previous second, blended with the current one's share. */
+  demandRps(now: number): number {
+    this.roll(now);
+    const intoBucket = Math.min(1, (now - this.bucketStart) / 1000);
+    return this.arrivalsBefore * (1 - intoBucket) + this.arrivalsNow;
+  }
+
+  /** Admits one request of `cost` tokens under the lease, if it can. */
+  tryAdmit(cost: number, now: number): boolean {
+    const lease = this.lease;
+    if (!lease || this.renewing || now >= this.lapsesAt()) return false;
+    if (lease.tokens - this.usedTokens < cost || this.running >= lease.slots) return false;
+    this.usedTokens += cost;
+    this.running++;
+    return true;
+  }
+
+  /** A request admitted here ended. */
+  finished(report: ReleaseReport): void {
+    this.running = Math.max(0, this.running - 1);
+    if (this.samples.length < MAX_SAMPLES) this.samples.push(report);
+  }
+
+  get held(): IsolateLease | undefined {
+    return this.lease;
+  }
+
+  get inflight(): number {
+    return this.running;
+  }
+
+  /** A renewal is due: half the tokens spent or half the TTL gone (and none is under way). */
+  renewalDue(now: number): boolean {
+    const lease = this.lease;
+    if (!lease || this.renewing) return false;
+    return this.usedTokens * 2 >= lease.tokens || now - this.receivedAt >= lease.ttlMs / 2;
+  }
+
+  /**
+   * Starts a renewal: what to send. Local admission pauses until `adopt` or `renewalFailed`.
+   * `givingBack` asks for no new lease (demand 0): the unused tokens go back to the bucket.
+   */
+  beginRenewal(now: number, givingBack = false): { id: string; usage: LeaseUsage; samples: ReleaseReport[] } | undefined {
+    const lease = this.lease;
+    if (!lease || this.renewing) return undefined;
+    this.renewing = true;
+    const samples = this.samples;
+    this.samples = [];
+    return { id: lease.id, usage: { usedTokens: this.usedTokens, inflight: this.running, demandRps: givingBack ? 0 : this.demandRps(now) }, samples };
+  }
+
+  /** Adopts a lease from a grant or a renewal (or drops ours when none came back). */
+  adopt(lease: IsolateLease | undefined, now: number): void {
+    this.renewing = false;
+    this.lease = lease;
+    this.receivedAt = now;
+    this.usedTokens = 0;
+  }
+
+  /** The renewal failed: the lease lapses on its own; nothing is admitted here until a new one. */
+  renewalFailed(): void {
+    this.renewing = false;
+    this.lease = undefined;
+    this.usedTokens = 0;
+  }
+
+  private lapsesAt(): number {
+    return this.lease ? this.receivedAt + this.lease.ttlMs - LAPSE_MARGIN_MS : -Infinity;
+  }
+
+  private roll(now: number): void {
+    if (now - this.bucketStart < 1000) return;
+    this.arrivalsBefore = now - this.bucketStart < 2000 ? this.arrivalsNow : 0;
+    this.arrivalsNow = 0;
+    // The first arrival starts the first bucket (the elapsed time is infinite before it).
+    this.bucketStart = now - ((now - this.bucketStart) % 1000 || 0);
+  }
+}
