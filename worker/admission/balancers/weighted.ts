@@ -3,9 +3,9 @@ import type { Balancer, CallOutcome, ShardCandidate, ShardId } from "./balancer"
 /**
  * Smooth weighted round robin (nginx's `ngx_http_upstream_get_peer`): every pick adds each
  * candidate's weight to its running score, takes the highest score (first in list order on a
- * tie) and subtracts the total weight from it. Over any run of `total` picks with integer
- * weights each shard gets exactly its weight, and the picks are interleaved rather than
- * bunched (5:1:1 gives a a b a c a a), so no shard sees its whole share as one burst.
+ * tie) and subtracts the total weight from it. With integer weights each successive run of
+ * `total` picks gives every shard exactly its weight, interleaved rather than bunched (5:1:1
+ * gives a a b a c a a), so no shard sees its whole share as one burst.
  */
 export class WeightedBalancer implements Balancer {
   /** Kept for shards that leave the set, as nginx keeps a down peer's score, so they resume fairly. */
