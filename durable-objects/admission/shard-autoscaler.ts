@@ -1,0 +1,82 @@
+/**
+ * How many shard controllers K a tenant's root runs (DESIGN.md section 7, "Scaling"), from
+ * the forecast demand: K doubles as soon as the forecast passes 70 % of K x target, and
+ * halves only after the forecast has stayed under 30 % of K x target for 60 s. The gap
+ * between the two thresholds is the hysteresis: right after a doubling demand sits at 35 %
+ * of the new capacity and right after a halving under 60 %, so neither undoes the other.
+ * Scaling up may double several times in one decision (a spike should not wait a second
+ * per step); scaling down is one halving per 60 s, since a retired shard's budget has to
+ * return to the root first.
+ */
+
+export const SCALE_UP_FRACTION = 0.7;
+export const SCALE_DOWN_FRACTION = 0.3;
+export const SCALE_DOWN_AFTER_MS = 60_000;
+export const DEFAULT_MAX_SHARDS = 64;
+
+export interface ShardAutoscalerOptions {
+  /** Requests per second one controller is meant to serve (ADMISSION_CONTROLLER_TARGET_RPS). */
+  targetRps: number;
+  /** Upper bound on K, a power of two. */
+  maxShards?: number;
+}
+
+export interface ShardAutoscalerSnapshot {
+  shards: number;
+  /** When the forecast went (and has stayed) under the scale-down threshold, or null. */
+  quietSince: number | null;
+}
+
+export class ShardAutoscaler {
+  private readonly targetRps: number;
+  private readonly maxShards: number;
+  private shardCount: number;
+  private quietSince: number | null;
+
+  constructor(options: ShardAutoscalerOptions, snapshot: ShardAutoscalerSnapshot | null = null) {
+    const { targetRps, maxShards = DEFAULT_MAX_SHARDS } = options;
+    if (!(targetRps > 0 && Number.isFinite(targetRps))) throw new RangeError(`targetRps must be positive, got ${targetRps}`);
+    if (!isPowerOfTwo(maxShards)) throw new RangeError(`maxShards must be a power of two, got ${maxShards}`);
+    this.targetRps = targetRps;
+    this.maxShards = maxShards;
+    const restored = snapshot !== null && isPowerOfTwo(snapshot.shards) && snapshot.shards <= maxShards;
+    this.shardCount = restored ? snapshot.shards : 1;
+    this.quietSince = restored && Number.isFinite(snapshot.quietSince) ? snapshot.quietSince : null;
+  }
+
+  get shards(): number {
+    return this.shardCount;
+  }
+
+  /** Feeds the forecast demand (req/s) at `now` and returns the K to run from now on. */
+  decide(forecastRps: number, now: number): number {
+    if (!(forecastRps >= 0 && Number.isFinite(forecastRps))) throw new RangeError(`forecastRps must be a finite rate, got ${forecastRps}`);
+    if (forecastRps > this.capacity(SCALE_UP_FRACTION)) {
+      while (this.shardCount < this.maxShards && forecastRps > this.capacity(SCALE_UP_FRACTION)) this.shardCount *= 2;
+      this.quietSince = null;
+    } else if (forecastRps < this.capacity(SCALE_DOWN_FRACTION) && this.shardCount > 1) {
+      if (this.quietSince === null) {
+        this.quietSince = now;
+      } else if (now - this.quietSince >= SCALE_DOWN_AFTER_MS) {
+        this.shardCount /= 2;
+        // The next halving needs another 60 s under the new, lower threshold.
+        this.quietSince = now;
+      }
+    } else {
+      this.quietSince = null;
+    }
+    return this.shardCount;
+  }
+
+  snapshot(): ShardAutoscalerSnapshot {
+    return { shards: this.shardCount, quietSince: this.quietSince };
+  }
+
+  private capacity(fraction: number): number {
+    return fraction * this.shardCount * this.targetRps;
+  }
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return n >= 1 && Number.isInteger(Math.log2(n));
+}

@@ -1,0 +1,128 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_MAX_SHARDS, SCALE_DOWN_AFTER_MS, ShardAutoscaler } from "../../../durable-objects/admission/shard-autoscaler";
+import { T0 } from "./support";
+
+const TARGET = 500;
+const SECOND = 1000;
+
+describe("ShardAutoscaler", () => {
+  it("doubles K only once the forecast passes 70 % of K x target", () => {
+    const scaler = new ShardAutoscaler({ targetRps: TARGET });
+    expect(scaler.decide(350, T0)).toBe(1);
+    expect(scaler.decide(351, T0 + SECOND)).toBe(2);
+    expect(scaler.decide(700, T0 + 2 * SECOND)).toBe(2);
+    expect(scaler.decide(701, T0 + 3 * SECOND)).toBe(4);
+  });
+
+  it("walks a ramp from 0 to 4x target through K = 1, 2, 4, 8 and ends at 8", () => {
+    // 4x target needs 0.7 * K * target >= 4 * target, so K >= 5.7: the first power of two is 8.
+    const scaler = new ShardAutoscaler({ targetRps: TARGET });
+    const firstDemandAt = new Map<number, number>();
+    for (let step = 0; step <= 40; step++) {
+      const demand = 50 * step;
+      const shards = scaler.decide(demand, T0 + step * SECOND);
+      if (!firstDemandAt.has(shards)) firstDemandAt.set(shards, demand);
+    }
+    expect([...firstDemandAt.keys()]).toEqual([1, 2, 4, 8]);
+    // Each step happens at the first demand above 0.7 * K * target for the K before it.
+    expect(firstDemandAt.get(2)).toBe(400);
+    expect(firstDemandAt.get(4)).toBe(750);
+    expect(firstDemandAt.get(8)).toBe(1450);
+    expect(scaler.shards).toBe(8);
+  });
+
+  it("jumps straight to the K a spike needs", () => {
+    const scaler = new ShardAutoscaler({ targetRps: TARGET });
+    expect(scaler.decide(4 * TARGET, T0)).toBe(8);
+  });
+
+  it("never goes above the maximum", () => {
+    expect(new ShardAutoscaler({ targetRps: TARGET }).decide(1e9, T0)).toBe(DEFAULT_MAX_SHARDS);
+    expect(new ShardAutoscaler({ targetRps: TARGET, maxShards: 16 }).decide(1e9, T0)).toBe(16);
+  });
+
+  it("halves after 60 s of quiet, one step per 60 s, down to 1", () => {
+    const scaler = new ShardAutoscaler({ targetRps: TARGET });
+    scaler.decide(4 * TARGET, T0);
+    const quietFrom = T0 + SECOND;
+    const history: number[] = [];
+    for (let t = quietFrom; t <= quietFrom + 300 * SECOND; t += SECOND) history.push(scaler.decide(0, t));
+    const at = (sec: number): number | undefined => history[sec];
+    expect(at(59)).toBe(8);
+    expect(at(60)).toBe(4);
+    expect(at(119)).toBe(4);
+    expect(at(120)).toBe(2);
+    expect(at(179)).toBe(2);
+    expect(at(180)).toBe(1);
+    expect(at(300)).toBe(1);
+  });
+
+  it("restarts the quiet timer on any sample at or above 30 %", () => {
+    const scaler = new ShardAutoscaler({ targetRps: TARGET });
+    scaler.decide(4 * TARGET, T0); // K = 8: quiet means under 1200 req/s
+    for (let sec = 1; sec <= 59; sec++) expect(scaler.decide(1000, T0 + sec * SECOND)).toBe(8);
+    expect(scaler.decide(1300, T0 + 60 * SECOND)).toBe(8);
+    for (let sec = 61; sec <= 120; sec++) expect(scaler.decide(1000, T0 + sec * SECOND)).toBe(8);
+    expect(scaler.decide(1000, T0 + 121 * SECOND)).toBe(4);
+  });
+
+  it("keeps K while demand stays between 30 % and 70 % of K x target (no flapping)", () => {
+    const scaler = new ShardAutoscaler({ targetRps: TARGET });
+    expect(scaler.decide(351, T0)).toBe(2); // just past 70 % of one: 35 % of two, above that K's 30 %
+    for (let sec = 1; sec <= 600; sec++) {
+      const demand = sec % 2 === 0 ? 301 : 699;
+      expect(scaler.decide(demand, T0 + sec * SECOND)).toBe(2);
+    }
+    for (let sec = 601; sec <= 661; sec++) scaler.decide(299, T0 + sec * SECOND);
+    expect(scaler.shards).toBe(1); // just under 30 % of two is 60 % of one: stays at one
+    for (let sec = 662; sec <= 1200; sec++) expect(scaler.decide(299, T0 + sec * SECOND)).toBe(1);
+  });
+
+  it("restores K and the quiet timer from a snapshot", () => {
+    const scaler = new ShardAutoscaler({ targetRps: TARGET });
+    scaler.decide(4 * TARGET, T0);
+    scaler.decide(0, T0 + SECOND);
+    const restored = new ShardAutoscaler({ targetRps: TARGET }, scaler.snapshot());
+    expect(restored.shards).toBe(8);
+    expect(restored.decide(0, T0 + SECOND + SCALE_DOWN_AFTER_MS)).toBe(4);
+    expect(new ShardAutoscaler({ targetRps: TARGET, maxShards: 4 }, { shards: 8, quietSince: null }).shards).toBe(1);
+    expect(new ShardAutoscaler({ targetRps: TARGET }, { shards: 3, quietSince: null }).shards).toBe(1);
+  });
+
+  it("rejects a bad target, maximum or forecast", () => {
+    expect(() => new ShardAutoscaler({ targetRps: 0 })).toThrow(RangeError);
+    expect(() => new ShardAutoscaler({ targetRps: TARGET, maxShards: 48 })).toThrow(RangeError);
+    expect(() => new ShardAutoscaler({ targetRps: TARGET }).decide(Number.NaN, T0)).toThrow(RangeError);
+    expect(() => new ShardAutoscaler({ targetRps: TARGET }).decide(-1, T0)).toThrow(RangeError);
+  });
+
+  it("keeps K a power of two in [1, max] that covers the forecast, halving at most once per 60 s (property)", () => {
+    const step = fc.record({ demand: fc.double({ min: 0, max: 100_000, noNaN: true }), gapMs: fc.integer({ min: 0, max: 90_000 }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 8 }), fc.array(step, { maxLength: 200 }), (maxExp, steps) => {
+        const maxShards = 2 ** maxExp;
+        const scaler = new ShardAutoscaler({ targetRps: TARGET, maxShards });
+        let now = T0;
+        let previous = scaler.shards;
+        let lastHalvingAt = Number.NEGATIVE_INFINITY;
+        for (const { demand, gapMs } of steps) {
+          now += gapMs;
+          const shards = scaler.decide(demand, now);
+          expect(Number.isInteger(Math.log2(shards))).toBe(true);
+          expect(shards).toBeGreaterThanOrEqual(1);
+          expect(shards).toBeLessThanOrEqual(maxShards);
+          if (shards < maxShards) expect(demand).toBeLessThanOrEqual(0.7 * shards * TARGET);
+          if (shards < previous) {
+            expect(shards).toBe(previous / 2);
+            expect(demand).toBeLessThan(0.3 * previous * TARGET);
+            expect(now - lastHalvingAt).toBeGreaterThanOrEqual(SCALE_DOWN_AFTER_MS);
+            lastHalvingAt = now;
+          }
+          previous = shards;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
