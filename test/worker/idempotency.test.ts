@@ -337,6 +337,11 @@ describe("retention", () => {
     expect(await deleteExpiredKeys(db, expiry + 1)).toBe(1);
   });
 
+  it("cleanup finds expired rows through the expiry index, not a scan of every tenant's keys", async () => {
+    const plan = await env.DB.prepare("EXPLAIN QUERY PLAN SELECT rowid FROM idempotency_keys WHERE expires_at <= ? LIMIT 1000").bind(0).all<{ detail: string }>();
+    expect(plan.results.map((r) => r.detail).join("\n")).toMatch(/USING (COVERING )?INDEX idempotency_keys_expires_idx/);
+  });
+
   it("cleanup works through more rows than one statement deletes", async () => {
     const tenant = await createTenant(generousQuota);
     const keys = Array.from({ length: 7 }, newKey);

@@ -32,12 +32,13 @@ const heldBy = (claim: KeyClaim) => and(keyOf(claim), eq(idempotencyKeys.claimTo
  * or a stored answer. One D1 batch, so one round trip whichever it is.
  */
 export async function claimKey(db: Db, claim: KeyClaim, now: number, claimTtlMs: number): Promise<IdempotencyKeyRow> {
-  const fresh = { ...claim, responseStatus: null, responseHeaders: null, responseBody: null, createdAt: now, expiresAt: now + claimTtlMs };
+  const { tenantId, key, ...request } = claim;
+  const claimed = { ...request, responseStatus: null, responseHeaders: null, responseBody: null, createdAt: now, expiresAt: now + claimTtlMs };
   const [, rows] = await db.batch([
     db
       .insert(idempotencyKeys)
-      .values(fresh)
-      .onConflictDoUpdate({ target: [idempotencyKeys.tenantId, idempotencyKeys.key], set: fresh, setWhere: lte(idempotencyKeys.expiresAt, now) }),
+      .values({ tenantId, key, ...claimed })
+      .onConflictDoUpdate({ target: [idempotencyKeys.tenantId, idempotencyKeys.key], set: claimed, setWhere: lte(idempotencyKeys.expiresAt, now) }),
     db.select().from(idempotencyKeys).where(keyOf(claim)),
   ]);
   const row = rows[0];
