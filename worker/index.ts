@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { cleanUpIdempotencyKeys } from "./idempotency/cleanup";
 
 export { AdmissionController } from "../durable-objects/admission-controller";
 export { Monitor } from "../durable-objects/monitor";
@@ -7,4 +8,5 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  scheduled: (controller, env, ctx) => ctx.waitUntil(cleanUpIdempotencyKeys(env, controller.scheduledTime)),
 } satisfies ExportedHandler<Env>;

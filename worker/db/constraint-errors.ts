@@ -11,4 +11,6 @@ function messages(err: unknown): string {
 
 export const isUniqueViolation = (err: unknown): boolean => /UNIQUE constraint failed/i.test(messages(err));
 export const isForeignKeyViolation = (err: unknown): boolean => /FOREIGN KEY constraint failed/i.test(messages(err));
-export const isBatchGuardViolation = (err: unknown): boolean => /CHECK constraint failed/i.test(messages(err));
+/** The idempotency claim guard (migration 0003) names its constraint; any other CHECK is `batch_guard`'s. */
+export const isIdempotencyClaimLost = (err: unknown): boolean => /CHECK constraint failed: idempotency_claim_held/i.test(messages(err));
+export const isBatchGuardViolation = (err: unknown): boolean => /CHECK constraint failed/i.test(messages(err)) && !isIdempotencyClaimLost(err);

@@ -1,4 +1,5 @@
-import { foreignKey, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { check, foreignKey, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Times are stored as integer milliseconds since the epoch and shown as ISO 8601. */
 
@@ -82,7 +83,45 @@ export const tasks = sqliteTable(
   ],
 );
 
+/**
+ * One Idempotency-Key of a tenant (DESIGN.md section 10). While its first request runs the row
+ * is a claim (`response_status` null, `expires_at` a short claim lifetime); the write that
+ * request makes stores its answer here in the same D1 batch, and `expires_at` becomes the 24 h
+ * retention. A row past `expires_at` counts as absent and may be claimed anew.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    method: text("method").notNull(),
+    path: text("path").notNull(),
+    /** SHA-256 of the request body, hex. */
+    bodyHash: text("body_hash").notNull(),
+    /** Random per request: only the request holding the claim may store the answer. */
+    claimToken: text("claim_token").notNull(),
+    responseStatus: integer("response_status"),
+    responseHeaders: text("response_headers", { mode: "json" }).$type<Record<string, string>>(),
+    responseBody: text("response_body"),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.key] }), index("idempotency_keys_expires_idx").on(t.expiresAt)],
+);
+
+/**
+ * Lets the batch that stores an idempotent answer abort itself when its request no longer
+ * holds the key's claim: like `batch_guard` (migration 0002), but its named constraint tells
+ * this failure apart from a write's own guard. Empty outside a transaction.
+ */
+export const idempotencyClaimGuard = sqliteTable("idempotency_claim_guard", { held: integer("held").notNull() }, (t) => [
+  check("idempotency_claim_held", sql`${t.held} = 1`),
+]);
+
 export type TaskRow = typeof tasks.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect;

@@ -1,9 +1,10 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "./client";
-import { tasks, users } from "./schema";
+import { commitAlone, type Commit, type Statement } from "./commit";
+import { tasks, users, type TaskRow } from "./schema";
 import { isBatchGuardViolation, isForeignKeyViolation } from "./constraint-errors";
-import { newTaskRow, taskKey, taskPatch, toTask } from "./tasks-repo";
+import { newTaskRow, patchedRow, taskKey, taskPatch, toTask } from "./tasks-repo";
+import { clearGuard, expectOneChange } from "./write-guard";
 import { ApiError, type FieldError } from "../errors";
 import type { BatchOperation, Task } from "../schemas/task";
 
@@ -16,10 +17,17 @@ export interface BatchResult {
 /**
  * Applies up to 100 operations as one D1 batch, which D1 runs as one transaction: all of
  * them or none. Two reads first (targets and assignees, one query each) give precise
- * per-operation errors; the writes then re-check each target's version in SQL and a guard
- * row aborts the whole batch if anything changed in between.
+ * per-operation errors and the rows the results are computed from; the writes then re-check
+ * each target's version in SQL and a guard row aborts the whole batch if anything changed in
+ * between, so the results are known before the batch runs (and `commit` may store them with it).
  */
-export async function applyTaskBatch(db: Db, tenantId: string, operations: BatchOperation[], now: number): Promise<BatchResult[]> {
+export async function applyTaskBatch(
+  db: Db,
+  tenantId: string,
+  operations: BatchOperation[],
+  now: number,
+  commit: Commit<BatchResult[]> = commitAlone(db),
+): Promise<BatchResult[]> {
   const current = await readTargets(db, tenantId, operations);
   const errors = await validate(db, tenantId, operations, current);
   if (errors.conflicts.length > 0) {
@@ -29,21 +37,27 @@ export async function applyTaskBatch(db: Db, tenantId: string, operations: Batch
     throw new ApiError("invalid_input", "The batch has invalid operations; nothing was written", { errors: errors.invalid });
   }
 
-  const guard = db.run(sql`INSERT INTO batch_guard (changed) VALUES (changes())`);
-  const statements: BatchItem<"sqlite">[] = operations.flatMap((op): BatchItem<"sqlite">[] => {
-    if (op.op === "create") return [db.insert(tasks).values(newTaskRow(tenantId, op.data, now)).returning()];
-    const readVersion = current.get(op.id) ?? 0;
-    const where = and(taskKey(tenantId, op.id), eq(tasks.version, readVersion));
-    if (op.op === "update") return [db.update(tasks).set(taskPatch(op.data, now)).where(where).returning(), guard];
-    return [db.delete(tasks).where(where).returning({ id: tasks.id }), guard];
+  const statements: Statement[] = [];
+  const results = operations.map((op): BatchResult => {
+    if (op.op === "create") {
+      const row = newTaskRow(tenantId, op.data, now);
+      statements.push(db.insert(tasks).values(row));
+      return { op: op.op, id: row.id, task: toTask(row) };
+    }
+    const read = current.get(op.id);
+    if (!read) throw new Error("validate() lets no operation on a missing task through");
+    const where = and(taskKey(tenantId, op.id), eq(tasks.version, read.version));
+    if (op.op === "update") {
+      statements.push(db.update(tasks).set(taskPatch(op.data, now)).where(where), expectOneChange(db));
+      return { op: op.op, id: op.id, task: toTask(patchedRow(read, op.data, now)) };
+    }
+    statements.push(db.delete(tasks).where(where), expectOneChange(db));
+    return { op: op.op, id: op.id, task: null };
   });
-  const cleanup: BatchItem<"sqlite"> = db.run(sql`DELETE FROM batch_guard`);
+  statements.push(clearGuard(db));
 
-  let results: readonly unknown[];
   try {
-    // Never empty (cleanup closes it), which drizzle's tuple type cannot see through a spread.
-    const ordered: BatchItem<"sqlite">[] = [...statements, cleanup];
-    results = await db.batch(ordered as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    await commit(statements, results);
   } catch (err) {
     if (isBatchGuardViolation(err)) {
       throw new ApiError("conflict", "A task in the batch changed while it was applied; nothing was written. Retry the batch");
@@ -53,31 +67,21 @@ export async function applyTaskBatch(db: Db, tenantId: string, operations: Batch
     }
     throw err;
   }
-
-  // Results line up with statements; guard and cleanup results are skipped.
-  let cursor = 0;
-  return operations.map((op) => {
-    const rows = results[cursor] as (typeof tasks.$inferSelect)[];
-    cursor += op.op === "create" ? 1 : 2;
-    const row = rows[0];
-    if (op.op === "delete") return { op: op.op, id: op.id, task: null };
-    if (!row) throw new Error("batch statement returned no row");
-    return { op: op.op, id: row.id, task: toTask(row) };
-  });
+  return results;
 }
 
-/** Current version of every task the batch updates or deletes (one query). */
-async function readTargets(db: Db, tenantId: string, operations: BatchOperation[]): Promise<Map<string, number>> {
+/** Every task the batch updates or deletes, as it is now (one query). */
+async function readTargets(db: Db, tenantId: string, operations: BatchOperation[]): Promise<Map<string, TaskRow>> {
   const ids = operations.flatMap((op) => (op.op === "create" ? [] : [op.id]));
   if (ids.length === 0) return new Map();
   const rows = await db
-    .select({ id: tasks.id, version: tasks.version })
+    .select()
     .from(tasks)
     .where(and(eq(tasks.tenantId, tenantId), inArray(tasks.id, ids)));
-  return new Map(rows.map((r) => [r.id, r.version]));
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
-async function validate(db: Db, tenantId: string, operations: BatchOperation[], current: Map<string, number>) {
+async function validate(db: Db, tenantId: string, operations: BatchOperation[], current: Map<string, TaskRow>) {
   const invalid: FieldError[] = [];
   const conflicts: FieldError[] = [];
   const seen = new Set<string>();
@@ -86,7 +90,7 @@ async function validate(db: Db, tenantId: string, operations: BatchOperation[], 
     const path = `body.operations.${i}.id`;
     if (seen.has(op.id)) invalid.push({ path, message: "a task may appear only once per batch" });
     seen.add(op.id);
-    const version = current.get(op.id);
+    const version = current.get(op.id)?.version;
     // Another tenant's task reads as missing, exactly like one that never existed.
     if (version === undefined) invalid.push({ path, message: "task not found" });
     else if (op.version !== undefined && op.version !== version) {

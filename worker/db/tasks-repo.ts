@@ -1,13 +1,19 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
+import { commitAlone, type Commit } from "./commit";
 import { tasks, type TaskRow } from "./schema";
+import { clearGuard, expectOneChange, retryWhileRaced } from "./write-guard";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { toIso, toIsoOrNull } from "../schemas/common";
 import type { Task, TaskCreate, TaskListQuery, TaskUpdate } from "../schemas/task";
 import { ApiError } from "../errors";
+import { isBatchGuardViolation } from "./constraint-errors";
 
-export function toTask(row: TaskRow): Task {
+/** A task as the API sees it: every column but the internal `seq`. */
+export type TaskRecord = Omit<TaskRow, "seq">;
+
+export function toTask(row: TaskRecord): Task {
   return {
     id: row.id,
     title: row.title,
@@ -25,7 +31,7 @@ export function toTask(row: TaskRow): Task {
 const isoToMs = (iso: string | null | undefined): number | null | undefined =>
   iso === undefined ? undefined : iso === null ? null : Date.parse(iso);
 
-export function newTaskRow(tenantId: string, input: TaskCreate, now: number): typeof tasks.$inferInsert {
+export function newTaskRow(tenantId: string, input: TaskCreate, now: number): TaskRecord {
   return {
     id: crypto.randomUUID(),
     tenantId,
@@ -62,15 +68,33 @@ export async function findTask(db: Db, tenantId: string, id: string): Promise<Ta
   return db.select().from(tasks).where(taskKey(tenantId, id)).get();
 }
 
-export async function insertTask(db: Db, tenantId: string, input: TaskCreate, now: number): Promise<TaskRow> {
-  const [row] = await db.insert(tasks).values(newTaskRow(tenantId, input, now)).returning();
-  if (!row) throw new Error("insert returned no row");
+/** The row as `taskPatch` leaves it, computed from the row it applies to. */
+export function patchedRow(current: TaskRecord, input: TaskUpdate, now: number): TaskRecord {
+  const dueDate = isoToMs(input.dueDate);
+  return {
+    ...current,
+    ...(input.title !== undefined && { title: input.title }),
+    ...(input.description !== undefined && { description: input.description }),
+    ...(input.status !== undefined && { status: input.status }),
+    ...(input.priority !== undefined && { priority: input.priority }),
+    ...(dueDate !== undefined && { dueDate }),
+    ...(input.assigneeId !== undefined && { assigneeId: input.assigneeId }),
+    updatedAt: now,
+    version: current.version + 1,
+  };
+}
+
+export async function insertTask(db: Db, tenantId: string, input: TaskCreate, now: number, commit: Commit<TaskRecord> = commitAlone(db)): Promise<TaskRecord> {
+  const row = newTaskRow(tenantId, input, now);
+  await commit([db.insert(tasks).values(row)], row);
   return row;
 }
 
 /**
  * Applies a patch if the task exists and, when `expectedVersion` is given, is still at that
- * version. Returns the new row, or why not: `missing` (404) or `stale` (412).
+ * version. Returns the new row, or why not: `missing` (404) or `stale` (412). The new row is
+ * computed from the row read and written only if the task is still at that version (every
+ * change bumps it), so the answer is known before the write commits.
  */
 export async function updateTask(
   db: Db,
@@ -79,18 +103,34 @@ export async function updateTask(
   input: TaskUpdate,
   expectedVersion: number | undefined,
   now: number,
-): Promise<TaskRow | "missing" | "stale"> {
-  const where = expectedVersion === undefined ? taskKey(tenantId, id) : and(taskKey(tenantId, id), eq(tasks.version, expectedVersion));
-  const [row] = await db.update(tasks).set(taskPatch(input, now)).where(where).returning();
-  if (row) return row;
-  return (await findTask(db, tenantId, id)) ? "stale" : "missing";
+  commit: Commit<TaskRecord> = commitAlone(db),
+): Promise<TaskRecord | "missing" | "stale"> {
+  return retryWhileRaced(async () => {
+    const current = await findTask(db, tenantId, id);
+    if (!current) return "missing";
+    if (expectedVersion !== undefined && current.version !== expectedVersion) return "stale";
+    const update = db.update(tasks).set(taskPatch(input, now)).where(and(taskKey(tenantId, id), eq(tasks.version, current.version)));
+    const next = patchedRow(current, input, now);
+    await commit([update, expectOneChange(db), clearGuard(db)], next);
+    return next;
+  });
 }
 
-export async function deleteTask(db: Db, tenantId: string, id: string, expectedVersion: number | undefined): Promise<"deleted" | "missing" | "stale"> {
+export async function deleteTask(
+  db: Db,
+  tenantId: string,
+  id: string,
+  expectedVersion: number | undefined,
+  commit: Commit<null> = commitAlone(db),
+): Promise<"deleted" | "missing" | "stale"> {
   const where = expectedVersion === undefined ? taskKey(tenantId, id) : and(taskKey(tenantId, id), eq(tasks.version, expectedVersion));
-  const deleted = await db.delete(tasks).where(where).returning({ id: tasks.id });
-  if (deleted.length > 0) return "deleted";
-  return (await findTask(db, tenantId, id)) ? "stale" : "missing";
+  try {
+    await commit([db.delete(tasks).where(where), expectOneChange(db), clearGuard(db)], null);
+    return "deleted";
+  } catch (err) {
+    if (!isBatchGuardViolation(err)) throw err;
+    return (await findTask(db, tenantId, id)) ? "stale" : "missing";
+  }
 }
 
 const SORT_COLUMNS = { createdAt: tasks.createdAt, updatedAt: tasks.updatedAt, dueDate: tasks.dueDate } as const;

@@ -1,7 +1,9 @@
 import { and, asc, eq, gt, or, sql } from "drizzle-orm";
 import type { Db } from "./client";
+import { commitAlone, type Commit } from "./commit";
 import { tasks, users, type UserRow } from "./schema";
-import { isUniqueViolation } from "./constraint-errors";
+import { isBatchGuardViolation, isUniqueViolation } from "./constraint-errors";
+import { clearGuard, expectOneChange, retryWhileRaced } from "./write-guard";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { toIso } from "../schemas/common";
 import type { User, UserCreate, UserUpdate } from "../schemas/user";
@@ -22,13 +24,10 @@ export async function findUser(db: Db, tenantId: string, id: string): Promise<Us
   return db.select().from(users).where(userKey(tenantId, id)).get();
 }
 
-export async function insertUser(db: Db, tenantId: string, input: UserCreate, now: number): Promise<UserRow> {
+export async function insertUser(db: Db, tenantId: string, input: UserCreate, now: number, commit: Commit<UserRow> = commitAlone(db)): Promise<UserRow> {
+  const row: UserRow = { id: crypto.randomUUID(), tenantId, email: input.email, name: input.name, createdAt: now, updatedAt: now };
   try {
-    const [row] = await db
-      .insert(users)
-      .values({ id: crypto.randomUUID(), tenantId, email: input.email, name: input.name, createdAt: now, updatedAt: now })
-      .returning();
-    if (!row) throw new Error("insert returned no row");
+    await commit([db.insert(users).values(row)], row);
     return row;
   } catch (err) {
     if (isUniqueViolation(err)) throw duplicateEmail(input.email);
@@ -36,30 +35,47 @@ export async function insertUser(db: Db, tenantId: string, input: UserCreate, no
   }
 }
 
-export async function updateUser(db: Db, tenantId: string, id: string, input: UserUpdate, now: number): Promise<UserRow | undefined> {
+/**
+ * Applies a patch to the user read just before, written only if every column is still as read
+ * (users carry no version), so the new row is known before the write commits.
+ */
+export async function updateUser(
+  db: Db,
+  tenantId: string,
+  id: string,
+  input: UserUpdate,
+  now: number,
+  commit: Commit<UserRow> = commitAlone(db),
+): Promise<UserRow | undefined> {
   try {
-    const [row] = await db
-      .update(users)
-      .set({ ...(input.email !== undefined && { email: input.email }), ...(input.name !== undefined && { name: input.name }), updatedAt: now })
-      .where(userKey(tenantId, id))
-      .returning();
-    return row;
+    return await retryWhileRaced(async () => {
+      const current = await findUser(db, tenantId, id);
+      if (!current) return undefined;
+      const next: UserRow = { ...current, ...(input.email !== undefined && { email: input.email }), ...(input.name !== undefined && { name: input.name }), updatedAt: now };
+      const unchanged = and(userKey(tenantId, id), eq(users.email, current.email), eq(users.name, current.name), eq(users.updatedAt, current.updatedAt));
+      const update = db.update(users).set({ email: next.email, name: next.name, updatedAt: now }).where(unchanged);
+      await commit([update, expectOneChange(db), clearGuard(db)], next);
+      return next;
+    });
   } catch (err) {
     if (isUniqueViolation(err) && input.email) throw duplicateEmail(input.email);
     throw err;
   }
 }
 
-/** Unassigns the user's tasks and deletes the user in one transaction. */
-export async function deleteUser(db: Db, tenantId: string, id: string, now: number): Promise<boolean> {
-  const [, deleted] = await db.batch([
-    db
-      .update(tasks)
-      .set({ assigneeId: null, updatedAt: now, version: sql`${tasks.version} + 1` })
-      .where(and(eq(tasks.tenantId, tenantId), eq(tasks.assigneeId, id))),
-    db.delete(users).where(userKey(tenantId, id)).returning({ id: users.id }),
-  ]);
-  return deleted.length > 0;
+/** Unassigns the user's tasks and deletes the user in one transaction; false when there is no such user. */
+export async function deleteUser(db: Db, tenantId: string, id: string, now: number, commit: Commit<null> = commitAlone(db)): Promise<boolean> {
+  const unassign = db
+    .update(tasks)
+    .set({ assigneeId: null, updatedAt: now, version: sql`${tasks.version} + 1` })
+    .where(and(eq(tasks.tenantId, tenantId), eq(tasks.assigneeId, id)));
+  try {
+    await commit([unassign, db.delete(users).where(userKey(tenantId, id)), expectOneChange(db), clearGuard(db)], null);
+    return true;
+  } catch (err) {
+    if (isBatchGuardViolation(err)) return false;
+    throw err;
+  }
 }
 
 export async function listUsers(db: Db, tenantId: string, limit: number, cursor: string | undefined): Promise<{ data: User[]; nextCursor: string | null }> {

@@ -4,11 +4,14 @@ import { admit, type UnderLoadPolicy } from "../admission/route-admission";
 import { statsSnapshots } from "../cache/stats-snapshots";
 import { dbOf } from "../db/request-db";
 import { isForeignKeyViolation } from "../db/constraint-errors";
-import { applyTaskBatch } from "../db/task-batch";
-import { deleteTask, findTask, insertTask, listTasks, taskStats, toTask, updateTask } from "../db/tasks-repo";
+import { applyTaskBatch, type BatchResult } from "../db/task-batch";
+import { deleteTask, findTask, insertTask, listTasks, taskStats, toTask, updateTask, type TaskRecord } from "../db/tasks-repo";
 import { ApiError, notFound } from "../errors";
+import { jsonAnswer, noContent } from "../idempotency/answer";
+import { idempotent } from "../idempotency/idempotent";
 import { etagOf, versionFromIfMatch } from "../lib/etag";
 import { IdParamSchema, problemResponses } from "../schemas/common";
+import { IdempotencyKeyHeader, replayable } from "../schemas/idempotency";
 import {
   BatchRequestSchema,
   BatchResultSchema,
@@ -29,6 +32,11 @@ const security = tenantSecurity;
 const json = jsonResponse;
 const body = jsonBody;
 const IfMatchHeader = z.object({ "if-match": z.string().optional().openapi({ description: 'Expected version as an ETag, e.g. "3"' }) });
+const WriteHeaders = IfMatchHeader.extend(IdempotencyKeyHeader.shape);
+
+/** A task as a write answers it, with its version as ETag. */
+const taskAnswer = <S extends 200 | 201>(status: S, row: TaskRecord) =>
+  jsonAnswer(status, toTask(row), { etag: etagOf(row.version), ...(status === 201 && { location: `/v1/tasks/${row.id}` }) });
 
 const unknownAssignee = () =>
   new ApiError("invalid_input", "The assignee is not a user of this tenant", {
@@ -119,14 +127,16 @@ tasksApp.openapi(
     tags: ["tasks"],
     summary: "Apply up to 100 create/update/delete operations atomically",
     security,
-    request: body(BatchRequestSchema),
-    responses: { 200: json(BatchResultSchema, "Every operation applied"), ...problemResponses(400, 401, 409, 413, 415, 429, 503) },
+    request: { headers: IdempotencyKeyHeader, ...body(BatchRequestSchema) },
+    responses: { 200: replayable(json(BatchResultSchema, "Every operation applied")), ...problemResponses(400, 401, 409, 413, 415, 422, 429, 503) },
     admission: admit("low", { cost: 5 }),
   }),
-  async (c) => {
-    const { operations } = c.req.valid("json");
-    return c.json({ results: await applyTaskBatch(dbOf(c), c.get("tenant").id, operations, Date.now()) }, 200);
-  },
+  async (c) =>
+    idempotent(c, async (tx) => {
+      const batchAnswer = (results: BatchResult[]) => jsonAnswer(200, { results });
+      const results = await applyTaskBatch(tx.db, c.get("tenant").id, c.req.valid("json").operations, Date.now(), tx.commit(batchAnswer));
+      return batchAnswer(results);
+    }),
 );
 
 tasksApp.openapi(
@@ -137,16 +147,16 @@ tasksApp.openapi(
     tags: ["tasks"],
     summary: "Create a task",
     security,
-    request: body(TaskCreateSchema),
-    responses: { 201: json(TaskSchema, "The created task"), ...problemResponses(400, 401, 413, 415, 429, 503) },
+    request: { headers: IdempotencyKeyHeader, ...body(TaskCreateSchema) },
+    responses: { 201: replayable(json(TaskSchema, "The created task")), ...problemResponses(400, 401, 409, 413, 415, 422, 429, 503) },
     admission: admit("high"),
   }),
-  async (c) => {
-    const row = await withAssigneeCheck(() => insertTask(dbOf(c), c.get("tenant").id, c.req.valid("json"), Date.now()));
-    c.header("etag", etagOf(row.version));
-    c.header("location", `/v1/tasks/${row.id}`);
-    return c.json(toTask(row), 201);
-  },
+  async (c) =>
+    idempotent(c, async (tx) => {
+      const created = (row: TaskRecord) => taskAnswer(201, row);
+      const row = await withAssigneeCheck(() => insertTask(tx.db, c.get("tenant").id, c.req.valid("json"), Date.now(), tx.commit(created)));
+      return created(row);
+    }),
 );
 
 tasksApp.openapi(
@@ -177,20 +187,21 @@ tasksApp.openapi(
     tags: ["tasks"],
     summary: "Update a task (If-Match for optimistic concurrency)",
     security,
-    request: { params: IdParamSchema, headers: IfMatchHeader, ...body(TaskUpdateSchema) },
-    responses: { 200: json(TaskSchema, "The updated task"), ...problemResponses(400, 401, 404, 412, 413, 415, 429, 503) },
+    request: { params: IdParamSchema, headers: WriteHeaders, ...body(TaskUpdateSchema) },
+    responses: { 200: replayable(json(TaskSchema, "The updated task")), ...problemResponses(400, 401, 404, 409, 412, 413, 415, 422, 429, 503) },
     admission: admit("high"),
   }),
-  async (c) => {
-    const version = expectedVersion(c.req.header("if-match"));
-    const result = await withAssigneeCheck(() =>
-      updateTask(dbOf(c), c.get("tenant").id, c.req.valid("param").id, c.req.valid("json"), version, Date.now()),
-    );
-    if (result === "missing") throw notFound("Task");
-    if (result === "stale") throw stale();
-    c.header("etag", etagOf(result.version));
-    return c.json(toTask(result), 200);
-  },
+  async (c) =>
+    idempotent(c, async (tx) => {
+      const version = expectedVersion(c.req.header("if-match"));
+      const updated = (row: TaskRecord) => taskAnswer(200, row);
+      const result = await withAssigneeCheck(() =>
+        updateTask(tx.db, c.get("tenant").id, c.req.valid("param").id, c.req.valid("json"), version, Date.now(), tx.commit(updated)),
+      );
+      if (result === "missing") throw notFound("Task");
+      if (result === "stale") throw stale();
+      return updated(result);
+    }),
 );
 
 tasksApp.openapi(
@@ -201,14 +212,16 @@ tasksApp.openapi(
     tags: ["tasks"],
     summary: "Delete a task (If-Match honoured)",
     security,
-    request: { params: IdParamSchema, headers: IfMatchHeader },
-    responses: { 204: { description: "Deleted" }, ...problemResponses(401, 404, 412, 429, 503) },
+    request: { params: IdParamSchema, headers: WriteHeaders },
+    responses: { 204: replayable({ description: "Deleted" }), ...problemResponses(401, 404, 409, 412, 422, 429, 503) },
     admission: admit("high"),
   }),
-  async (c) => {
-    const result = await deleteTask(dbOf(c), c.get("tenant").id, c.req.valid("param").id, expectedVersion(c.req.header("if-match")));
-    if (result === "missing") throw notFound("Task");
-    if (result === "stale") throw stale();
-    return c.body(null, 204);
-  },
+  async (c) =>
+    idempotent(c, async (tx) => {
+      const version = expectedVersion(c.req.header("if-match"));
+      const result = await deleteTask(tx.db, c.get("tenant").id, c.req.valid("param").id, version, tx.commit(() => noContent));
+      if (result === "missing") throw notFound("Task");
+      if (result === "stale") throw stale();
+      return noContent;
+    }),
 );

@@ -1,9 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { admit } from "../admission/route-admission";
 import { dbOf } from "../db/request-db";
+import type { UserRow } from "../db/schema";
 import { deleteUser, findUser, insertUser, listUsers, toUser, updateUser } from "../db/users-repo";
 import { notFound } from "../errors";
+import { jsonAnswer, noContent } from "../idempotency/answer";
+import { idempotent } from "../idempotency/idempotent";
 import { IdParamSchema, problemResponses } from "../schemas/common";
+import { IdempotencyKeyHeader, replayable } from "../schemas/idempotency";
 import { UserCreateSchema, UserListQuerySchema, UserListSchema, UserSchema, UserUpdateSchema } from "../schemas/user";
 import { jsonBody, jsonResponse, tenantSecurity as security } from "./openapi-helpers";
 import { createRouteApp } from "./route-app";
@@ -36,15 +40,15 @@ usersApp.openapi(
     tags: ["users"],
     summary: "Create a user (email unique per tenant)",
     security,
-    request: jsonBody(UserCreateSchema),
-    responses: { 201: jsonResponse(UserSchema, "The created user"), ...problemResponses(400, 401, 409, 413, 415, 429, 503) },
+    request: { headers: IdempotencyKeyHeader, ...jsonBody(UserCreateSchema) },
+    responses: { 201: replayable(jsonResponse(UserSchema, "The created user")), ...problemResponses(400, 401, 409, 413, 415, 422, 429, 503) },
     admission: admit("normal"),
   }),
-  async (c) => {
-    const row = await insertUser(dbOf(c), c.get("tenant").id, c.req.valid("json"), Date.now());
-    c.header("location", `/v1/users/${row.id}`);
-    return c.json(toUser(row), 201);
-  },
+  async (c) =>
+    idempotent(c, async (tx) => {
+      const created = (row: UserRow) => jsonAnswer(201, toUser(row), { location: `/v1/users/${row.id}` });
+      return created(await insertUser(tx.db, c.get("tenant").id, c.req.valid("json"), Date.now(), tx.commit(created)));
+    }),
 );
 
 usersApp.openapi(
@@ -74,15 +78,17 @@ usersApp.openapi(
     tags: ["users"],
     summary: "Update a user",
     security,
-    request: { params: IdParamSchema, ...jsonBody(UserUpdateSchema) },
-    responses: { 200: jsonResponse(UserSchema, "The updated user"), ...problemResponses(400, 401, 404, 409, 413, 415, 429, 503) },
+    request: { params: IdParamSchema, headers: IdempotencyKeyHeader, ...jsonBody(UserUpdateSchema) },
+    responses: { 200: replayable(jsonResponse(UserSchema, "The updated user")), ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429, 503) },
     admission: admit("normal"),
   }),
-  async (c) => {
-    const row = await updateUser(dbOf(c), c.get("tenant").id, c.req.valid("param").id, c.req.valid("json"), Date.now());
-    if (!row) throw notFound("User");
-    return c.json(toUser(row), 200);
-  },
+  async (c) =>
+    idempotent(c, async (tx) => {
+      const updated = (row: UserRow) => jsonAnswer(200, toUser(row));
+      const row = await updateUser(tx.db, c.get("tenant").id, c.req.valid("param").id, c.req.valid("json"), Date.now(), tx.commit(updated));
+      if (!row) throw notFound("User");
+      return updated(row);
+    }),
 );
 
 usersApp.openapi(
@@ -93,12 +99,13 @@ usersApp.openapi(
     tags: ["users"],
     summary: "Delete a user; their tasks become unassigned",
     security,
-    request: { params: IdParamSchema },
-    responses: { 204: { description: "Deleted" }, ...problemResponses(401, 404, 429, 503) },
+    request: { params: IdParamSchema, headers: IdempotencyKeyHeader },
+    responses: { 204: replayable({ description: "Deleted" }), ...problemResponses(401, 404, 409, 422, 429, 503) },
     admission: admit("normal"),
   }),
-  async (c) => {
-    if (!(await deleteUser(dbOf(c), c.get("tenant").id, c.req.valid("param").id, Date.now()))) throw notFound("User");
-    return c.body(null, 204);
-  },
+  async (c) =>
+    idempotent(c, async (tx) => {
+      if (!(await deleteUser(tx.db, c.get("tenant").id, c.req.valid("param").id, Date.now(), tx.commit(() => noContent)))) throw notFound("User");
+      return noContent;
+    }),
 );
