@@ -541,6 +541,12 @@ export interface components {
                 shed: number;
                 deadline: number;
             };
+            /** @description Budget held by isolate leases: how many, their unreported tokens, their slots (counted in inflight) */
+            leases: {
+                active: number;
+                tokens: number;
+                slots: number;
+            };
         } & {
             [key: string]: unknown;
         };
@@ -947,6 +953,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Makes a retry of this write safe: the first answer is stored for 24 h and repeated (with Idempotent-Replayed: true) to a retry with the same key, method, path and body */
+                "idempotency-key"?: string;
                 /** @description Request priority for admission control; capped at the tenant's `maxPriority`. Wins over `Priority` when both are sent. */
                 "X-Priority"?: components["parameters"]["XPriority"];
                 /** @description RFC 9218 urgency: `u=0`–`u=1` critical, `u=2` high, `u=3`–`u=4` normal, `u=5`–`u=7` low; capped at the tenant's `maxPriority`. */
@@ -966,6 +974,8 @@ export interface operations {
             /** @description The created task */
             201: {
                 headers: {
+                    /** @description Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -990,6 +1000,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
@@ -1001,6 +1020,15 @@ export interface operations {
             };
             /** @description A body that is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1054,6 +1082,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Makes a retry of this write safe: the first answer is stored for 24 h and repeated (with Idempotent-Replayed: true) to a retry with the same key, method, path and body */
+                "idempotency-key"?: string;
                 /** @description Request priority for admission control; capped at the tenant's `maxPriority`. Wins over `Priority` when both are sent. */
                 "X-Priority"?: components["parameters"]["XPriority"];
                 /** @description RFC 9218 urgency: `u=0`–`u=1` critical, `u=2` high, `u=3`–`u=4` normal, `u=5`–`u=7` low; capped at the tenant's `maxPriority`. */
@@ -1073,6 +1103,8 @@ export interface operations {
             /** @description Every operation applied */
             200: {
                 headers: {
+                    /** @description Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1117,6 +1149,15 @@ export interface operations {
             };
             /** @description A body that is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1183,6 +1224,8 @@ export interface operations {
             header?: {
                 /** @description Expected version as an ETag, e.g. "3" */
                 "if-match"?: string;
+                /** @description Makes a retry of this write safe: the first answer is stored for 24 h and repeated (with Idempotent-Replayed: true) to a retry with the same key, method, path and body */
+                "idempotency-key"?: string;
                 /** @description Request priority for admission control; capped at the tenant's `maxPriority`. Wins over `Priority` when both are sent. */
                 "X-Priority"?: components["parameters"]["XPriority"];
                 /** @description RFC 9218 urgency: `u=0`–`u=1` critical, `u=2` high, `u=3`–`u=4` normal, `u=5`–`u=7` low; capped at the tenant's `maxPriority`. */
@@ -1200,6 +1243,8 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    /** @description Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1222,8 +1267,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `If-Match` names a version that is no longer current */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1241,6 +1304,8 @@ export interface operations {
             header?: {
                 /** @description Expected version as an ETag, e.g. "3" */
                 "if-match"?: string;
+                /** @description Makes a retry of this write safe: the first answer is stored for 24 h and repeated (with Idempotent-Replayed: true) to a retry with the same key, method, path and body */
+                "idempotency-key"?: string;
                 /** @description Request priority for admission control; capped at the tenant's `maxPriority`. Wins over `Priority` when both are sent. */
                 "X-Priority"?: components["parameters"]["XPriority"];
                 /** @description RFC 9218 urgency: `u=0`–`u=1` critical, `u=2` high, `u=3`–`u=4` normal, `u=5`–`u=7` low; capped at the tenant's `maxPriority`. */
@@ -1262,6 +1327,8 @@ export interface operations {
             /** @description The updated task */
             200: {
                 headers: {
+                    /** @description Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1295,6 +1362,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `If-Match` names a version that is no longer current */
             412: {
                 headers: {
@@ -1315,6 +1391,15 @@ export interface operations {
             };
             /** @description A body that is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1380,6 +1465,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Makes a retry of this write safe: the first answer is stored for 24 h and repeated (with Idempotent-Replayed: true) to a retry with the same key, method, path and body */
+                "idempotency-key"?: string;
                 /** @description Request priority for admission control; capped at the tenant's `maxPriority`. Wins over `Priority` when both are sent. */
                 "X-Priority"?: components["parameters"]["XPriority"];
                 /** @description RFC 9218 urgency: `u=0`–`u=1` critical, `u=2` high, `u=3`–`u=4` normal, `u=5`–`u=7` low; capped at the tenant's `maxPriority`. */
@@ -1399,6 +1486,8 @@ export interface operations {
             /** @description The created user */
             201: {
                 headers: {
+                    /** @description Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1443,6 +1532,15 @@ export interface operations {
             };
             /** @description A body that is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1507,6 +1605,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Makes a retry of this write safe: the first answer is stored for 24 h and repeated (with Idempotent-Replayed: true) to a retry with the same key, method, path and body */
+                "idempotency-key"?: string;
                 /** @description Request priority for admission control; capped at the tenant's `maxPriority`. Wins over `Priority` when both are sent. */
                 "X-Priority"?: components["parameters"]["XPriority"];
                 /** @description RFC 9218 urgency: `u=0`–`u=1` critical, `u=2` high, `u=3`–`u=4` normal, `u=5`–`u=7` low; capped at the tenant's `maxPriority`. */
@@ -1524,6 +1624,8 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    /** @description Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1546,6 +1648,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Overloaded"];
         };
@@ -1554,6 +1674,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Makes a retry of this write safe: the first answer is stored for 24 h and repeated (with Idempotent-Replayed: true) to a retry with the same key, method, path and body */
+                "idempotency-key"?: string;
                 /** @description Request priority for admission control; capped at the tenant's `maxPriority`. Wins over `Priority` when both are sent. */
                 "X-Priority"?: components["parameters"]["XPriority"];
                 /** @description RFC 9218 urgency: `u=0`–`u=1` critical, `u=2` high, `u=3`–`u=4` normal, `u=5`–`u=7` low; capped at the tenant's `maxPriority`. */
@@ -1575,6 +1697,8 @@ export interface operations {
             /** @description The updated user */
             200: {
                 headers: {
+                    /** @description Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1628,6 +1752,15 @@ export interface operations {
             };
             /** @description A body that is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

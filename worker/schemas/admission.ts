@@ -18,5 +18,8 @@ export const AdmissionStateSchema = z
       shed: z.number(),
       deadline: z.number(),
     }),
+    leases: z
+      .object({ active: z.number(), tokens: z.number(), slots: z.number() })
+      .openapi({ description: "Budget held by isolate leases: how many, their unreported tokens, their slots (counted in inflight)" }),
   })
   .openapi("AdmissionState");
