@@ -26,6 +26,14 @@ const localLeases = new LRUCache<string, LocalLease>({ max: 10_000 });
 /** The tenant's last known rate budget, for the RateLimit headers of requests admitted under a lease. */
 const lastRateLimit = new LRUCache<string, RateLimitInfo>({ max: 10_000 });
 
+/**
+ * A quota change ends this isolate's lease for the tenant at once (it was sized under the old
+ * quota); other isolates' leases end at their next renewal, within half a lease TTL.
+ */
+export function forgetIsolateLease(tenantId: string): void {
+  localLeases.delete(tenantId);
+}
+
 function localLeaseOf(tenantId: string): LocalLease {
   let lease = localLeases.get(tenantId);
   if (!lease) {

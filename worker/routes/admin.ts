@@ -9,6 +9,7 @@ import { forgetTenantKeys } from "../middleware/auth";
 import { IdParamSchema, problemResponses, toIso, toIsoOrNull } from "../schemas/common";
 import { QuotaOverridesSchema, quotaProblems, resolveQuota, type QuotaOverrides } from "../schemas/quota";
 import { ApiKeyIssuedSchema, ApiKeySchema, KeyParamsSchema, TenantCreatedSchema, TenantCreateSchema, TenantSchema } from "../schemas/tenant";
+import { forgetIsolateLease } from "../admission/admission-run";
 import { admissionController } from "../admission/controller";
 import { AdmissionStateSchema } from "../schemas/admission";
 import { adminSecurity as security, jsonBody, jsonResponse } from "./openapi-helpers";
@@ -103,6 +104,7 @@ adminApp.openapi(
     const row = await setTenantQuota(createDb(c.env.DB), id, overrides);
     if (!row) throw notFound("Tenant");
     forgetTenantKeys(id);
+    forgetIsolateLease(id);
     const view = tenantView(c, row);
     // Pushed to the tenant's controller so it applies at once, not when caches expire.
     await admissionController(c, id).configure(view.quota);
