@@ -4,7 +4,9 @@ import type { AppEnv } from "./app-env";
 import { ApiError, onError } from "./errors";
 import { adminAuth, tenantAuth } from "./middleware/auth";
 import { limitBody, requireJsonBody } from "./middleware/body-guards";
+import { corsPolicy } from "./middleware/cors-policy";
 import { requestContext } from "./middleware/request-context";
+import { docsContentSecurityPolicy, noStore, securityHeaders } from "./middleware/security-headers";
 import { serverTiming } from "./middleware/server-timing";
 import { adminApp } from "./routes/admin";
 import { docsPage } from "./routes/docs";
@@ -24,7 +26,9 @@ import { usersApp } from "./routes/users";
 export function createApp() {
   const app = createRouteApp();
 
-  app.use("*", requestContext, telemetry, limitBody, requireJsonBody);
+  // Private answers, first of all, so a request refused before auth (413, 415) is covered too.
+  for (const privatePaths of ["/v1/*", "/admin/*", "/metrics"]) app.use(privatePaths, noStore);
+  app.use("*", securityHeaders, requestContext, corsPolicy, telemetry, limitBody, requireJsonBody);
   app.use("/v1/*", serverTiming, tenantAuth, admissionStep);
   app.use("/admin/*", adminAuth, async (c, next) => {
     // Quotas name routes by key ("GET /v1/tasks/stats"): checked against the routes that exist.
@@ -32,6 +36,7 @@ export function createApp() {
     await next();
   });
   app.use("/metrics", adminAuth);
+  app.use("/docs", docsContentSecurityPolicy);
 
   app.route("/", healthApp);
   app.route("/v1/tasks", tasksApp);

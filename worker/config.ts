@@ -21,6 +21,37 @@ const flag = (name: string) =>
 const oneOf = <const T extends readonly [string, ...string[]]>(name: string, values: T) =>
   z.enum(values, { error: `${name} must be one of ${values.join(", ")}` });
 
+/** Why `entry` cannot be a CORS origin, or null: an https origin, or http on localhost for development. */
+function originProblem(entry: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    return "is not an origin such as https://app.example.com";
+  }
+  // Browsers send the serialised origin: lower case, no default port, no path.
+  if (url.origin !== entry) return `is not written as browsers send it (${url.origin})`;
+  if (url.protocol === "https:" || (url.protocol === "http:" && url.hostname === "localhost")) return null;
+  return "must be https (http only on localhost)";
+}
+
+/** A comma list of origins; empty means no CORS at all. */
+const originList = (name: string) =>
+  z
+    .string({ error: `${name} must be a comma-separated list of origins` })
+    .default("")
+    .transform((raw, ctx) => {
+      const origins = raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const origin of origins) {
+        const problem = originProblem(origin);
+        if (problem) ctx.issues.push({ code: "custom", input: raw, message: `${name}: ${JSON.stringify(origin)} ${problem}` });
+      }
+      return origins;
+    });
+
 const VarsSchema = z.object({
   MAX_CONCURRENT_REQUESTS: positiveInt("MAX_CONCURRENT_REQUESTS"),
   REQUEST_QUEUE_SIZE: positiveInt("REQUEST_QUEUE_SIZE"),
@@ -40,6 +71,7 @@ const VarsSchema = z.object({
   FAULT_INJECTION: flag("FAULT_INJECTION"),
   ADMISSION_CONTROL: flag("ADMISSION_CONTROL").default(true),
   TELEMETRY: flag("TELEMETRY").default(true),
+  CORS_ALLOWED_ORIGINS: originList("CORS_ALLOWED_ORIGINS"),
 });
 
 export type CacheStrategy = z.infer<typeof VarsSchema>["CACHE_STRATEGY"];
@@ -69,6 +101,8 @@ export interface Config {
   admissionControl: boolean;
   /** Off only to measure what recording and flushing cost. */
   telemetry: boolean;
+  /** Origins whose browsers may call the API (CORS); empty: none, and no CORS headers at all. */
+  corsAllowedOrigins: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -101,6 +135,7 @@ export function parseConfig(vars: Record<string, unknown>): Config {
     faultInjection: v.FAULT_INJECTION,
     admissionControl: v.ADMISSION_CONTROL,
     telemetry: v.TELEMETRY,
+    corsAllowedOrigins: v.CORS_ALLOWED_ORIGINS,
   };
 }
 
