@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { appRoutes } from "./app-routes";
+import { shippedVars } from "../unit/shipped-vars";
 import { ADMIN_TOKEN, call, createTenant, generousQuota, json } from "./helpers";
+import { workerWith } from "./worker-with-env";
 
 /** OWASP API9 (improper inventory management): the published document is the whole API. */
 
@@ -60,5 +62,14 @@ describe("API inventory", () => {
       expect(res.headers.get("content-type"), `${method} ${path}`).toContain("application/problem+json");
       expect(await json(res), `${method} ${path}`).toMatchObject({ status: 404, type: "/problems/not-found" });
     }
+  });
+
+  it("the fault-injection headers are inert as shipped (FAULT_INJECTION=off): no test surface in production", async () => {
+    expect(shippedVars().FAULT_INJECTION).toBe("off");
+    const shipped = workerWith({ FAULT_INJECTION: shippedVars().FAULT_INJECTION });
+    const tenant = await createTenant(generousQuota);
+    const faults = { "x-fault-abort": "500", "x-fault-delay-ms": "not-a-number" };
+    expect((await shipped("POST", "/v1/tasks", { token: tenant.apiKey, body: { title: "kept" }, headers: faults })).status).toBe(201);
+    expect((await json<{ data: unknown[] }>(await shipped("GET", "/v1/tasks", { token: tenant.apiKey }))).data).toHaveLength(1);
   });
 });
