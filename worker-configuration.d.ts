@@ -23,6 +23,7 @@ interface __BaseEnv_Env {
 	TELEMETRY: string;
 	ISOLATE_LEASES: string;
 	SIMULATED_CONTROLLER_RTT_MS: string;
+	CORS_ALLOWED_ORIGINS: string;
 	ADMIN_TOKEN: string;
 	ADMISSION: DurableObjectNamespace<import("./worker/index").AdmissionController>;
 	MONITOR: DurableObjectNamespace<import("./worker/index").Monitor>;
@@ -39,7 +40,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "MAX_CONCURRENT_REQUESTS" | "REQUEST_QUEUE_SIZE" | "REQUEST_TIMEOUT" | "RATE_LIMIT_MAX_REQUESTS" | "RATE_LIMIT_WINDOW_MS" | "CPU_MAX_CAPACITY" | "MEMORY_MAX_CAPACITY" | "DB_MAX_CONNECTIONS" | "LOAD_BALANCER_ALGORITHM" | "HEALTH_CHECK_INTERVAL" | "CACHE_STRATEGY" | "CACHE_MAX_SIZE" | "DB_SLOW_QUERY_THRESHOLD" | "DB_ENABLE_QUERY_LOGGING" | "PERFORMANCE_MONITORING_INTERVAL" | "FAULT_INJECTION" | "ADMISSION_CONTROL" | "TELEMETRY" | "ISOLATE_LEASES" | "SIMULATED_CONTROLLER_RTT_MS" | "ADMIN_TOKEN">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "MAX_CONCURRENT_REQUESTS" | "REQUEST_QUEUE_SIZE" | "REQUEST_TIMEOUT" | "RATE_LIMIT_MAX_REQUESTS" | "RATE_LIMIT_WINDOW_MS" | "CPU_MAX_CAPACITY" | "MEMORY_MAX_CAPACITY" | "DB_MAX_CONNECTIONS" | "LOAD_BALANCER_ALGORITHM" | "HEALTH_CHECK_INTERVAL" | "CACHE_STRATEGY" | "CACHE_MAX_SIZE" | "DB_SLOW_QUERY_THRESHOLD" | "DB_ENABLE_QUERY_LOGGING" | "PERFORMANCE_MONITORING_INTERVAL" | "FAULT_INJECTION" | "ADMISSION_CONTROL" | "TELEMETRY" | "ISOLATE_LEASES" | "SIMULATED_CONTROLLER_RTT_MS" | "CORS_ALLOWED_ORIGINS" | "ADMIN_TOKEN">> {}
 }
 declare module "*.txt" {
 	const value: string;

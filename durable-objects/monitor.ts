@@ -10,14 +10,14 @@ import { ALERT_HISTORY_MS, MonitorStore, SOURCE_RETENTION_MS, type SourceRecord 
 import { performanceReport, type PerformanceReport } from "./monitor/reports/performance-report";
 import type { AdmissionSnapshot, TelemetryBatch } from "./contracts/telemetry";
 import { TenantLabels } from "./monitor/exposition/tenant-labels";
-import { nextAttemptAt, retryableStatus, webhookPayload, type WebhookDelivery } from "./monitor/alerts/webhook-retry";
+import { nextAttemptAt, webhookPayload } from "./monitor/alerts/webhook-retry";
+import { postWebhook } from "./monitor/alerts/webhook-delivery";
 import { floorTo, MINUTE, Windows } from "./monitor/windows/windows";
 
 /** Re-rank which tenants /metrics exports by id this often. */
 const RERANK_EVERY_MS = 10 * MINUTE;
 /** Keep the minute alarm running this long after the last report (silence guards need it). */
 const ALARM_IDLE_MS = 10 * MINUTE;
-const WEBHOOK_TIMEOUT_MS = 5_000;
 
 export interface AlertsView {
   active: AlertRecord[];
@@ -185,7 +185,7 @@ export class Monitor extends DurableObject<Env> {
     const url = this.config.alertWebhookUrl;
     if (!url) return;
     for (const d of this.store.dueWebhooks(now)) {
-      const delivered = await this.post(url, d);
+      const delivered = await postWebhook(fetch, url, d);
       if (delivered === "done") this.store.deleteWebhook(d.id);
       else {
         const at = delivered === "retry" ? nextAttemptAt(d.attempts + 1, now) : null;
@@ -194,21 +194,6 @@ export class Monitor extends DurableObject<Env> {
           this.store.deleteWebhook(d.id);
         } else this.store.enqueueWebhook({ ...d, attempts: d.attempts + 1, nextAttemptAt: at });
       }
-    }
-  }
-
-  private async post(url: string, d: WebhookDelivery): Promise<"done" | "retry" | "give_up"> {
-    try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", "idempotency-key": d.id },
-        body: JSON.stringify(d.payload),
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-      });
-      if (res.ok) return "done";
-      return retryableStatus(res.status) ? "retry" : "give_up";
-    } catch {
-      return "retry";
     }
   }
 }

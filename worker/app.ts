@@ -4,7 +4,9 @@ import type { AppEnv } from "./app-env";
 import { ApiError, onError } from "./errors";
 import { adminAuth, tenantAuth } from "./middleware/auth";
 import { limitBody, requireJsonBody } from "./middleware/body-guards";
+import { corsPolicy } from "./middleware/cors-policy";
 import { requestContext } from "./middleware/request-context";
+import { noStore, securityHeaders } from "./middleware/security-headers";
 import { serverTiming } from "./middleware/server-timing";
 import { adminApp } from "./routes/admin";
 import { docsApp } from "./routes/docs";
@@ -25,7 +27,9 @@ import { usersApp } from "./routes/users";
 export function createApp() {
   const app = createRouteApp();
 
-  app.use("*", requestContext, telemetry, limitBody, requireJsonBody);
+  // Private answers, first of all, so a request refused before auth (413, 415) is covered too.
+  for (const privatePaths of ["/v1/*", "/admin/*", "/metrics"]) app.use(privatePaths, noStore);
+  app.use("*", securityHeaders, requestContext, corsPolicy, telemetry, limitBody, requireJsonBody);
   app.use("/v1/*", serverTiming, tenantAuth, admissionStep);
   app.use("/admin/*", adminAuth, async (c, next) => {
     // Quotas name routes by key ("GET /v1/tasks/stats"): checked against the routes that exist.

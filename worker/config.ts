@@ -28,6 +28,37 @@ const flag = (name: string) =>
 const oneOf = <const T extends readonly [string, ...string[]]>(name: string, values: T) =>
   z.enum(values, { error: `${name} must be one of ${values.join(", ")}` });
 
+/** Why `entry` cannot be a CORS origin, or null: an https origin, or http on localhost for development. */
+function originProblem(entry: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    return "is not an origin such as https://app.example.com";
+  }
+  // Browsers send the serialised origin: lower case, no default port, no path.
+  if (url.origin !== entry) return `is not written as browsers send it (${url.origin})`;
+  if (url.protocol === "https:" || (url.protocol === "http:" && url.hostname === "localhost")) return null;
+  return "must be https (http only on localhost)";
+}
+
+/** A comma list of origins; empty means no CORS at all. */
+const originList = (name: string) =>
+  z
+    .string({ error: `${name} must be a comma-separated list of origins` })
+    .default("")
+    .transform((raw, ctx) => {
+      const origins = raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const origin of origins) {
+        const problem = originProblem(origin);
+        if (problem) ctx.issues.push({ code: "custom", input: raw, message: `${name}: ${JSON.stringify(origin)} ${problem}` });
+      }
+      return origins;
+    });
+
 const VarsSchema = z.object({
   MAX_CONCURRENT_REQUESTS: positiveInt("MAX_CONCURRENT_REQUESTS"),
   REQUEST_QUEUE_SIZE: positiveInt("REQUEST_QUEUE_SIZE"),
@@ -49,6 +80,7 @@ const VarsSchema = z.object({
   TELEMETRY: flag("TELEMETRY").default(true),
   ISOLATE_LEASES: flag("ISOLATE_LEASES").default(true),
   SIMULATED_CONTROLLER_RTT_MS: nonNegativeInt("SIMULATED_CONTROLLER_RTT_MS").default(0),
+  CORS_ALLOWED_ORIGINS: originList("CORS_ALLOWED_ORIGINS"),
 });
 
 export type CacheStrategy = z.infer<typeof VarsSchema>["CACHE_STRATEGY"];
@@ -82,6 +114,8 @@ export interface Config {
   isolateLeases: boolean;
   /** With fault injection on: ms added to every Worker-to-controller call, as a distant controller would. */
   simulatedControllerRttMs: number;
+  /** Origins whose browsers may call the API (CORS); empty: none, and no CORS headers at all. */
+  corsAllowedOrigins: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -116,6 +150,7 @@ export function parseConfig(vars: Record<string, unknown>): Config {
     telemetry: v.TELEMETRY,
     isolateLeases: v.ISOLATE_LEASES,
     simulatedControllerRttMs: v.FAULT_INJECTION ? v.SIMULATED_CONTROLLER_RTT_MS : 0,
+    corsAllowedOrigins: v.CORS_ALLOWED_ORIGINS,
   };
 }
 

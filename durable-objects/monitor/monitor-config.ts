@@ -1,3 +1,5 @@
+import { webhookTargetProblem } from "./alerts/webhook-target";
+
 /**
  * The Monitor's objectives and thresholds. Optional vars (none is in wrangler.toml today);
  * each falls back to a default and an invalid value is an error naming the variable.
@@ -45,8 +47,9 @@ const positive = (name: string, raw: unknown, fallback: number): number => {
 export function parseMonitorConfig(vars: Record<string, unknown>): MonitorConfig {
   const d = DEFAULT_MONITOR_CONFIG;
   const url = vars.ALERT_WEBHOOK_URL;
-  if (url !== undefined && url !== "" && (typeof url !== "string" || !/^https?:\/\//.test(url))) {
-    throw new Error(`ALERT_WEBHOOK_URL must be an http(s) URL, got ${JSON.stringify(url)}`);
+  if (url !== undefined && url !== "") {
+    const problem = typeof url === "string" ? webhookTargetProblem(url) : "is not a string";
+    if (problem) throw new Error(`ALERT_WEBHOOK_URL ${problem}, got ${JSON.stringify(url)}`);
   }
   return {
     availabilityTarget: fraction("SLO_AVAILABILITY_TARGET", vars.SLO_AVAILABILITY_TARGET, d.availabilityTarget),
