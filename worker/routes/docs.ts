@@ -59,5 +59,6 @@ docsApp.get("/docs/*", async (c) => {
   const asset = await c.env.ASSETS.fetch(c.req.raw);
   // Not an asset: the same problem+json 404 as any unknown route.
   if (asset.status === 404) return c.notFound();
-  return asset;
+  // A fetched response's headers are immutable; the security-header middleware adds to them.
+  return new Response(asset.body, asset);
 });
