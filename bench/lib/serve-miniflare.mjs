@@ -19,7 +19,9 @@ import { Miniflare, convertV4MiniflareOptions } from "miniflare";
  * @property {string} [name]
  */
 const spec = /** @type {ServeSpec} */ (JSON.parse(process.argv[2]));
-const { modulesRules: _ignored, ...fromWrangler } = spec.workerOptions ?? { compatibilityDate: "2026-11-01" };
+// Without `assets`: locally Miniflare puts its asset router in front of the Worker, which costs
+// every request a hop (bench/README.md); the benchmark measures the API, not the /docs files.
+const { modulesRules: _ignored, assets: _docsFiles, ...fromWrangler } = spec.workerOptions ?? { compatibilityDate: "2026-11-01" };
 const worker = {
   ...fromWrangler,
   name: spec.name ?? "bench",

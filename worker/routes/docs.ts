@@ -51,9 +51,8 @@ docsApp.get("/docs", (c) =>
 );
 
 /**
- * The viewer's files. Where the asset router runs first (wrangler dev, a deployment) it
- * answers these without the Worker; this route serves them where a request reaches the
- * Worker directly (vitest, a Worker bound straight to a socket).
+ * The viewer's files, from the ASSETS binding: the Worker runs first for every request
+ * (`run_worker_first` in wrangler.toml), so API requests never wait for an asset lookup.
  */
 docsApp.get("/docs/*", async (c) => {
   const asset = await c.env.ASSETS.fetch(c.req.raw);
