@@ -836,6 +836,8 @@ export interface components {
         RateLimit: string;
         /** @description The tenant's rate policy (IETF httpapi ratelimit-headers draft): quota units per window of seconds, e.g. `"default";q=100;w=60`. */
         RateLimitPolicy: string;
+        /** @description `isolate-lease` when the request was admitted with budget the serving isolate holds, without asking the tenant's controller (README: Isolate leases); absent when the controller decided. */
+        AdmittedBy: "isolate-lease";
     };
     pathItems: never;
 }
@@ -921,6 +923,7 @@ export interface operations {
             /** @description A page of tasks */
             200: {
                 headers: {
+                    "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -976,6 +979,7 @@ export interface operations {
                 headers: {
                     /** @description Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1059,6 +1063,7 @@ export interface operations {
             /** @description Task statistics */
             200: {
                 headers: {
+                    "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1105,6 +1110,7 @@ export interface operations {
                 headers: {
                     /** @description Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1190,6 +1196,7 @@ export interface operations {
             /** @description The task, with its version as ETag */
             200: {
                 headers: {
+                    "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1245,6 +1252,7 @@ export interface operations {
                 headers: {
                     /** @description Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1329,6 +1337,7 @@ export interface operations {
                 headers: {
                     /** @description Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1433,6 +1442,7 @@ export interface operations {
             /** @description A page of users */
             200: {
                 headers: {
+                    "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1488,6 +1498,7 @@ export interface operations {
                 headers: {
                     /** @description Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1573,6 +1584,7 @@ export interface operations {
             /** @description The user */
             200: {
                 headers: {
+                    "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1626,6 +1638,7 @@ export interface operations {
                 headers: {
                     /** @description Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1699,6 +1712,7 @@ export interface operations {
                 headers: {
                     /** @description Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
+                    "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content: {

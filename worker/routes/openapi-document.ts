@@ -49,7 +49,8 @@ const METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "tr
 
 /**
  * The one place that gives every tenant operation (/v1) what admission control adds to it:
- * the X-Priority, Priority and X-Request-Timeout-Ms parameters and the 429 and 503 refusals.
+ * the X-Priority, Priority and X-Request-Timeout-Ms parameters, the 429 and 503 refusals, and
+ * the X-Admitted-By header of an answer admitted under an isolate lease.
  * A route declares only its own parameters and responses, so a new one cannot leave these out.
  */
 export function withAdmission(document: Document): Document {
@@ -59,6 +60,10 @@ export function withAdmission(document: Document): Document {
       const operation = item[method];
       if (!operation) continue;
       operation.parameters = [...(operation.parameters ?? []), ...admissionParameterRefs()];
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (!status.startsWith("2") || !response || "$ref" in response) continue;
+        response.headers = { ...response.headers, "X-Admitted-By": { $ref: "#/components/headers/AdmittedBy" } };
+      }
       operation.responses = { ...operation.responses, 429: refusalResponseRef(429), 503: refusalResponseRef(503) };
     }
   }

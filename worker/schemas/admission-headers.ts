@@ -43,6 +43,10 @@ export const ADMISSION_RESPONSE_HEADERS = {
     description: 'The tenant\'s rate policy (IETF httpapi ratelimit-headers draft): quota units per window of seconds, e.g. `"default";q=100;w=60`.',
     schema: { type: "string", examples: ['"default";q=100;w=60'] },
   },
+  AdmittedBy: {
+    description: "`isolate-lease` when the request was admitted with budget the serving isolate holds, without asking the tenant's controller (README: Isolate leases); absent when the controller decided.",
+    schema: { type: "string", enum: ["isolate-lease"] },
+  },
 } as const;
 
 const ref = (kind: "parameters" | "headers", name: string) => ({ $ref: `#/components/${kind}/${name}` });
