@@ -5,5 +5,6 @@ import * as overhead from "./overhead.mjs";
 import * as overload from "./overload.mjs";
 import * as noisy from "./noisy-neighbour.mjs";
 import * as integrity from "./integrity.mjs";
+import * as distance from "./distance.mjs";
 
-export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity];
+export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance];

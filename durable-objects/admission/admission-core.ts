@@ -137,6 +137,8 @@ export class AdmissionCore {
   private readonly random: () => number;
   private readonly leases = new Map<string, Lease>();
   private readonly isolateLeases: IsolateLeaseLedger;
+  /** Lease renewals since this instance started: with acquires and releases, the controller's calls. */
+  private leaseRenewals = 0;
   private readonly decisions: Record<RequestPriority, Record<AdmissionDecision, number>>;
   private readonly newTicket: () => string;
   private readonly hooks: AdmissionHooks;
@@ -332,8 +334,11 @@ export class AdmissionCore {
    */
   renewIsolateLease(id: string, usage: LeaseUsage, samples: readonly ReleaseReport[], nowIn: number): LeaseRenewal {
     const now = this.tick(nowIn);
+    this.leaseRenewals++;
     const closed = this.isolateLeases.close(id, usage);
-    if (closed && closed.unusedTokens > 0) this.refund(closed.unusedTokens, now);
+    // Carried tokens come back only with the lease they were carried into, never more than it held.
+    const returned = closed ? Math.min(Math.max(0, usage.returnedTokens ?? 0), this.quota.rateLimit.burst) : 0;
+    if (closed && closed.unusedTokens + returned > 0) this.refund(closed.unusedTokens + returned, now);
     // A lease already reclaimed still has requests running: they are counted again from here.
     const stillRunning = closed?.stillRunning ?? Math.max(0, Math.floor(usage.inflight));
     const inflightBefore = this.inflight + stillRunning;
@@ -364,7 +369,7 @@ export class AdmissionCore {
       tokens: this.bucket.level(now),
       loadLevel: this.updateLoad(now),
       decisions: totals,
-      leases: { active: this.isolateLeases.active, tokens: this.isolateLeases.heldTokens, slots: this.isolateLeases.heldSlots },
+      leases: { active: this.isolateLeases.active, tokens: this.isolateLeases.heldTokens, slots: this.isolateLeases.heldSlots, renewals: this.leaseRenewals },
       configured: true,
       limitAlgorithm: this.limiter.algorithm,
       limitBounds: boundsOf(this.quota),

@@ -66,6 +66,11 @@ export interface LeaseUsage {
   inflight: number;
   /** The isolate's recent arrival rate for this tenant, requests per second. */
   demandRps: number;
+  /**
+   * Tokens of earlier leases that a renewal reported spent (so the isolate could go on
+   * admitting while it travelled) and that the isolate now gives back unspent.
+   */
+  returnedTokens?: number;
 }
 
 /** The answer to a renewal: a new lease (or a drain lease of the requests still running), or none. */
@@ -147,8 +152,8 @@ type AdmissionStateCore = {
   tokens: number;
   loadLevel: LoadLevel;
   decisions: Record<AdmissionDecision, number>;
-  /** Budget held by isolates (DESIGN.md section 7): leases, their unreported tokens and their slots. */
-  leases: { active: number; tokens: number; slots: number };
+  /** Budget held by isolates (DESIGN.md section 7): leases, their unreported tokens and their slots; renewals since start. */
+  leases: { active: number; tokens: number; slots: number; renewals?: number };
 };
 
 /** GET /admin/tenants/:id/admission */

@@ -40,7 +40,7 @@ describe("isolate leases", () => {
     expect(admitted).toBeLessThanOrEqual(60);
     await sleep(1200);
     const quiet = await stateOf(tenant.id);
-    expect(quiet.leases).toEqual({ active: 0, tokens: 0, slots: 0 });
+    expect(quiet.leases).toMatchObject({ active: 0, tokens: 0, slots: 0 });
     expect(quiet.inflight).toBe(0);
     for (let i = 0; i < 20; i++) if ((await call("GET", "/v1/tasks?limit=1", { token: tenant.apiKey })).status === 200) admitted++;
     expect(admitted).toBe(60);

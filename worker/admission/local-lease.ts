@@ -23,6 +23,14 @@ export class LocalLease {
   private running = 0;
   private samples: ReleaseReport[] = [];
   private renewing = false;
+  /** Giving the lease back: nothing is admitted here until the answer. */
+  private givingBack = false;
+  /**
+   * Tokens of an earlier lease that were still unspent when its renewal came back. The
+   * renewal reported them spent (so the controller kept them out of its bucket), which lets
+   * this isolate go on admitting while a renewal is on its way: no pause of a round trip.
+   */
+  private carried = 0;
   private asking = false;
   private lastArrivalAt = -Infinity;
   /** Arrivals counted in the current and the previous one-second bucket: the demand we report. */
@@ -60,12 +68,14 @@ export class LocalLease {
     return this.arrivalsBefore * (1 - intoBucket) + this.arrivalsNow;
   }
 
-  /** Admits one request of `cost` tokens under the lease, if it can. */
+  /** Admits one request of `cost` tokens under the lease (carried tokens first), if it can. */
   tryAdmit(cost: number, now: number): boolean {
     const lease = this.lease;
-    if (!lease || this.renewing || now >= this.lapsesAt()) return false;
-    if (lease.tokens - this.usedTokens < cost || this.running >= lease.slots) return false;
-    this.usedTokens += cost;
+    if (!lease || this.givingBack || now >= this.lapsesAt() || this.running >= lease.slots) return false;
+    const fromLease = Math.max(0, cost - this.carried);
+    if (lease.tokens - this.usedTokens < fromLease) return false;
+    this.carried -= cost - fromLease;
+    this.usedTokens += fromLease;
     this.running++;
     return true;
   }
@@ -84,7 +94,7 @@ export class LocalLease {
     return this.running;
   }
 
-  /** A renewal is due: half the tokens spent or half the TTL gone (and none is under way). */
+  /** A renewal is due: half the tokens spent or half the TTL gone (and none is under way). Carried tokens are spent first. */
   renewalDue(now: number): boolean {
     const lease = this.lease;
     if (!lease || this.renewing) return false;
@@ -99,14 +109,29 @@ export class LocalLease {
     const lease = this.lease;
     if (!lease || this.renewing) return undefined;
     this.renewing = true;
+    this.givingBack = givingBack;
     const samples = this.samples;
     this.samples = [];
-    return { id: lease.id, usage: { usedTokens: this.usedTokens, inflight: this.running, demandRps: givingBack ? 0 : this.demandRps(now) }, samples };
+    const admitsMeanwhile = !givingBack && lease.tokens - this.usedTokens + this.carried > 0;
+    // Still admitting while the answer travels: every token counts as spent and every slot as
+    // taken, so neither the bucket nor the limit can be overrun by what is admitted meanwhile.
+    const usage: LeaseUsage = admitsMeanwhile
+      ? { usedTokens: lease.tokens, inflight: lease.slots, demandRps: this.demandRps(now) }
+      : { usedTokens: this.usedTokens, inflight: this.running, demandRps: givingBack ? 0 : this.demandRps(now), ...(givingBack ? { returnedTokens: this.carried } : {}) };
+    return { id: lease.id, usage, samples };
   }
 
-  /** Adopts a lease from a grant or a renewal (or drops ours when none came back). */
+  /**
+   * Adopts a lease from a grant or a renewal (or drops ours when none came back). What the old
+   * lease had left is carried over only into a lease with tokens of its own: a drain lease (no
+   * tokens: the controller is under load) means every new request must ask it.
+   */
   adopt(lease: IsolateLease | undefined, now: number): void {
+    // Given back: the carried tokens went back with the lease.
+    const unspent = this.lease && this.renewing && !this.givingBack ? this.lease.tokens - this.usedTokens + this.carried : 0;
+    this.carried = lease && lease.tokens > 0 ? unspent : 0;
     this.renewing = false;
+    this.givingBack = false;
     this.lease = lease;
     this.receivedAt = now;
     this.usedTokens = 0;
@@ -115,7 +140,9 @@ export class LocalLease {
   /** The renewal failed: the lease lapses on its own; nothing is admitted here until a new one. */
   renewalFailed(): void {
     this.renewing = false;
+    this.givingBack = false;
     this.lease = undefined;
+    this.carried = 0;
     this.usedTokens = 0;
   }
 

@@ -26,6 +26,8 @@ const scenario = fc.record({
   overload: fc.integer({ min: 2, max: 6 }),
   serviceMs: fc.integer({ min: 1, max: 150 }),
   dies: fc.array(fc.integer({ min: 0, max: 11 }), { maxLength: 3 }),
+  /** Round trip of a lease renewal: the isolate goes on admitting while it travels. */
+  renewalRttMs: fc.constantFrom(0, 20, 80),
   seed: fc.integer(),
 });
 
@@ -42,7 +44,7 @@ function rng(seed: number): () => number {
 describe("isolate leases under a flood from many isolates", () => {
   it("admits at most burst + rate × t and never under-counts what runs", () => {
     fc.assert(
-      fc.property(scenario, ({ isolates, overload, serviceMs, dies, seed }) => {
+      fc.property(scenario, ({ isolates, overload, serviceMs, dies, seed, renewalRttMs }) => {
         const random = rng(seed);
         const rate = 200; // per second
         const burst = 100;
@@ -51,6 +53,8 @@ describe("isolate leases under a flood from many isolates", () => {
         const clients = Array.from({ length: isolates }, () => new LocalLease());
         const dead = new Set<number>();
         const running: Running[] = [];
+        type Renewal = ReturnType<LocalLease["beginRenewal"]> & object;
+        const inFlight: { isolate: number; payload: Renewal; reachesAt: number; returnsAt: number; answer?: ReturnType<AdmissionCore["renewIsolateLease"]> }[] = [];
         let admitted = 0;
         const durationMs = 6000;
         const arrivalsPerMs = (rate * overload) / 1000;
@@ -70,6 +74,15 @@ describe("isolate leases under a flood from many isolates", () => {
           // A dead isolate's requests die with it; the controller finds out at lease expiry.
           for (let i = running.length - 1; i >= 0; i--) if (dead.has(running[i]!.isolate)) running.splice(i, 1);
           core.expire(now);
+          // Renewals reach the controller half a round trip after they leave, and come back after a whole one.
+          for (let i = inFlight.length - 1; i >= 0; i--) {
+            const r = inFlight[i]!;
+            if (!r.answer && r.reachesAt <= now) r.answer = core.renewIsolateLease(r.payload.id, r.payload.usage, r.payload.samples, now);
+            if (r.answer && r.returnsAt <= now) {
+              inFlight.splice(i, 1);
+              if (!dead.has(r.isolate)) clients[r.isolate]!.adopt(r.answer.lease, now);
+            }
+          }
           carry += arrivalsPerMs * 5;
           for (; carry >= 1; carry--) {
             const isolate = Math.floor(random() * isolates);
@@ -77,8 +90,8 @@ describe("isolate leases under a flood from many isolates", () => {
             const client = clients[isolate]!;
             client.noteArrival(now);
             if (client.renewalDue(now)) {
-              const renewal = client.beginRenewal(now);
-              if (renewal) client.adopt(core.renewIsolateLease(renewal.id, renewal.usage, renewal.samples, now).lease, now);
+              const payload = client.beginRenewal(now);
+              if (payload) inFlight.push({ isolate, payload, reachesAt: now + renewalRttMs / 2, returnsAt: now + renewalRttMs });
             }
             const endsAt = now + serviceMs * (0.5 + random());
             if (client.tryAdmit(1, now)) {

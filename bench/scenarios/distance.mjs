@@ -1,0 +1,96 @@
+// Scenario 6, distance: what a remote controller costs, with and without isolate leases.
+// SIMULATED_CONTROLLER_RTT_MS (fault injection only) delays every Worker-to-controller call,
+// as a controller on another continent would; moderate load, normal and high priority.
+import { adminRequest, auth, createTenant, seedTasks, UNLIMITED_RATE } from "./api.mjs";
+import { measureCapacity, openPhase, pause } from "./util.mjs";
+import { ratio } from "../lib/stats.ts";
+
+export const id = "distance";
+export const title = "6. Distance: a remote controller, with and without isolate leases";
+const QUOTA = { rateLimit: UNLIMITED_RATE, maxConcurrency: 1000, minConcurrency: 64, queueSize: 10_000, timeoutMs: 30_000 };
+const MODERATE = 0.5;
+const RTTS = [0, 20, 80];
+const MODES = [
+  { name: "on, no leases", admission: true, vars: { ISOLATE_LEASES: "off" } },
+  { name: "on, leases", admission: true, vars: { ISOLATE_LEASES: "on" } },
+];
+
+/** @param {import("./context.mjs").BenchContext} ctx */
+export async function run(ctx) {
+  const tf = ctx.taskflow;
+  await tf.serve(false);
+  const tenant = await createTenant(tf.origin, tf.adminToken, `bench-distance-${ctx.runId}`, QUOTA);
+  await seedTasks(tf.origin, tenant.apiKey, ctx.quick ? 100 : 500);
+  const list = await adminRequest(tf.origin, tf.adminToken, "GET", `/admin/tenants/${tenant.id}`);
+  if (list.status !== 200) throw new Error(`tenant lookup failed: ${list.status}`);
+  const mix = [
+    { name: "list", path: "/v1/tasks?limit=5", headers: auth(tenant.apiKey, "normal"), weight: 3, group: "normal" },
+    { name: "list-high", path: "/v1/tasks?limit=1&sort=-updatedAt", headers: auth(tenant.apiKey, "high"), weight: 1, group: "high" },
+  ];
+  const capDur = ctx.seconds(6, 2) * 1000, runDur = ctx.seconds(15, 4) * 1000;
+  const cap = await measureCapacity({ origin: tf.origin, mix, concurrency: [4, 16], durationMs: capDur, warmupMs: 500, timeoutMs: 10_000 });
+  const rate = Math.max(5, Math.round(cap.goodput * MODERATE));
+  ctx.log(`  capacity ${cap.goodput.toFixed(0)} req/s with admission off; moderate load ${rate} req/s for ${runDur / 1000}s per phase`);
+  const off = await openPhase({ origin: tf.origin, mix, rate, durationMs: runDur, timeoutMs: 10_000, drainMs: 3000 });
+
+  const rows = [["off", "—", off.total.ok.p50, off.total.ok.p99, 0, off.total.status.successPct, NaN]];
+  const data = { capacity: cap.goodput, rate, off, phases: [] };
+  for (const rttMs of RTTS) {
+    for (const mode of MODES) {
+      await tf.serve(mode.admission, { ...mode.vars, SIMULATED_CONTROLLER_RTT_MS: String(rttMs) });
+      const before = await admissionState(tf, tenant.id);
+      await pause(200);
+      const load = await openPhase({ origin: tf.origin, mix, rate, durationMs: runDur, timeoutMs: 10_000, drainMs: 3000 });
+      await pause(1500); // releases and lease give-backs land
+      const after = await admissionState(tf, tenant.id);
+      const calls = 2 * (after.decisions.admitted - before.decisions.admitted) + ((after.leases?.renewals ?? 0) - (before.leases?.renewals ?? 0));
+      const callsPerRequest = calls / Math.max(1, load.sent);
+      const addedP50 = load.total.ok.p50 - off.total.ok.p50;
+      data.phases.push({ rttMs, mode: mode.name, load, calls, callsPerRequest, addedP50 });
+      rows.push([mode.name, rttMs, load.total.ok.p50, load.total.ok.p99, addedP50, load.total.status.successPct, callsPerRequest]);
+      ctx.log(`  ${mode.name}, RTT ${rttMs} ms: p50 ${load.total.ok.p50.toFixed(2)} ms (+${addedP50.toFixed(2)}), ${callsPerRequest.toFixed(3)} controller calls per request`);
+    }
+  }
+  const far = data.phases.find((p) => p.rttMs === 80 && p.mode === "on, leases");
+  return {
+    id, title,
+    tables: [{
+      title: "Moderate load, latency from intended send time (2xx), controller calls per request",
+      headers: ["admission", "simulated RTT ms", "p50 ms", "p99 ms", "added p50 ms vs off", "success %", "controller calls / request"],
+      rows,
+    }],
+    targets: [
+      { id: "distance.p50", description: "with leases at 80 ms RTT: added p50 ≤ 2 ms against admission off", value: far?.addedP50 ?? NaN, op: "<=", threshold: 2, unit: "ms" },
+      { id: "distance.calls", description: "with leases at 80 ms RTT: ≤ 0.1 controller calls per request", value: far?.callsPerRequest ?? NaN, op: "<=", threshold: 0.1, unit: "" },
+    ],
+    notes: [
+      `Mix: 3 × GET /v1/tasks?limit=5 (normal), 1 × GET /v1/tasks?limit=1 (high), one tenant whose quota never limits; moderate = ${MODERATE * 100} % of the admission-off closed-model capacity (${cap.goodput.toFixed(0)} req/s).`,
+      "Controller calls = 2 × acquires granted (acquire + release) + lease renewals, from the tenant's admission state before and after each phase; a refused acquire would be one call, and there were none at this load.",
+      `Leases at 80 ms: p50 ${ratio(far?.load.total.ok.p50 ?? NaN, off.total.ok.p50).toFixed(2)} × admission off.`,
+    ],
+    charts: charts(data),
+    data,
+  };
+}
+
+async function admissionState(tf, tenantId) {
+  const res = await adminRequest(tf.origin, tf.adminToken, "GET", `/admin/tenants/${tenantId}/admission`);
+  if (res.status !== 200) throw new Error(`admission state failed: ${res.status}`);
+  return res.json;
+}
+
+/** The scenario's chart panels from its `data` (also how bench/tools/rechart.mjs redraws a saved run). */
+export function charts({ off, phases }) {
+  return [
+    {
+      kind: "bar",
+      title: "Distance: p50 by simulated controller RTT",
+      yLabel: "ms",
+      categories: RTTS.map((r) => `${r} ms`),
+      series: [
+        { name: "admission off", values: RTTS.map(() => off.total.ok.p50) },
+        ...MODES.map((m) => ({ name: `admission ${m.name}`, values: RTTS.map((r) => phases.find((p) => p.rttMs === r && p.mode === m.name)?.load.total.ok.p50 ?? NaN) })),
+      ],
+    },
+  ];
+}
