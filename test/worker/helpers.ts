@@ -55,21 +55,23 @@ export async function createUser(tenant: TestTenant, email = `u${++counter}@exam
   return json(res);
 }
 
-/** The whole Worker with some vars changed, as if wrangler.toml said so; waits for its waitUntil work. */
-export function workerWith(vars: Record<string, string>) {
-  const varsEnv: Env = { ...env, ...vars };
+/**
+ * The whole Worker called with an env of the test's making (other vars, a wrapped binding),
+ * as `call` calls it with the shipped one; waits for its waitUntil work.
+ */
+export function workerWith(overrides: Partial<Env>) {
+  const testEnv: Env = { ...env, ...overrides };
   return async (method: string, path: string, options: CallOptions = {}): Promise<Response> => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | undefined;
     if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers["content-type"] = "application/json";
+      body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+      headers["content-type"] ??= "application/json";
     }
     const ctx = createExecutionContext();
-    const res = await worker.fetch(new Request(`https://taskflow.test${path}`, { method, headers, body }), varsEnv, ctx);
+    const res = await worker.fetch(new Request(`https://taskflow.test${path}`, { method, headers, body }), testEnv, ctx);
     await waitOnExecutionContext(ctx);
     return res;
   };
 }
-

@@ -2,8 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { AUTH_CACHE_TTL_MS } from "../../worker/middleware/auth";
 import { appRoutes, fillPath } from "./app-routes";
-import { ADMIN_TOKEN, call, createTask, createTenant, generousQuota, type TestTenant } from "./helpers";
-import { workerWith } from "./worker-with-env";
+import { ADMIN_TOKEN, call, createTask, createTenant, generousQuota, workerWith, type TestTenant } from "./helpers";
 
 /** OWASP API2 (broken authentication) and API5 (broken function-level authorization). */
 

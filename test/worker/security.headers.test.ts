@@ -1,8 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { DOCS_CONTENT_SECURITY_POLICY } from "../../worker/routes/docs";
-import { ADMIN_TOKEN, call, createTask, createTenant, generousQuota, type CallOptions } from "./helpers";
-import { workerWith } from "./worker-with-env";
+import { ADMIN_TOKEN, call, createTask, createTenant, generousQuota, workerWith, type CallOptions } from "./helpers";
 
 /** OWASP API8 (security misconfiguration): what every answer tells a browser, and CORS. */
 

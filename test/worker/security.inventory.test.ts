@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { appRoutes } from "./app-routes";
 import { shippedVars } from "../unit/shipped-vars";
-import { ADMIN_TOKEN, call, createTenant, generousQuota, json } from "./helpers";
-import { workerWith } from "./worker-with-env";
+import { ADMIN_TOKEN, call, createTenant, generousQuota, json, workerWith } from "./helpers";
 
 /** OWASP API9 (improper inventory management): the published document is the whole API. */
 

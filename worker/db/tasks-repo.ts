@@ -47,8 +47,8 @@ export function newTaskRow(tenantId: string, input: TaskCreate, now: number): Ta
   };
 }
 
-/** The SET clause of an update: only the fields given, plus the bookkeeping. */
-export function taskPatch(input: TaskUpdate, now: number) {
+/** The fields an update changes: only those given. */
+function changedFields(input: TaskUpdate) {
   const dueDate = isoToMs(input.dueDate);
   return {
     ...(input.title !== undefined && { title: input.title }),
@@ -57,9 +57,12 @@ export function taskPatch(input: TaskUpdate, now: number) {
     ...(input.priority !== undefined && { priority: input.priority }),
     ...(dueDate !== undefined && { dueDate }),
     ...(input.assigneeId !== undefined && { assigneeId: input.assigneeId }),
-    updatedAt: now,
-    version: sql`${tasks.version} + 1`,
   };
+}
+
+/** The SET clause of an update: only the fields given, plus the bookkeeping. */
+export function taskPatch(input: TaskUpdate, now: number) {
+  return { ...changedFields(input), updatedAt: now, version: sql`${tasks.version} + 1` };
 }
 
 export const taskKey = (tenantId: string, id: string) => and(eq(tasks.tenantId, tenantId), eq(tasks.id, id));
@@ -70,18 +73,7 @@ export async function findTask(db: Db, tenantId: string, id: string): Promise<Ta
 
 /** The row as `taskPatch` leaves it, computed from the row it applies to. */
 export function patchedRow(current: TaskRecord, input: TaskUpdate, now: number): TaskRecord {
-  const dueDate = isoToMs(input.dueDate);
-  return {
-    ...current,
-    ...(input.title !== undefined && { title: input.title }),
-    ...(input.description !== undefined && { description: input.description }),
-    ...(input.status !== undefined && { status: input.status }),
-    ...(input.priority !== undefined && { priority: input.priority }),
-    ...(dueDate !== undefined && { dueDate }),
-    ...(input.assigneeId !== undefined && { assigneeId: input.assigneeId }),
-    updatedAt: now,
-    version: current.version + 1,
-  };
+  return { ...current, ...changedFields(input), updatedAt: now, version: current.version + 1 };
 }
 
 export async function insertTask(db: Db, tenantId: string, input: TaskCreate, now: number, commit: Commit<TaskRecord> = commitAlone(db)): Promise<TaskRecord> {
