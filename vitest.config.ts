@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 // inside workerd against a local D1 built from the real migrations.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
+  // FUZZ_SEED / FUZZ_REQUESTS in the shell replay or resize test/worker/fuzz.test.ts.
+  const fuzzOverrides = Object.fromEntries(["FUZZ_SEED", "FUZZ_REQUESTS"].flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
   return {
     test: {
       projects: [
@@ -16,7 +18,7 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token", FAULT_INJECTION: "on" },
+                bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token", FAULT_INJECTION: "on", ...fuzzOverrides },
               },
             }),
           ],

@@ -1,6 +1,9 @@
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    /** Fuzz run overrides, passed through from the environment by vitest.config.ts. */
+    FUZZ_SEED?: string;
+    FUZZ_REQUESTS?: string;
   }
 }
 
