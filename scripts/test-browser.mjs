@@ -17,7 +17,8 @@ if (!existsSync(chromium)) {
 }
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : readdirSync(join(root, "test", "browser")).filter((f) => f.endsWith(".test.mjs")).map((f) => join("test", "browser", f));
-const taskflow = new Taskflow({ servingPath: "miniflare-direct", runId: `browser-${Date.now()}`, log: (line) => console.log(line) });
+// With the static assets: the /docs test needs the viewer's files.
+const taskflow = new Taskflow({ servingPath: "miniflare-direct", runId: `browser-${Date.now()}`, log: (line) => console.log(line), withAssets: true });
 let status = 1;
 try {
   await taskflow.serve(true);

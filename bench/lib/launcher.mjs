@@ -91,7 +91,7 @@ async function taskflowWorkerOptions(workerRoot) {
  * @param {string} [o.workerRoot]                  checkout holding wrangler.toml (default: this repo)
  * @returns {Promise<ServerHandle>}
  */
-export async function startServer({ path, worker, port, vars = {}, persistTo, bundle, workerRoot = ROOT }) {
+export async function startServer({ path, worker, port, vars = {}, persistTo, bundle, workerRoot = ROOT, withAssets = false }) {
   port ??= await freePort();
   const t0 = performance.now();
   let child, url, cleanup = () => {};
@@ -99,6 +99,7 @@ export async function startServer({ path, worker, port, vars = {}, persistTo, bu
     const spec = {
       port,
       direct: path === "miniflare-direct",
+      withAssets,
       vars,
       ...(worker === "trivial"
         ? { scriptPath: TRIVIAL, modulesRoot: dirname(TRIVIAL) }

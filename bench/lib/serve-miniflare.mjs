@@ -17,11 +17,13 @@ import { Miniflare, convertV4MiniflareOptions } from "miniflare";
  * @property {Record<string,string>} [vars]  overrides merged into the plain-text bindings
  * @property {string} [persistPath]       resourcePersistencePath (`<persist-to>/v3`, as wrangler lays it out)
  * @property {string} [name]
+ * @property {boolean} [withAssets]       keep wrangler's `assets` (the /docs files); the benchmark leaves them out
  */
 const spec = /** @type {ServeSpec} */ (JSON.parse(process.argv[2]));
-// Without `assets`: locally Miniflare puts its asset router in front of the Worker, which costs
-// every request a hop (bench/README.md); the benchmark measures the API, not the /docs files.
-const { modulesRules: _ignored, assets: _docsFiles, ...fromWrangler } = spec.workerOptions ?? { compatibilityDate: "2026-11-01" };
+// Without `assets` unless asked: locally Miniflare puts its asset router in front of the Worker,
+// which costs every request a hop (bench/README.md); the benchmark measures the API, not /docs.
+const { modulesRules: _ignored, assets, ...wranglerOptions } = spec.workerOptions ?? { compatibilityDate: "2026-11-01" };
+const fromWrangler = spec.withAssets && assets ? { ...wranglerOptions, assets } : wranglerOptions;
 const worker = {
   ...fromWrangler,
   name: spec.name ?? "bench",

@@ -7,8 +7,9 @@ import { buildTaskflowBundle, prepareDatabase, startServer, TMP } from "../lib/l
 
 export class Taskflow {
   /** @param {{servingPath: string, runId: string, log: (s: string) => void, workerRoot?: string}} o */
-  constructor({ servingPath, runId, log, workerRoot }) {
+  constructor({ servingPath, runId, log, workerRoot, withAssets = false }) {
     this.workerRoot = workerRoot;
+    this.withAssets = withAssets;
     this.servingPath = servingPath;
     this.runId = runId;
     this.log = log;
@@ -51,6 +52,7 @@ export class Taskflow {
       bundle: this.bundle,
       persistTo: this.persistTo,
       workerRoot: this.workerRoot,
+      withAssets: this.withAssets,
       vars: { ADMIN_TOKEN: this.adminToken, FAULT_INJECTION: "on", ADMISSION_CONTROL: admission ? "on" : "off", DB_ENABLE_QUERY_LOGGING: "false", ...extraVars },
     });
     this.admission = admission;
