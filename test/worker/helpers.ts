@@ -10,8 +10,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-/** One request through the whole Worker, as a client would send it. */
-export async function call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
+/** The request a client would send: bearer token, JSON body (a string is sent as it is). */
+function clientRequest(method: string, path: string, options: CallOptions): Request {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
@@ -19,7 +19,12 @@ export async function call(method: string, path: string, options: CallOptions = 
     body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
     headers["content-type"] ??= "application/json";
   }
-  return exports.default.fetch(new Request(`https://taskflow.test${path}`, { method, headers, body }));
+  return new Request(`https://taskflow.test${path}`, { method, headers, body });
+}
+
+/** One request through the whole Worker, as a client would send it. */
+export async function call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
+  return exports.default.fetch(clientRequest(method, path, options));
 }
 
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
@@ -62,15 +67,8 @@ export async function createUser(tenant: TestTenant, email = `u${++counter}@exam
 export function workerWith(overrides: Partial<Env>) {
   const testEnv: Env = { ...env, ...overrides };
   return async (method: string, path: string, options: CallOptions = {}): Promise<Response> => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
-      headers["content-type"] ??= "application/json";
-    }
     const ctx = createExecutionContext();
-    const res = await worker.fetch(new Request(`https://taskflow.test${path}`, { method, headers, body }), testEnv, ctx);
+    const res = await worker.fetch(clientRequest(method, path, options), testEnv, ctx);
     await waitOnExecutionContext(ctx);
     return res;
   };
