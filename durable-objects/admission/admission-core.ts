@@ -425,7 +425,8 @@ export class AdmissionCore {
   /**
    * A lease for the asking isolate, sized by its demand and the free budget; its tokens leave
    * the bucket now. `mustCover` slots are the isolate's requests still running under the lease
-   * it is renewing: they are in flight whether or not a new lease is worth giving.
+   * it is renewing (or all its slots, while it goes on admitting): the new lease holds at least
+   * that many, whether or not a new one is worth giving.
    */
   private leaseToIsolate(demandRps: number, cost: number, now: number, mustCover = 0): IsolateLease | undefined {
     const freeSlots = this.limiter.current - this.inflight - mustCover;
@@ -434,7 +435,9 @@ export class AdmissionCore {
     const take = this.bucket.tryTake(offer.tokens, now);
     if (!take.ok) return undefined;
     this.version++;
-    return this.isolateLeases.open({ tokens: offer.tokens, slots: offer.slots + mustCover }, now);
+    // The isolate counts its running requests against the new lease's slots, so covering them
+    // takes max(), not a sum: a sum would let the slots ratchet up with every renewal.
+    return this.isolateLeases.open({ tokens: offer.tokens, slots: Math.max(offer.slots, mustCover) }, now);
   }
 
   private reject(priority: RequestPriority, reason: RejectReason, detail: RejectDetail, retryAfterMs: number, now: number): AcquireOutcome {
