@@ -9,6 +9,7 @@ import { injectFaults } from "./faults";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
 import { keepLease } from "./lease-keeper";
 import { LocalLease } from "./local-lease";
+import { capPriority } from "../../durable-objects/admission/quota-rules";
 import { isHigher } from "./priority";
 import { RecentLoad } from "./recent-load";
 import type { AdmittedRoute } from "./route-admission";
@@ -72,7 +73,7 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
     if (decision.kind === "answer") return decision.response;
     if (decision.kind === "refresh") {
       c.set("refresh", true);
-      if (isHigher(decision.priority, priority)) priority = isHigher(decision.priority, tenant.quota.maxPriority) ? tenant.quota.maxPriority : decision.priority;
+      if (isHigher(decision.priority, priority)) priority = capPriority(decision.priority, tenant.quota.maxPriority);
       c.set("requestPriority", priority);
     }
   }
@@ -135,13 +136,12 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
     });
   }
   c.set("loadLevel", decision.loadLevel);
-  return runGranted(c, ticket, decision, work);
+  return runGranted(c, ticket, controller, decision, work);
 }
 
 /** The work under a grant: its lease kept while it runs, released once it settles, a read cut at its deadline. */
-function runGranted(c: AdmissionContext, ticket: AdmissionTicket, grant: Grant, work: () => Promise<Response>): Promise<Response> {
+function runGranted(c: AdmissionContext, ticket: AdmissionTicket, controller: Controller, grant: Grant, work: () => Promise<Response>): Promise<Response> {
   const tenantId = c.get("tenant").id;
-  const controller = admissionController(c, tenantId);
   const stopRenewing = keepLease(
     grant.leaseMs,
     (byMs) => controller.extendLease(grant.ticket, byMs),
@@ -149,15 +149,9 @@ function runGranted(c: AdmissionContext, ticket: AdmissionTicket, grant: Grant, 
   );
   const started = performance.now();
   const running = runWork(c, work);
-  const settled = running.then(
-    (res): ReleaseOutcome => (res.status >= 500 ? "error" : "success"),
-    // Client errors (404, 409, …) mean the service worked; only server failures teach the limiter.
-    (err: unknown): ReleaseOutcome => (err instanceof ApiError && err.status < 500 ? "success" : "error"),
-  );
   c.executionCtx.waitUntil(
-    settled.then(async (ended) => {
+    outcomeOf(running, ticket.deadline).then(async (outcome) => {
       stopRenewing();
-      const outcome = ended === "success" && Date.now() > ticket.deadline ? "timeout" : ended;
       try {
         await controller.release(grant.ticket, { latencyMs: performance.now() - started, outcome });
       } catch (err) {
@@ -180,16 +174,10 @@ function runLeased(c: AdmissionContext, ticket: AdmissionTicket, lease: LocalLea
   const started = performance.now();
   const running = runWork(c, work);
   c.executionCtx.waitUntil(
-    running
-      .then(
-        (res): ReleaseOutcome => (res.status >= 500 ? "error" : "success"),
-        (err: unknown): ReleaseOutcome => (err instanceof ApiError && err.status < 500 ? "success" : "error"),
-      )
-      .then((ended) => {
-        const outcome = ended === "success" && Date.now() > ticket.deadline ? "timeout" : ended;
-        lease.finished({ latencyMs: performance.now() - started, outcome });
-        return renewIfDue(c, tenantId, lease, false);
-      }),
+    outcomeOf(running, ticket.deadline).then((outcome) => {
+      lease.finished({ latencyMs: performance.now() - started, outcome });
+      return renewIfDue(c, tenantId, lease, false);
+    }),
   );
   return isRead(c.req.method) ? beforeDeadline(running, ticket.deadline) : running;
 }
@@ -230,6 +218,21 @@ function giveBackWhenIdle(c: AdmissionContext, tenantId: string, lease: LocalLea
     return check();
   };
   c.executionCtx.waitUntil(check());
+}
+
+type Controller = ReturnType<typeof admissionController>;
+
+/**
+ * How admitted work ended, as the limiter reads it, once it settles. Client errors (404, 409, …)
+ * mean the service worked; only server failures teach the limiter; success past the deadline
+ * is a timeout.
+ */
+async function outcomeOf(running: Promise<Response>, deadline: number): Promise<ReleaseOutcome> {
+  const ended = await running.then(
+    (res): ReleaseOutcome => (res.status >= 500 ? "error" : "success"),
+    (err: unknown): ReleaseOutcome => (err instanceof ApiError && err.status < 500 ? "success" : "error"),
+  );
+  return ended === "success" && Date.now() > deadline ? "timeout" : ended;
 }
 
 async function runWork(c: AdmissionContext, work: () => Promise<Response>): Promise<Response> {

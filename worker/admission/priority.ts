@@ -1,4 +1,5 @@
 import { REQUEST_PRIORITIES, type RequestPriority } from "../../durable-objects/contracts/admission";
+import { capPriority } from "../../durable-objects/admission/quota-rules";
 
 /**
  * Request priority (DESIGN.md section 2): `X-Priority: critical|high|normal|low`, or RFC 9218
@@ -39,5 +40,5 @@ export interface PriorityHeaders {
  */
 export function requestPriority(headers: PriorityHeaders, routeDefault: RequestPriority, maxPriority: RequestPriority): RequestPriority {
   const asked = fromXPriority(headers.xPriority) ?? fromUrgency(headers.priority) ?? routeDefault;
-  return isHigher(asked, maxPriority) ? maxPriority : asked;
+  return capPriority(asked, maxPriority);
 }
