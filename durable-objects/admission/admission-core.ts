@@ -336,7 +336,8 @@ export class AdmissionCore {
     const now = this.tick(nowIn);
     this.leaseRenewals++;
     const closed = this.isolateLeases.close(id, usage);
-    // Carried tokens come back only with the lease they were carried into, never more than it held.
+    // Carried tokens (given back by an isolate going quiet) return only with a lease still known
+    // here, and never more than one burst: a confused isolate cannot mint budget.
     const returned = closed ? Math.min(Math.max(0, usage.returnedTokens ?? 0), this.quota.rateLimit.burst) : 0;
     if (closed && closed.unusedTokens + returned > 0) this.refund(closed.unusedTokens + returned, now);
     // A lease already reclaimed still has requests running: they are counted again from here.

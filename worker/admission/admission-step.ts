@@ -19,13 +19,13 @@ export const admissionStep = createMiddleware<AppEnv>(async (c, next) => {
   // No route matched: the 404 needs no budget.
   if (!route) return next();
   const admission = admissionOf(route.handler);
+  const key = routeKey(c.req.method, route.path);
   if (!admission) {
-    console.error(JSON.stringify({ level: "error", event: "route_without_admission", route: routeKey(c.req.method, route.path) }));
+    console.error(JSON.stringify({ level: "error", event: "route_without_admission", route: key }));
     throw new ApiError("misconfigured", "This route declares no admission");
   }
   if (!admission.admitted) return next();
   const tenant = c.get("tenant");
-  const key = routeKey(c.req.method, route.path);
   c.set("admission", {
     route: admission,
     routeKey: key,

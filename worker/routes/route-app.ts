@@ -36,8 +36,8 @@ export function createRouteApp(): OpenAPIHono<AppEnv> {
     const { admission, ...declared } = route;
     if (!admission) return register(route, handler, hook as undefined);
     const gated: Handler = (c, next) => {
-      const ticket = c.get("admission");
       if (!admission.admitted) return handler(c, next);
+      const ticket = c.get("admission");
       // Declared admitted but not prepared: mounted outside the /v1 step. Fail closed.
       if (!ticket) throw new ApiError("misconfigured", "This route is admitted but the admission step did not run");
       return runAdmitted(c, ticket, async () => handler(c, next));
