@@ -79,11 +79,14 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
   }
 
   const cost = tenant.quota.routeCosts[ticket.routeKey] ?? ticket.route.cost;
-  const lease = localLeaseOf(tenant.id);
-  lease.noteArrival(Date.now());
-  if (lease.renewalDue(Date.now())) c.executionCtx.waitUntil(renewIfDue(c, tenant.id, lease, false));
-  // At load normal, budget this isolate holds admits the request with no round trip.
-  if (knownLevel === "normal" && lease.tryAdmit(cost, Date.now())) return runLeased(c, ticket, lease, work);
+  // With ISOLATE_LEASES off no lease is ever held, and none is tracked.
+  const lease = c.get("config").isolateLeases ? localLeaseOf(tenant.id) : undefined;
+  if (lease) {
+    lease.noteArrival(Date.now());
+    if (lease.renewalDue(Date.now())) c.executionCtx.waitUntil(renewIfDue(c, tenant.id, lease, false));
+    // At load normal, budget this isolate holds admits the request with no round trip.
+    if (knownLevel === "normal" && lease.tryAdmit(cost, Date.now())) return runLeased(c, ticket, lease, work);
+  }
 
   const local = isolateThrottle.shouldRefuse(tenant.id, priority, Date.now(), Math.random());
   if (local.refuse) {
@@ -97,7 +100,7 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
   const controller = admissionController(c, tenant.id);
   const request: AcquireRequest = { priority, cost, deadline: ticket.deadline, route: ticket.routeKey };
   // Ask for a lease only while none is held or asked for, and the tenant is not known to be under load.
-  const askingLease = c.get("config").isolateLeases && knownLevel === "normal" && lease.claimAsk();
+  const askingLease = lease !== undefined && knownLevel === "normal" && lease.claimAsk();
   if (askingLease) request.leaseDemandRps = lease.demandRps(Date.now());
   const asked = performance.now();
   let decision: AcquireResult;
