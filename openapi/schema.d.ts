@@ -908,6 +908,8 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
+                /** @description An ETag this operation answered before (or a list of them, or *): 304 with no body while it is still current */
+                "if-none-match"?: string;
                 /** @description Request priority for admission control; capped at the tenant's `maxPriority`. Wins over `Priority` when both are sent. */
                 "X-Priority"?: components["parameters"]["XPriority"];
                 /** @description RFC 9218 urgency: `u=0`–`u=1` critical, `u=2` high, `u=3`–`u=4` normal, `u=5`–`u=7` low; capped at the tenant's `maxPriority`. */
@@ -923,12 +925,27 @@ export interface operations {
             /** @description A page of tasks */
             200: {
                 headers: {
+                    /** @description Names this page of this query at the tenant's current data version; any write of the tenant's tasks or users changes it */
+                    ETag?: string;
                     "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TaskList"];
                 };
+            };
+            /** @description Not modified: the If-None-Match tag is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Names this page of this query at the tenant's current data version; any write of the tenant's tasks or users changes it */
+                    ETag?: string;
+                    /** @description Present when the answer would have been degraded (stats-snapshot, page-size) */
+                    "X-Degraded"?: string;
+                    /** @description Seconds since a stats snapshot served under load was last known current */
+                    Age?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input: the offending fields are listed in `errors` */
             400: {
@@ -1048,6 +1065,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An ETag this operation answered before (or a list of them, or *): 304 with no body while it is still current */
+                "if-none-match"?: string;
                 /** @description Request priority for admission control; capped at the tenant's `maxPriority`. Wins over `Priority` when both are sent. */
                 "X-Priority"?: components["parameters"]["XPriority"];
                 /** @description RFC 9218 urgency: `u=0`–`u=1` critical, `u=2` high, `u=3`–`u=4` normal, `u=5`–`u=7` low; capped at the tenant's `maxPriority`. */
@@ -1063,12 +1082,27 @@ export interface operations {
             /** @description Task statistics */
             200: {
                 headers: {
+                    /** @description Weak: names these figures at the tenant's current data version; a write, or a due date passing, changes it */
+                    ETag?: string;
                     "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TaskStats"];
                 };
+            };
+            /** @description Not modified: the If-None-Match tag is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Weak: names these figures at the tenant's current data version; a write, or a due date passing, changes it */
+                    ETag?: string;
+                    /** @description Present when the answer would have been degraded (stats-snapshot, page-size) */
+                    "X-Degraded"?: string;
+                    /** @description Seconds since a stats snapshot served under load was last known current */
+                    Age?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No, malformed, unknown or revoked credentials */
             401: {

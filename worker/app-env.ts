@@ -1,5 +1,6 @@
 import type { Config } from "./config";
 import type { AdmissionTicket } from "./admission/admission-run";
+import type { TaskReadCaches } from "./cache/task-read-caches";
 import type { LoadLevel, Quota, RequestPriority } from "../durable-objects/contracts/admission";
 import type { RequestOutcome } from "../durable-objects/contracts/telemetry";
 
@@ -32,6 +33,8 @@ export type AppEnv = {
     loadLevel: LoadLevel;
     /** This request refreshes what others are served from under load: do the full work. */
     refresh: boolean;
+    /** The isolate's caches of task reads (a test may give an app its own, as a second isolate has). */
+    taskReads: TaskReadCaches;
     /** Keys of the admitted /v1 routes ("GET /v1/tasks/:id"), for checking a quota's routeCosts. */
     routeKeys: ReadonlySet<string>;
     /** Set when admission refused the request (the handler never ran). */

@@ -1,6 +1,7 @@
 import { admissionStep } from "./admission/admission-step";
 import { declaredRoutes } from "./admission/route-admission";
 import type { AppEnv } from "./app-env";
+import { isolateTaskReads, type TaskReadCaches } from "./cache/task-read-caches";
 import { ApiError, onError } from "./errors";
 import { adminAuth, tenantAuth } from "./middleware/auth";
 import { limitBody, requireJsonBody } from "./middleware/body-guards";
@@ -8,6 +9,7 @@ import { corsPolicy } from "./middleware/cors-policy";
 import { requestContext } from "./middleware/request-context";
 import { noStore, securityHeaders } from "./middleware/security-headers";
 import { serverTiming } from "./middleware/server-timing";
+import { useTaskReads } from "./middleware/task-reads";
 import { adminApp } from "./routes/admin";
 import { docsApp } from "./routes/docs";
 import { healthApp } from "./routes/health";
@@ -24,13 +26,13 @@ import { usersApp } from "./routes/users";
  * in its createRoute; the step reads it, and the acquire waits until the route's validators
  * have passed (see routes/route-app.ts). Every failure leaves through `onError` as problem+json.
  */
-export function createApp() {
+export function createApp({ taskReads = isolateTaskReads }: { taskReads?: TaskReadCaches } = {}) {
   const app = createRouteApp();
 
   // Private answers, first of all, so a request refused before auth (413, 415) is covered too.
   for (const privatePaths of ["/v1/*", "/admin/*", "/metrics"]) app.use(privatePaths, noStore);
   app.use("*", securityHeaders, requestContext, corsPolicy, telemetry, limitBody, requireJsonBody);
-  app.use("/v1/*", serverTiming, tenantAuth, admissionStep);
+  app.use("/v1/*", serverTiming, useTaskReads(taskReads), tenantAuth, admissionStep);
   app.use("/admin/*", adminAuth, async (c, next) => {
     // Quotas name routes by key ("GET /v1/tasks/stats"): checked against the routes that exist.
     c.set("routeKeys", admittedRouteKeys);

@@ -109,6 +109,18 @@ export class IsolateCache<V extends object> {
     return value;
   }
 
+  /**
+   * The entry without counting a lookup, for a caller that must check it against its source
+   * before it knows whether this is a hit (then it calls `count`). A use for the policy all the same.
+   */
+  peek(key: string): V | undefined {
+    return this.current().get(key);
+  }
+
+  count(result: "hit" | "miss"): void {
+    this.registry.observer?.recordCache(this.name, result);
+  }
+
   set(key: string, value: V): void {
     this.current().set(key, value);
   }

@@ -84,6 +84,18 @@ export const tasks = sqliteTable(
 );
 
 /**
+ * Each tenant's data version (DESIGN.md section 9): every write of the tenant's tasks or users
+ * bumps it in its own D1 batch, so a read that finds the version it cached its answer under
+ * knows no write has committed since. No row yet means version 0 (nothing written).
+ */
+export const tenantDataVersions = sqliteTable("tenant_data_versions", {
+  tenantId: text("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  version: integer("version").notNull(),
+});
+
+/**
  * One Idempotency-Key of a tenant (DESIGN.md section 10). While its first request runs the row
  * is a claim (`response_status` null, `expires_at` a short claim lifetime); the write that
  * request makes stores its answer here in the same D1 batch, and `expires_at` becomes the 24 h

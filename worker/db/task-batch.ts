@@ -1,6 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "./client";
 import { commitAlone, type Commit, type Statement } from "./commit";
+import { bumpDataVersion } from "./data-version";
 import { tasks, users, type TaskRow } from "./schema";
 import { isBatchGuardViolation, isForeignKeyViolation } from "./constraint-errors";
 import { newTaskRow, patchedRow, taskKey, taskPatch, toTask } from "./tasks-repo";
@@ -37,7 +38,7 @@ export async function applyTaskBatch(
     throw new ApiError("invalid_input", "The batch has invalid operations; nothing was written", { errors: errors.invalid });
   }
 
-  const statements: Statement[] = [];
+  const statements: Statement[] = [bumpDataVersion(db, tenantId)];
   const results = operations.map((op): BatchResult => {
     if (op.op === "create") {
       const row = newTaskRow(tenantId, op.data, now);

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, or, sql, t
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
 import { commitAlone, type Commit } from "./commit";
+import { bumpDataVersion } from "./data-version";
 import { tasks, type TaskRow } from "./schema";
 import { clearGuard, expectOneChange, retryWhileRaced } from "./write-guard";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
@@ -78,7 +79,7 @@ export function patchedRow(current: TaskRecord, input: TaskUpdate, now: number):
 
 export async function insertTask(db: Db, tenantId: string, input: TaskCreate, now: number, commit: Commit<TaskRecord> = commitAlone(db)): Promise<TaskRecord> {
   const row = newTaskRow(tenantId, input, now);
-  await commit([db.insert(tasks).values(row)], row);
+  await commit([bumpDataVersion(db, tenantId), db.insert(tasks).values(row)], row);
   return row;
 }
 
@@ -103,7 +104,7 @@ export async function updateTask(
     if (expectedVersion !== undefined && current.version !== expectedVersion) return "stale";
     const update = db.update(tasks).set(taskPatch(input, now)).where(and(taskKey(tenantId, id), eq(tasks.version, current.version)));
     const next = patchedRow(current, input, now);
-    await commit([update, expectOneChange(db), clearGuard(db)], next);
+    await commit([bumpDataVersion(db, tenantId), update, expectOneChange(db), clearGuard(db)], next);
     return next;
   });
 }
@@ -117,7 +118,7 @@ export async function deleteTask(
 ): Promise<"deleted" | "missing" | "stale"> {
   const where = expectedVersion === undefined ? taskKey(tenantId, id) : and(taskKey(tenantId, id), eq(tasks.version, expectedVersion));
   try {
-    await commit([db.delete(tasks).where(where), expectOneChange(db), clearGuard(db)], null);
+    await commit([bumpDataVersion(db, tenantId), db.delete(tasks).where(where), expectOneChange(db), clearGuard(db)], null);
     return "deleted";
   } catch (err) {
     if (!isBatchGuardViolation(err)) throw err;
@@ -189,13 +190,22 @@ function sortOf(query: TaskListQuery) {
   return { name, column: SORT_COLUMNS[name], descending };
 }
 
-export async function listTasks(db: Db, tenantId: string, query: TaskListQuery): Promise<{ data: Task[]; nextCursor: string | null }> {
-  const rows = await listQuery(db, tenantId, query);
+/** A page as the API answers it, from the rows of `listQuery` (one more than the limit). */
+export function pageOf(rows: readonly TaskRow[], query: TaskListQuery): TaskPage {
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   const nextCursor =
     rows.length > query.limit && last ? encodeCursor({ sort: query.sort, value: last[sortOf(query).name], id: last.id }) : null;
   return { data: page.map(toTask), nextCursor };
+}
+
+export interface TaskPage {
+  data: Task[];
+  nextCursor: string | null;
+}
+
+export async function listTasks(db: Db, tenantId: string, query: TaskListQuery): Promise<TaskPage> {
+  return pageOf(await listQuery(db, tenantId, query), query);
 }
 
 export interface TaskStats {
@@ -206,18 +216,35 @@ export interface TaskStats {
   asOf: string;
 }
 
+/** Stats and how long they stay true without a write: `overdue` grows as due dates pass. */
+export interface TimedStats {
+  stats: TaskStats;
+  /**
+   * The last instant (ms) at which `overdue` is still what it was at `asOf`: the earliest due
+   * date not yet passed among open tasks (a task is overdue once now > its due date), or
+   * Infinity when no open task has one ahead.
+   */
+  trueUntil: number;
+}
+
 /** One grouped query over the covering (tenant, status, priority, due) index. */
-export async function taskStats(db: Db, tenantId: string, now: number): Promise<TaskStats> {
-  const groups = await db
+export function statsQuery(db: Db, tenantId: string, now: number) {
+  return db
     .select({
       status: tasks.status,
       priority: tasks.priority,
       count: sql<number>`count(*)`,
       overdue: sql<number>`sum(${tasks.dueDate} < ${now} and ${tasks.status} != 'completed')`,
+      nextDue: sql<number | null>`min(case when ${tasks.dueDate} >= ${now} and ${tasks.status} != 'completed' then ${tasks.dueDate} end)`,
     })
     .from(tasks)
     .where(eq(tasks.tenantId, tenantId))
     .groupBy(tasks.status, tasks.priority);
+}
+
+type StatsGroup = Awaited<ReturnType<typeof statsQuery>>[number];
+
+export function statsOf(groups: readonly StatsGroup[], now: number): TimedStats {
   const stats: TaskStats = {
     total: 0,
     byStatus: { pending: 0, in_progress: 0, completed: 0 },
@@ -225,11 +252,17 @@ export async function taskStats(db: Db, tenantId: string, now: number): Promise<
     overdue: 0,
     asOf: toIso(now),
   };
+  let trueUntil = Infinity;
   for (const g of groups) {
     stats.total += g.count;
     stats.byStatus[g.status] += g.count;
     stats.byPriority[g.priority] += g.count;
     stats.overdue += g.overdue ?? 0;
+    if (g.nextDue !== null) trueUntil = Math.min(trueUntil, g.nextDue);
   }
-  return stats;
+  return { stats, trueUntil };
+}
+
+export async function taskStats(db: Db, tenantId: string, now: number): Promise<TaskStats> {
+  return statsOf(await statsQuery(db, tenantId, now), now).stats;
 }

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, or, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { commitAlone, type Commit } from "./commit";
+import { bumpDataVersion } from "./data-version";
 import { tasks, users, type UserRow } from "./schema";
 import { isBatchGuardViolation, isUniqueViolation } from "./constraint-errors";
 import { clearGuard, expectOneChange, retryWhileRaced } from "./write-guard";
@@ -27,7 +28,7 @@ export async function findUser(db: Db, tenantId: string, id: string): Promise<Us
 export async function insertUser(db: Db, tenantId: string, input: UserCreate, now: number, commit: Commit<UserRow> = commitAlone(db)): Promise<UserRow> {
   const row: UserRow = { id: crypto.randomUUID(), tenantId, email: input.email, name: input.name, createdAt: now, updatedAt: now };
   try {
-    await commit([db.insert(users).values(row)], row);
+    await commit([bumpDataVersion(db, tenantId), db.insert(users).values(row)], row);
     return row;
   } catch (err) {
     if (isUniqueViolation(err)) throw duplicateEmail(input.email);
@@ -54,7 +55,7 @@ export async function updateUser(
       const next: UserRow = { ...current, ...(input.email !== undefined && { email: input.email }), ...(input.name !== undefined && { name: input.name }), updatedAt: now };
       const unchanged = and(userKey(tenantId, id), eq(users.email, current.email), eq(users.name, current.name), eq(users.updatedAt, current.updatedAt));
       const update = db.update(users).set({ email: next.email, name: next.name, updatedAt: now }).where(unchanged);
-      await commit([update, expectOneChange(db), clearGuard(db)], next);
+      await commit([bumpDataVersion(db, tenantId), update, expectOneChange(db), clearGuard(db)], next);
       return next;
     });
   } catch (err) {
@@ -70,7 +71,7 @@ export async function deleteUser(db: Db, tenantId: string, id: string, now: numb
     .set({ assigneeId: null, updatedAt: now, version: sql`${tasks.version} + 1` })
     .where(and(eq(tasks.tenantId, tenantId), eq(tasks.assigneeId, id)));
   try {
-    await commit([unassign, db.delete(users).where(userKey(tenantId, id)), expectOneChange(db), clearGuard(db)], null);
+    await commit([bumpDataVersion(db, tenantId), unassign, db.delete(users).where(userKey(tenantId, id)), expectOneChange(db), clearGuard(db)], null);
     return true;
   } catch (err) {
     if (isBatchGuardViolation(err)) return false;

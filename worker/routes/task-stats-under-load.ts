@@ -1,6 +1,7 @@
 import { statsRefreshClaims, STATS_REFRESH_AFTER_MS } from "../admission/refresh-claims";
-import { statsSnapshots } from "../cache/stats-snapshots";
+import { STATS_SNAPSHOT_MAX_AGE_MS } from "../admission/degradation";
 import type { UnderLoadDecision, UnderLoadPolicy } from "../admission/route-admission";
+import { snapshotAnswer } from "./task-read-answers";
 
 /**
  * GET /v1/tasks/stats while this isolate knows the tenant to be under load, before any round
@@ -13,10 +14,11 @@ import type { UnderLoadDecision, UnderLoadPolicy } from "../admission/route-admi
  */
 export const statsUnderLoad: UnderLoadPolicy = (c, _level): UnderLoadDecision => {
   const tenantId = c.get("tenant").id;
-  const snapshot = statsSnapshots.get(tenantId);
-  const fresh = snapshot !== undefined && Date.now() - Date.parse(snapshot.asOf) < STATS_REFRESH_AFTER_MS;
+  const now = Date.now();
+  const cached = c.get("taskReads").stats.get(tenantId);
+  const snapshot = cached && now - cached.verifiedAt < STATS_SNAPSHOT_MAX_AGE_MS ? cached : undefined;
+  const fresh = snapshot !== undefined && now - snapshot.verifiedAt < STATS_REFRESH_AFTER_MS;
   if (!fresh && statsRefreshClaims.claim(tenantId)) return { kind: "refresh", priority: "high" };
   if (!snapshot) return { kind: "admit" };
-  c.header("x-degraded", "stats-snapshot");
-  return { kind: "answer", response: c.json(snapshot, 200) };
+  return { kind: "answer", response: snapshotAnswer(c, tenantId, snapshot, now) };
 };

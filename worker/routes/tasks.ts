@@ -1,16 +1,19 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { cappedPageSize, searchRefused, underLoad } from "../admission/degradation";
+import { cappedPageSize, searchRefused, STATS_SNAPSHOT_MAX_AGE_MS, underLoad } from "../admission/degradation";
 import { admit, type UnderLoadPolicy } from "../admission/route-admission";
-import { statsSnapshots } from "../cache/stats-snapshots";
+import { readThrough } from "../cache/read-through";
+import { listQueryKey } from "../cache/task-read-keys";
 import { dbOf } from "../db/request-db";
 import { isForeignKeyViolation } from "../db/constraint-errors";
 import { applyTaskBatch, type BatchResult } from "../db/task-batch";
-import { deleteTask, findTask, insertTask, listTasks, taskStats, toTask, updateTask, type TaskRecord } from "../db/tasks-repo";
+import { pageSource, statsSource } from "../db/task-read-sources";
+import { deleteTask, findTask, insertTask, toTask, updateTask, type TaskRecord } from "../db/tasks-repo";
 import { ApiError, notFound } from "../errors";
 import { jsonAnswer, noContent } from "../idempotency/answer";
 import { idempotent } from "../idempotency/idempotent";
 import { etagOf, versionFromIfMatch } from "../lib/etag";
 import { IdParamSchema, problemResponses } from "../schemas/common";
+import { IfNoneMatchHeader, notModifiedResponse, withEtag } from "../schemas/conditional";
 import { IdempotencyKeyHeader, replayable } from "../schemas/idempotency";
 import {
   BatchRequestSchema,
@@ -24,6 +27,7 @@ import {
 } from "../schemas/task";
 import { jsonBody, jsonResponse, tenantSecurity } from "./openapi-helpers";
 import { createRouteApp } from "./route-app";
+import { notModified, pageAnswer, pageUnchanged, snapshotAnswer, statsAnswer } from "./task-read-answers";
 import { statsUnderLoad } from "./task-stats-under-load";
 
 export const tasksApp = createRouteApp();
@@ -59,6 +63,9 @@ function expectedVersion(header: string | undefined): number | undefined {
   return version;
 }
 
+const LIST_ETAG = "Names this page of this query at the tenant's current data version; any write of the tenant's tasks or users changes it";
+const STATS_ETAG = "Weak: names these figures at the tenant's current data version; a write, or a due date passing, changes it";
+
 const stale = () => new ApiError("precondition_failed", "The task has changed since the version in If-Match; fetch it again");
 
 const searchPaused = () =>
@@ -80,8 +87,12 @@ tasksApp.openapi(
     tags: ["tasks"],
     summary: "List tasks (filters, sort, cursor pagination)",
     security,
-    request: { query: TaskListQuerySchema },
-    responses: { 200: json(TaskListSchema, "A page of tasks"), ...problemResponses(400, 401, 429, 503) },
+    request: { query: TaskListQuerySchema, headers: IfNoneMatchHeader },
+    responses: {
+      200: withEtag(json(TaskListSchema, "A page of tasks"), LIST_ETAG),
+      304: notModifiedResponse(LIST_ETAG),
+      ...problemResponses(400, 401, 429, 503),
+    },
     admission: admit("normal", { underLoad: refuseLowSearch }),
   }),
   async (c) => {
@@ -90,7 +101,18 @@ tasksApp.openapi(
     if (query.q && searchRefused(level, c.get("requestPriority"))) throw searchPaused();
     const page = cappedPageSize(query.limit, level);
     if (page.degraded) c.header("x-degraded", "page-size");
-    return c.json(await listTasks(dbOf(c), c.get("tenant").id, { ...query, limit: page.limit }), 200);
+    const served = { ...query, limit: page.limit };
+    const tenantId = c.get("tenant").id;
+    const queryKey = listQueryKey(served);
+    const source = pageSource(dbOf(c), tenantId, served);
+    // A list's ETag needs only the version: a client whose page is current gets its 304 from one small query.
+    let knownVersion: number | undefined;
+    if (c.req.header("if-none-match") !== undefined) {
+      knownVersion = await source.version();
+      if (pageUnchanged(c, tenantId, knownVersion, queryKey)) return notModified(c);
+    }
+    const read = await readThrough(c.get("taskReads").pages, `${tenantId}\n${queryKey}`, source, { now: Date.now, knownVersion });
+    return pageAnswer(c, read, tenantId, queryKey);
   },
 );
 
@@ -102,20 +124,23 @@ tasksApp.openapi(
     tags: ["tasks"],
     summary: "Counts by status and priority, and overdue tasks, computed in SQL",
     security,
-    responses: { 200: json(TaskStatsSchema, "Task statistics"), ...problemResponses(401, 429, 503) },
+    request: { headers: IfNoneMatchHeader },
+    responses: {
+      200: withEtag(json(TaskStatsSchema, "Task statistics"), STATS_ETAG),
+      304: notModifiedResponse(STATS_ETAG),
+      ...problemResponses(401, 429, 503),
+    },
     // Stats scan every task of the tenant: by default they cost more of the budget than a read.
     admission: admit("low", { cost: 5, underLoad: statsUnderLoad }),
   }),
   async (c) => {
     const tenantId = c.get("tenant").id;
-    const snapshot = underLoad(c.get("loadLevel")) && !c.get("refresh") ? statsSnapshots.get(tenantId) : undefined;
-    if (snapshot) {
-      c.header("x-degraded", "stats-snapshot");
-      return c.json(snapshot, 200);
-    }
-    const stats = await taskStats(dbOf(c), tenantId, Date.now());
-    statsSnapshots.set(tenantId, stats);
-    return c.json(stats, 200);
+    const caches = c.get("taskReads");
+    const now = Date.now();
+    const snapshot = underLoad(c.get("loadLevel")) && !c.get("refresh") ? caches.stats.get(tenantId) : undefined;
+    if (snapshot && now - snapshot.verifiedAt < STATS_SNAPSHOT_MAX_AGE_MS) return snapshotAnswer(c, tenantId, snapshot, now);
+    const read = await readThrough(caches.stats, tenantId, statsSource(dbOf(c), tenantId, Date.now), { now: Date.now, trueUntil: (v) => v.trueUntil });
+    return statsAnswer(c, tenantId, read);
   },
 );
 
