@@ -43,6 +43,9 @@ describe("graceful degradation", () => {
     const res = await underLoad(tenant.apiKey, () => call("GET", "/v1/tasks/stats", { token: tenant.apiKey }));
     expect(res.status).toBe(200);
     expect(res.headers.get("x-degraded")).toBe("stats-snapshot");
+    // It says how stale it may be: Age in whole seconds since it was last known current.
+    expect(Number(res.headers.get("age"))).toBeGreaterThanOrEqual(0);
+    expect(Number(res.headers.get("age"))).toBeLessThan(30);
     expect(await json(res)).toEqual(fresh);
   });
 

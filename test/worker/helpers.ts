@@ -62,13 +62,14 @@ export async function createUser(tenant: TestTenant, email = `u${++counter}@exam
 
 /**
  * The whole Worker called with an env of the test's making (other vars, a wrapped binding),
- * as `call` calls it with the shipped one; waits for its waitUntil work.
+ * as `call` calls it with the shipped one; waits for its waitUntil work. `handler`: another
+ * app (e.g. `createApp({ taskReads })`, a second isolate's caches over the same D1).
  */
-export function workerWith(overrides: Partial<Env>) {
+export function workerWith(overrides: Partial<Env>, handler: { fetch: typeof worker.fetch } = worker) {
   const testEnv: Env = { ...env, ...overrides };
   return async (method: string, path: string, options: CallOptions = {}): Promise<Response> => {
     const ctx = createExecutionContext();
-    const res = await worker.fetch(clientRequest(method, path, options), testEnv, ctx);
+    const res = await handler.fetch(clientRequest(method, path, options), testEnv, ctx);
     await waitOnExecutionContext(ctx);
     return res;
   };

@@ -1,9 +1,8 @@
 import { env } from "cloudflare:workers";
-import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../worker/db/client";
-import { tasks } from "../../worker/db/schema";
-import { listQuery } from "../../worker/db/tasks-repo";
+import { dataVersionQuery } from "../../worker/db/data-version";
+import { listQuery, statsQuery } from "../../worker/db/tasks-repo";
 import { TaskListQuerySchema } from "../../worker/schemas/task";
 
 /**
@@ -40,13 +39,12 @@ describe("query plans", () => {
   }
 
   it("the stats query is served by the covering status index", async () => {
-    const plan = await planOf(
-      db
-        .select({ status: tasks.status, priority: tasks.priority, n: sql<number>`count(*)`, overdue: sql<number>`sum(${tasks.dueDate} < 0)` })
-        .from(tasks)
-        .where(eq(tasks.tenantId, "tenant-1"))
-        .groupBy(tasks.status, tasks.priority),
-    );
+    const plan = await planOf(statsQuery(db, "tenant-1", Date.now()));
     expect(plan.join("\n")).toMatch(/USING COVERING INDEX tasks_tenant_status_idx/);
+  });
+
+  it("the data version a cached read checks is one primary-key lookup", async () => {
+    const plan = await planOf(dataVersionQuery(db, "tenant-1"));
+    expect(plan.join("\n")).toMatch(/SEARCH tenant_data_versions USING INDEX sqlite_autoindex_tenant_data_versions_1 \(tenant_id=\?\)/);
   });
 });
