@@ -10,7 +10,7 @@ export async function adminRequest(origin, adminToken, method, path, body) {
   const client = createClient({ origin, connections: 1 });
   try {
     const res = await client.send({ method, path, headers: { authorization: `Bearer ${adminToken}`, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined, readBody: true, timeoutMs: 30_000 });
-    return { status: res.status, json: safeJson(res.body) };
+    return { status: res.status, json: safeJson(res.body), text: res.body };
   } finally {
     await client.close();
   }

@@ -1,6 +1,7 @@
 // Server CPU per request, by request kind: where a loaded server's time goes.
 // Sequential requests on one connection; CPU from /proc for the server's process tree.
-//   node bench/tools/request-cost.mjs [--requests 300] [--seed 4000] [--off]
+//   node bench/tools/request-cost.mjs [--requests 300] [--seed 4000] [--off] [--var NAME=VALUE ...]
+//   e.g. --var CACHE_STRATEGY=off to price the uncached reads (repeated reads are cache hits otherwise)
 import { auth, createTenant, seedTasks, UNLIMITED_RATE } from "../scenarios/api.mjs";
 import { Taskflow } from "../scenarios/taskflow.mjs";
 import { createClient } from "../lib/http-client.mjs";
@@ -24,9 +25,10 @@ const arg = (name, fallback) => {
 };
 const N = arg("requests", 300);
 const admission = !process.argv.includes("--off");
+const vars = Object.fromEntries(process.argv.flatMap((a, i) => (process.argv[i - 1] === "--var" ? [a.split("=")] : [])));
 const tf = new Taskflow({ servingPath: "miniflare-direct", runId: `cost-${Date.now()}`, log: (s) => console.error(s) });
 try {
-  const server = await tf.serve(admission);
+  const server = await tf.serve(admission, vars);
   const tenant = await createTenant(tf.origin, tf.adminToken, "cost", { rateLimit: UNLIMITED_RATE });
   const limited = await createTenant(tf.origin, tf.adminToken, "limited", { rateLimit: { requests: 5, windowMs: 60_000, burst: 5 } });
   await seedTasks(tf.origin, tenant.apiKey, arg("seed", 4000));
@@ -53,7 +55,7 @@ try {
   };
   kinds.push(["503 refused at the edge (low search, under load)", { path: "/v1/tasks?q=alpha", headers: auth(busy.apiKey, "low"), before: markUnderLoad }]);
   const client = createClient({ origin: tf.origin, connections: 1 });
-  console.log(`admission ${admission ? "on" : "off"}; ${N} sequential requests per kind, miniflare-direct`);
+  console.log(`admission ${admission ? "on" : "off"}${Object.keys(vars).length ? `, ${JSON.stringify(vars)}` : ""}; ${N} sequential requests per kind, miniflare-direct`);
   for (const [name, r] of kinds) {
     await r.before?.();
     for (let i = 0; i < 30; i++) await client.send({ method: "GET", readBody: true, ...r });
