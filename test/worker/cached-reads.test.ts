@@ -34,7 +34,7 @@ async function truth(tenant: TestTenant, path: string): Promise<unknown> {
   return listTasks(db, tenant.id, TaskListQuerySchema.parse(Object.fromEntries(url.searchParams)));
 }
 
-const withoutAsOf = ({ asOf: _asOf, ...rest }: Record<string, unknown>) => rest;
+const withoutAsOf = <T extends { asOf?: unknown }>({ asOf: _asOf, ...rest }: T) => rest;
 
 async function read(fetch: Fetch, tenant: TestTenant, path: string): Promise<unknown> {
   const res = await fetch("GET", path, { token: tenant.apiKey });
@@ -95,6 +95,19 @@ describe("cached reads across isolates", { timeout: 60_000 }, () => {
     const titles = async (w: Fetch) => ((await read(w, tenant, "/v1/tasks?sort=createdAt")) as { data: { title: string }[] }).data.map((t) => t.title);
     expect(await titles(a)).toEqual(["changed behind the version", "bump"]);
     expect(await titles(b)).toEqual(["changed behind the version", "bump"]);
+  });
+
+  it("concurrent reads share version reads, and every read sent after a write completed still sees it", async () => {
+    const [a, b] = [isolate(), isolate()];
+    const tenant = await createTenant(generousQuota);
+    await send(a, tenant, "POST", "/v1/tasks", { title: "one" });
+    const total = async () => ((await read(a, tenant, "/v1/tasks/stats")) as { total: number }).total;
+    expect(await total()).toBe(1);
+    const early = Array.from({ length: 10 }, total);
+    await send(b, tenant, "POST", "/v1/tasks", { title: "two" });
+    const late = Array.from({ length: 10 }, total);
+    for (const t of await Promise.all(early)) expect([1, 2]).toContain(t);
+    expect(await Promise.all(late)).toEqual(Array(10).fill(2));
   });
 
   it("CACHE_STRATEGY=off bypasses the caches: every read goes to D1", async () => {

@@ -2,7 +2,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { cappedPageSize, searchRefused, STATS_SNAPSHOT_MAX_AGE_MS, underLoad } from "../admission/degradation";
 import { admit, type UnderLoadPolicy } from "../admission/route-admission";
 import { readThrough } from "../cache/read-through";
+import { versionReader } from "../cache/task-read-caches";
 import { listQueryKey } from "../cache/task-read-keys";
+import { readDataVersion } from "../db/data-version";
 import { dbOf } from "../db/request-db";
 import { isForeignKeyViolation } from "../db/constraint-errors";
 import { applyTaskBatch, type BatchResult } from "../db/task-batch";
@@ -104,14 +106,16 @@ tasksApp.openapi(
     const served = { ...query, limit: page.limit };
     const tenantId = c.get("tenant").id;
     const queryKey = listQueryKey(served);
-    const source = pageSource(dbOf(c), tenantId, served);
+    const caches = c.get("taskReads");
+    const db = dbOf(c);
+    const source = pageSource(db, tenantId, served, versionReader(caches, tenantId, () => readDataVersion(db, tenantId)));
     // A list's ETag needs only the version: a client whose page is current gets its 304 from one small query.
     let knownVersion: number | undefined;
     if (c.req.header("if-none-match") !== undefined) {
       knownVersion = await source.version();
       if (pageUnchanged(c, tenantId, knownVersion, queryKey)) return notModified(c);
     }
-    const read = await readThrough(c.get("taskReads").pages, `${tenantId}\n${queryKey}`, source, { now: Date.now, knownVersion });
+    const read = await readThrough(caches.pages, `${tenantId}\n${queryKey}`, source, { now: Date.now, knownVersion });
     return pageAnswer(c, read, tenantId, queryKey);
   },
 );
@@ -139,7 +143,9 @@ tasksApp.openapi(
     const now = Date.now();
     const snapshot = underLoad(c.get("loadLevel")) && !c.get("refresh") ? caches.stats.get(tenantId) : undefined;
     if (snapshot && now - snapshot.verifiedAt < STATS_SNAPSHOT_MAX_AGE_MS) return snapshotAnswer(c, tenantId, snapshot, now);
-    const read = await readThrough(caches.stats, tenantId, statsSource(dbOf(c), tenantId, Date.now), { now: Date.now, trueUntil: (v) => v.trueUntil });
+    const db = dbOf(c);
+    const source = statsSource(db, tenantId, Date.now, versionReader(caches, tenantId, () => readDataVersion(db, tenantId)));
+    const read = await readThrough(caches.stats, tenantId, source, { now: Date.now, trueUntil: (v) => v.trueUntil });
     return statsAnswer(c, tenantId, read);
   },
 );
