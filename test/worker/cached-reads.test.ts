@@ -6,7 +6,7 @@ import { defineTaskReadCaches } from "../../worker/cache/task-read-caches";
 import { createDb } from "../../worker/db/client";
 import { listTasks, taskStats } from "../../worker/db/tasks-repo";
 import { TaskListQuerySchema } from "../../worker/schemas/task";
-import { createTenant, generousQuota, json, workerWith, type TestTenant } from "./helpers";
+import { call, createTenant, generousQuota, json, workerWith, type TestTenant } from "./helpers";
 
 /**
  * The version rule of DESIGN.md section 9 through the whole Worker: list pages and stats are
@@ -108,6 +108,20 @@ describe("cached reads across isolates", { timeout: 60_000 }, () => {
     const late = Array.from({ length: 10 }, total);
     for (const t of await Promise.all(early)) expect([1, 2]).toContain(t);
     expect(await Promise.all(late)).toEqual(Array(10).fill(2));
+  });
+
+  it("concurrent requests, each in its own request context, share version reads and all get answers", async () => {
+    // Through the Worker's own entry: every call is a request of its own (workerd runs I/O only
+    // in the request that started it, so a read sent for others must be sent by one of them).
+    const tenant = await createTenant(generousQuota);
+    await call("POST", "/v1/tasks", { token: tenant.apiKey, body: { title: "one" } });
+    const page = () => call("GET", "/v1/tasks?limit=5", { token: tenant.apiKey, headers: { "x-priority": "high" } });
+    expect((await page()).status).toBe(200);
+    const answers = await Promise.all(Array.from({ length: 30 }, page));
+    expect(answers.map((r) => r.status)).toEqual(Array(30).fill(200));
+    await call("POST", "/v1/tasks", { token: tenant.apiKey, body: { title: "two" } });
+    const after = await Promise.all(Array.from({ length: 30 }, page));
+    for (const res of after) expect((await json<{ data: unknown[] }>(res)).data).toHaveLength(2);
   });
 
   it("CACHE_STRATEGY=off bypasses the caches: every read goes to D1", async () => {
