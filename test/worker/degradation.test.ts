@@ -47,6 +47,11 @@ describe("graceful degradation", () => {
     expect(Number(res.headers.get("age"))).toBeGreaterThanOrEqual(0);
     expect(Number(res.headers.get("age"))).toBeLessThan(30);
     expect(await json(res)).toEqual(fresh);
+    // A client holding that snapshot's ETag gets a 304 that still says it is degraded.
+    const again = await underLoad(tenant.apiKey, () => call("GET", "/v1/tasks/stats", { token: tenant.apiKey, headers: { "if-none-match": res.headers.get("etag")! } }));
+    expect(again.status).toBe(304);
+    expect(again.headers.get("x-degraded")).toBe("stats-snapshot");
+    expect(again.headers.get("age")).not.toBeNull();
   });
 
   it("while the tenant is known to be under load, serves a stats snapshot and refuses a low search without asking the controller", async () => {

@@ -92,4 +92,20 @@ describe("isolate caches through the Worker", () => {
     const after = await cacheCounters("auth");
     expect({ hit: after.hit - before.hit, miss: after.miss - before.miss, evictions: after.evictions - before.evictions }).toEqual({ hit: 1, miss: 3, evictions: 2 });
   });
+
+  it("task-pages and stats: a repeat read is a hit, the first read after a write a miss, and both reach /metrics", async () => {
+    // Admission off: on a busy machine stats could otherwise come from the degraded snapshot.
+    const lru = workerWith({ CACHE_STRATEGY: "lru", ADMISSION_CONTROL: "off" });
+    const tenant = await createTenant(generousQuota);
+    const before = { pages: await cacheCounters("task-pages"), stats: await cacheCounters("stats") };
+    for (const path of ["/v1/tasks?limit=7", "/v1/tasks/stats"]) {
+      for (let i = 0; i < 3; i++) expect((await lru("GET", path, { token: tenant.apiKey })).status).toBe(200);
+      expect((await lru("POST", "/v1/tasks", { token: tenant.apiKey, body: { title: "t" } })).status).toBe(201);
+      expect((await lru("GET", path, { token: tenant.apiKey })).status).toBe(200);
+    }
+    const after = { pages: await cacheCounters("task-pages"), stats: await cacheCounters("stats") };
+    // Each: miss, hit, hit, (write), miss.
+    expect({ hit: after.pages.hit - before.pages.hit, miss: after.pages.miss - before.pages.miss }).toEqual({ hit: 2, miss: 2 });
+    expect({ hit: after.stats.hit - before.stats.hit, miss: after.stats.miss - before.stats.miss }).toEqual({ hit: 2, miss: 2 });
+  });
 });

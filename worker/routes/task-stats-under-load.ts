@@ -15,10 +15,13 @@ import { snapshotAnswer } from "./task-read-answers";
 export const statsUnderLoad: UnderLoadPolicy = (c, _level): UnderLoadDecision => {
   const tenantId = c.get("tenant").id;
   const now = Date.now();
-  const cached = c.get("taskReads").stats.get(tenantId);
+  const stats = c.get("taskReads").stats;
+  // Counted as a hit only if served: otherwise the handler's own lookup counts.
+  const cached = stats.peek(tenantId);
   const snapshot = cached && now - cached.verifiedAt < STATS_SNAPSHOT_MAX_AGE_MS ? cached : undefined;
   const fresh = snapshot !== undefined && now - snapshot.verifiedAt < STATS_REFRESH_AFTER_MS;
   if (!fresh && statsRefreshClaims.claim(tenantId)) return { kind: "refresh", priority: "high" };
   if (!snapshot) return { kind: "admit" };
+  stats.count("hit");
   return { kind: "answer", response: snapshotAnswer(c, tenantId, snapshot, now) };
 };

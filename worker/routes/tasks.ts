@@ -141,8 +141,11 @@ tasksApp.openapi(
     const tenantId = c.get("tenant").id;
     const caches = c.get("taskReads");
     const now = Date.now();
-    const snapshot = underLoad(c.get("loadLevel")) && !c.get("refresh") ? caches.stats.get(tenantId) : undefined;
-    if (snapshot && now - snapshot.verifiedAt < STATS_SNAPSHOT_MAX_AGE_MS) return snapshotAnswer(c, tenantId, snapshot, now);
+    const snapshot = underLoad(c.get("loadLevel")) && !c.get("refresh") ? caches.stats.peek(tenantId) : undefined;
+    if (snapshot && now - snapshot.verifiedAt < STATS_SNAPSHOT_MAX_AGE_MS) {
+      caches.stats.count("hit");
+      return snapshotAnswer(c, tenantId, snapshot, now);
+    }
     const db = dbOf(c);
     const source = statsSource(db, tenantId, Date.now, versionReader(caches, tenantId, () => readDataVersion(db, tenantId)));
     const read = await readThrough(caches.stats, tenantId, source, { now: Date.now, trueUntil: (v) => v.trueUntil });
