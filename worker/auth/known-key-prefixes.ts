@@ -14,11 +14,17 @@
  * Pure: the source of prefixes and the clock are passed in.
  */
 
+export interface KeyPrefix {
+  prefix: string;
+  /** When its key was created (ms since the epoch). */
+  createdAt: number;
+}
+
 export interface PrefixSource {
   /** Prefixes of every active key. */
-  all(): Promise<string[]>;
+  all(): Promise<KeyPrefix[]>;
   /** Prefixes of keys created at or after `since` (ms since the epoch), revoked or not. */
-  createdSince(since: number): Promise<string[]>;
+  createdSince(since: number): Promise<KeyPrefix[]>;
 }
 
 export interface KnownPrefixesOptions {
@@ -27,21 +33,29 @@ export interface KnownPrefixesOptions {
   skewMs: number;
   /** A refresh still running after this long is taken as lost (its request was cancelled). */
   abandonAfterMs: number;
+  /** A key created less than this long ago is `recent`: no flood can have been using its prefix for long. */
+  recentForMs: number;
 }
 
-export const KNOWN_PREFIXES_DEFAULTS: KnownPrefixesOptions = { refreshMinMs: 1000, reloadEveryMs: 10 * 60_000, skewMs: 60_000, abandonAfterMs: 5000 };
+export const KNOWN_PREFIXES_DEFAULTS: KnownPrefixesOptions = { refreshMinMs: 1000, reloadEveryMs: 10 * 60_000, skewMs: 60_000, abandonAfterMs: 5000, recentForMs: 10 * 60_000 };
 
-/** `unloaded`: no view yet (never loaded, or every load failed), so the prefix proves nothing. */
-export type PrefixVerdict = "known" | "unknown" | "unloaded";
+/**
+ * `established` or `recent`: an active key has this prefix (created more or less than
+ * `recentForMs` ago); `unloaded`: no view yet (never loaded, or every load failed), so the
+ * prefix proves nothing.
+ */
+export type PrefixVerdict = "established" | "recent" | "unknown" | "unloaded";
 
 export class KnownKeyPrefixes {
-  private prefixes = new Set<string>();
+  /** Prefix → its key's creation time. */
+  private prefixes = new Map<string, number>();
   /** Added by this isolate while a full reload ran: the reload's answer may predate them. */
-  private addedDuringLoad: string[] = [];
+  private addedDuringLoad: KeyPrefix[] = [];
   private loadedAt: number | undefined;
   private refreshedAt: number | undefined;
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
-  private inFlightSince: number | undefined;
+  /** The refresh running now: requests that arrive meanwhile wait for it rather than guess. */
+  private inFlight: { since: number; done: Promise<void> } | undefined;
 
   constructor(
     private readonly options: KnownPrefixesOptions = KNOWN_PREFIXES_DEFAULTS,
@@ -50,14 +64,15 @@ export class KnownKeyPrefixes {
   ) {}
 
   verdict(prefix: string): PrefixVerdict {
-    if (this.prefixes.has(prefix)) return "known";
+    const createdAt = this.prefixes.get(prefix);
+    if (createdAt !== undefined) return this.now() - createdAt < this.options.recentForMs ? "recent" : "established";
     return this.loadedAt === undefined ? "unloaded" : "unknown";
   }
 
   /** A key this isolate just issued: known at once, without waiting for a refresh. */
-  add(prefix: string): void {
-    this.prefixes.add(prefix);
-    if (this.inFlightSince !== undefined) this.addedDuringLoad.push(prefix);
+  add(prefix: string, createdAt: number = this.now()): void {
+    this.prefixes.set(prefix, createdAt);
+    if (this.inFlight !== undefined) this.addedDuringLoad.push({ prefix, createdAt });
   }
 
   get size(): number {
@@ -65,40 +80,56 @@ export class KnownKeyPrefixes {
   }
 
   /**
-   * Refreshes the view from `source` if a refresh is due and none is running; resolves when
-   * that refresh ends (at once when none was due). Never rejects: a failed refresh keeps the
+   * Refreshes the view from `source` if a refresh is due; resolves when the refresh that is
+   * running ends (at once when none runs or is due; a wait for another request's refresh is
+   * capped at what is left of `abandonAfterMs`, since that request may have been cancelled). Never rejects: a failed refresh keeps the
    * old view and is tried again after `refreshMinMs`. The source comes with the call because
    * the database binding comes with the request.
    */
-  async refreshIfDue(source: PrefixSource): Promise<void> {
+  refreshIfDue(source: PrefixSource): Promise<void> {
     const now = this.now();
-    if (this.inFlightSince !== undefined && now - this.inFlightSince < this.options.abandonAfterMs) return;
-    if (now - this.lastAttemptAt < this.options.refreshMinMs) return;
+    if (this.inFlight !== undefined && now - this.inFlight.since < this.options.abandonAfterMs) {
+      return waitAtMost(this.inFlight.done, this.options.abandonAfterMs - (now - this.inFlight.since));
+    }
+    if (now - this.lastAttemptAt < this.options.refreshMinMs) return Promise.resolve();
     this.lastAttemptAt = now;
-    this.inFlightSince = now;
+    const done = this.refresh(source, now);
+    this.inFlight = { since: now, done };
+    return done;
+  }
+
+  private async refresh(source: PrefixSource, now: number): Promise<void> {
     this.addedDuringLoad = [];
+    const current = () => this.inFlight?.since === now;
     const full = this.loadedAt === undefined || this.refreshedAt === undefined || now - this.loadedAt >= this.options.reloadEveryMs;
     try {
       if (full) {
-        const next = new Set(await source.all());
-        if (this.inFlightSince !== now) return; // abandoned and superseded meanwhile
-        for (const prefix of this.addedDuringLoad) next.add(prefix);
+        const next = new Map((await source.all()).map((k) => [k.prefix, k.createdAt]));
+        if (!current()) return; // abandoned and superseded meanwhile
+        for (const k of this.addedDuringLoad) next.set(k.prefix, k.createdAt);
         this.prefixes = next;
         this.loadedAt = now;
       } else {
         const since = (this.refreshedAt ?? now) - this.options.skewMs;
         const recent = await source.createdSince(since);
-        if (this.inFlightSince !== now) return;
-        for (const prefix of recent) this.prefixes.add(prefix);
+        if (!current()) return;
+        for (const k of recent) this.prefixes.set(k.prefix, k.createdAt);
       }
       this.refreshedAt = now;
     } catch (err) {
       this.onError(err);
     } finally {
-      if (this.inFlightSince === now) {
-        this.inFlightSince = undefined;
+      if (current()) {
+        this.inFlight = undefined;
         this.addedDuringLoad = [];
       }
     }
   }
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first. Never rejects. */
+function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))));
+  return Promise.race([promise.catch(() => {}), timeout]).finally(() => clearTimeout(timer));
 }

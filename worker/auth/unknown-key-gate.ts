@@ -1,6 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { keyPrefixOf } from "../lib/api-keys";
-import { AuthFailureBudget, AUTH_FAILURE_BUDGET, type FailureBudgetOptions } from "./auth-failure-budget";
+import { AuthFailureBudget, AUTH_FAILURE_BUDGET, type BudgetLane, type FailureBudgetOptions } from "./auth-failure-budget";
 import { KNOWN_PREFIXES_DEFAULTS, KnownKeyPrefixes, type KnownPrefixesOptions, type PrefixSource } from "./known-key-prefixes";
 
 /**
@@ -11,7 +11,8 @@ import { KNOWN_PREFIXES_DEFAULTS, KnownKeyPrefixes, type KnownPrefixesOptions, t
  *   without spending the failure budget, so known tenants never wait behind a flood;
  * - a key whose prefix no active key has is refused from memory (KnownKeyPrefixes);
  * - anything else spends the failure budget of its client address and of the isolate
- *   (AuthFailureBudget), or is refused with the time until it could.
+ *   (AuthFailureBudget; keys of a recently created prefix in a lane of their own), or is
+ *   refused with the time until it could.
  * The lookup's outcome then comes back through `found` / `notFound`.
  */
 
@@ -21,7 +22,7 @@ export type GatePass =
   /** Too many failed lookups from this client or this isolate: answer 429 with the wait. */
   | { kind: "over_budget"; scope: "client" | "isolate"; retryAfterMs: number }
   /** Look it up; a success returns the budget token taken for `client`. */
-  | { kind: "look_up"; budgetedFor?: string };
+  | { kind: "look_up"; budgeted?: { client: string; lane: BudgetLane } };
 
 export interface GateOptions {
   prefixes: KnownPrefixesOptions;
@@ -64,19 +65,22 @@ export class UnknownKeyGate {
     if (this.refused.has(key)) return { kind: "refused" };
     if (this.vouched.has(key)) return { kind: "look_up" };
     const prefix = keyPrefixOf(key);
-    if (this.prefixes.verdict(prefix) !== "known") {
+    let verdict = this.prefixes.verdict(prefix);
+    if (verdict === "unknown" || verdict === "unloaded") {
       await this.prefixes.refreshIfDue(source);
-      // "unloaded" (no view could be loaded): the prefix proves nothing, the budget decides.
-      if (this.prefixes.verdict(prefix) === "unknown") return { kind: "refused" };
+      verdict = this.prefixes.verdict(prefix);
+      if (verdict === "unknown") return { kind: "refused" };
     }
-    const decision = this.budget.take(client, this.now());
+    // "unloaded" (no view could be loaded): the prefix proves nothing, the budget decides.
+    const lane: BudgetLane = verdict === "recent" ? "recent" : "established";
+    const decision = this.budget.take(client, lane, this.now());
     if (!decision.ok) return { kind: "over_budget", scope: decision.scope, retryAfterMs: decision.retryAfterMs };
-    return { kind: "look_up", budgetedFor: client };
+    return { kind: "look_up", budgeted: { client, lane } };
   }
 
   found(key: string, tenantId: string, pass: GatePass): void {
     this.vouched.set(key, tenantId);
-    if (pass.kind === "look_up" && pass.budgetedFor !== undefined) this.budget.refund(pass.budgetedFor, this.now());
+    if (pass.kind === "look_up" && pass.budgeted !== undefined) this.budget.refund(pass.budgeted.client, pass.budgeted.lane, this.now());
   }
 
   notFound(key: string): void {

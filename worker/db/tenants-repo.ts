@@ -66,13 +66,11 @@ export async function tenantByKeyHash(db: Db, hash: string): Promise<{ tenant: T
 }
 
 /** Prefixes of every active key: the known-prefix filter's full load (worker/auth/known-key-prefixes.ts). */
-export async function activeKeyPrefixes(db: Db): Promise<string[]> {
-  const rows = await db.select({ prefix: apiKeys.prefix }).from(apiKeys).where(isNull(apiKeys.revokedAt));
-  return rows.map((r) => r.prefix);
+export async function activeKeyPrefixes(db: Db): Promise<{ prefix: string; createdAt: number }[]> {
+  return db.select({ prefix: apiKeys.prefix, createdAt: apiKeys.createdAt }).from(apiKeys).where(isNull(apiKeys.revokedAt));
 }
 
 /** Prefixes of keys created at or after `since` (index `api_keys_created_idx`): the filter's refresh. */
-export async function keyPrefixesCreatedSince(db: Db, since: number): Promise<string[]> {
-  const rows = await db.select({ prefix: apiKeys.prefix }).from(apiKeys).where(gte(apiKeys.createdAt, since));
-  return rows.map((r) => r.prefix);
+export async function keyPrefixesCreatedSince(db: Db, since: number): Promise<{ prefix: string; createdAt: number }[]> {
+  return db.select({ prefix: apiKeys.prefix, createdAt: apiKeys.createdAt }).from(apiKeys).where(gte(apiKeys.createdAt, since));
 }

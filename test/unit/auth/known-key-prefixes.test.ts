@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KnownKeyPrefixes, type KnownPrefixesOptions, type PrefixSource } from "../../../worker/auth/known-key-prefixes";
+import { KnownKeyPrefixes, type KeyPrefix, type KnownPrefixesOptions, type PrefixSource } from "../../../worker/auth/known-key-prefixes";
 
 const T0 = 1_700_000_000_000;
-const options: KnownPrefixesOptions = { refreshMinMs: 1000, reloadEveryMs: 60_000, skewMs: 5000, abandonAfterMs: 3000 };
+const options: KnownPrefixesOptions = { refreshMinMs: 1000, reloadEveryMs: 60_000, skewMs: 5000, abandonAfterMs: 3000, recentForMs: 30_000 };
 
 /** A key table in memory: prefix, creation time, revoked or not; counts the queries it answers. */
 class FakeKeys implements PrefixSource {
@@ -11,13 +11,13 @@ class FakeKeys implements PrefixSource {
   queries: string[] = [];
   failNext = false;
   hold: Promise<void> | undefined;
-  async all(): Promise<string[]> {
+  async all(): Promise<KeyPrefix[]> {
     await this.answer("all");
-    return this.rows.filter((r) => !r.revoked).map((r) => r.prefix);
+    return this.rows.filter((r) => !r.revoked);
   }
-  async createdSince(since: number): Promise<string[]> {
+  async createdSince(since: number): Promise<KeyPrefix[]> {
     await this.answer(`since ${since - T0}`);
-    return this.rows.filter((r) => r.createdAt >= since).map((r) => r.prefix);
+    return this.rows.filter((r) => r.createdAt >= since);
   }
   private async answer(query: string): Promise<void> {
     this.queries.push(query);
@@ -41,10 +41,10 @@ function setup() {
 describe("KnownKeyPrefixes", () => {
   it("proves nothing before its first load, then knows every active prefix and no other", async () => {
     const { source, prefixes } = setup();
-    source.rows.push({ prefix: "tfk_AAAAAAAA", createdAt: T0 - 1000, revoked: false }, { prefix: "tfk_RRRRRRRR", createdAt: T0 - 1000, revoked: true });
+    source.rows.push({ prefix: "tfk_AAAAAAAA", createdAt: T0 - options.recentForMs, revoked: false }, { prefix: "tfk_RRRRRRRR", createdAt: T0 - 1000, revoked: true });
     expect(prefixes.verdict("tfk_AAAAAAAA")).toBe("unloaded");
     await prefixes.refreshIfDue(source);
-    expect(prefixes.verdict("tfk_AAAAAAAA")).toBe("known");
+    expect(prefixes.verdict("tfk_AAAAAAAA")).toBe("established");
     expect(prefixes.verdict("tfk_RRRRRRRR")).toBe("unknown");
     expect(prefixes.verdict("tfk_ZZZZZZZZ")).toBe("unknown");
   });
@@ -66,7 +66,9 @@ describe("KnownKeyPrefixes", () => {
     source.rows.push({ prefix: "tfk_NEWNEWNE", createdAt: T0 - 200, revoked: false });
     expect(prefixes.verdict("tfk_NEWNEWNE")).toBe("unknown");
     await prefixes.refreshIfDue(source);
-    expect(prefixes.verdict("tfk_NEWNEWNE")).toBe("known");
+    expect(prefixes.verdict("tfk_NEWNEWNE")).toBe("recent");
+    clock.advance(options.recentForMs);
+    expect(prefixes.verdict("tfk_NEWNEWNE")).toBe("established");
   });
 
   it("a key issued here is known at once, and a full reload running meanwhile does not lose it", async () => {
@@ -77,18 +79,18 @@ describe("KnownKeyPrefixes", () => {
     prefixes.add("tfk_LOCALLOC");
     release();
     await loading;
-    expect(prefixes.verdict("tfk_LOCALLOC")).toBe("known");
+    expect(prefixes.verdict("tfk_LOCALLOC")).toBe("recent");
   });
 
   it("a failed refresh keeps the old view and is tried again after refreshMinMs", async () => {
     const { clock, source, prefixes, errors } = setup();
-    source.rows.push({ prefix: "tfk_AAAAAAAA", createdAt: T0, revoked: false });
+    source.rows.push({ prefix: "tfk_AAAAAAAA", createdAt: T0 - options.recentForMs, revoked: false });
     await prefixes.refreshIfDue(source);
     clock.advance(1000);
     source.failNext = true;
     await prefixes.refreshIfDue(source);
     expect(errors).toHaveLength(1);
-    expect(prefixes.verdict("tfk_AAAAAAAA")).toBe("known");
+    expect(prefixes.verdict("tfk_AAAAAAAA")).toBe("established");
     await prefixes.refreshIfDue(source);
     expect(source.queries).toHaveLength(2);
     clock.advance(1000);
@@ -116,10 +118,10 @@ describe("KnownKeyPrefixes", () => {
     expect(source.queries).toHaveLength(1);
     source.hold = undefined;
     clock.advance(1);
-    source.rows.push({ prefix: "tfk_AAAAAAAA", createdAt: T0, revoked: false });
+    source.rows.push({ prefix: "tfk_AAAAAAAA", createdAt: T0 - options.recentForMs, revoked: false });
     await prefixes.refreshIfDue(source);
     expect(source.queries).toHaveLength(2);
-    expect(prefixes.verdict("tfk_AAAAAAAA")).toBe("known");
+    expect(prefixes.verdict("tfk_AAAAAAAA")).toBe("established");
   });
 
   it("queries never exceed 1 + elapsed / refreshMinMs, for any arrival pattern", async () => {

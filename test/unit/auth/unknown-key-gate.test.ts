@@ -10,7 +10,7 @@ function setup() {
   let now = T0;
   let queries = 0;
   const source: PrefixSource = {
-    all: async () => (queries++, [KNOWN]),
+    all: async () => (queries++, [{ prefix: KNOWN, createdAt: T0 - 3_600_000 }]),
     createdSince: async () => (queries++, []),
   };
   const gate = new UnknownKeyGate(GATE_DEFAULTS, () => now);
