@@ -795,7 +795,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description Over the tenant's rate budget; retry after `Retry-After` seconds */
+        /** @description Over the tenant's rate budget, or (reason `auth_failures`) too many failed API key lookups from this client; retry after `Retry-After` seconds */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
