@@ -45,8 +45,8 @@ export const GATE_DEFAULTS: GateOptions = {
 export class UnknownKeyGate {
   readonly prefixes: KnownKeyPrefixes;
   private readonly budget: AuthFailureBudget;
-  /** Key → tenant id. Not a credential cache: it only exempts a lookup from the budget. */
-  private readonly vouched: LRUCache<string, string>;
+  /** Not a credential cache: it only exempts a lookup from the failure budget. */
+  private readonly vouched: LRUCache<string, true>;
   private readonly refused: LRUCache<string, true>;
 
   constructor(
@@ -78,8 +78,8 @@ export class UnknownKeyGate {
     return { kind: "look_up", budgeted: { client, lane } };
   }
 
-  found(key: string, tenantId: string, pass: GatePass): void {
-    this.vouched.set(key, tenantId);
+  found(key: string, pass: GatePass): void {
+    this.vouched.set(key, true);
     if (pass.kind === "look_up" && pass.budgeted !== undefined) this.budget.refund(pass.budgeted.client, pass.budgeted.lane, this.now());
   }
 
@@ -89,14 +89,8 @@ export class UnknownKeyGate {
   }
 
   /** A key this isolate just issued: known and vouched for at once. */
-  issued(key: string, tenantId: string): void {
+  issued(key: string): void {
     this.prefixes.add(keyPrefixOf(key));
-    this.vouched.set(key, tenantId);
-  }
-
-  /** A tenant's key was revoked here: its keys are vouched for no more. */
-  forgetTenant(tenantId?: string): void {
-    const gone = [...this.vouched.entries()].filter(([, id]) => tenantId === undefined || id === tenantId).map(([key]) => key);
-    for (const key of gone) this.vouched.delete(key);
+    this.vouched.set(key, true);
   }
 }

@@ -44,14 +44,18 @@ const unknownKeys = new UnknownKeyGate(undefined, Date.now, (err) =>
   console.warn(JSON.stringify({ level: "warn", event: "key_prefix_refresh_failed", error: String(err) })),
 );
 
+/**
+ * The gate's memory of valid keys stays: it only spares a lookup the failure budget, and a
+ * revoked key's next lookup fails and is forgotten there (so a quota change, which also calls
+ * this, never puts a tenant's key behind a flood).
+ */
 export function forgetTenantKeys(tenantId?: string): void {
   tenantCache.deleteWhere((tenant) => tenantId === undefined || tenant.id === tenantId);
-  unknownKeys.forgetTenant(tenantId);
 }
 
 /** A key this isolate just issued: usable here at once, without a prefix refresh or budget. */
-export function rememberIssuedKey(key: string, tenantId: string): void {
-  unknownKeys.issued(key, tenantId);
+export function rememberIssuedKey(key: string): void {
+  unknownKeys.issued(key);
 }
 
 /**
@@ -79,7 +83,7 @@ export const tenantAuth = createMiddleware<AppEnv>(async (c, next) => {
       unknownKeys.notFound(key);
       throw unauthorized(INVALID_KEY);
     }
-    unknownKeys.found(key, found.tenant.id, pass);
+    unknownKeys.found(key, pass);
     tenant = { id: found.tenant.id, name: found.tenant.name, quota: resolveQuota((found.tenant.quota as QuotaOverrides | null) ?? null, c.get("config")) };
     tenantCache.set(key, tenant);
   }

@@ -45,7 +45,7 @@ adminApp.openapi(
     const { name, quota } = c.req.valid("json");
     checkQuota(c, quota);
     const created = await createTenant(createDb(c.env.DB), name, quota, Date.now());
-    rememberIssuedKey(created.apiKey, created.tenant.id);
+    rememberIssuedKey(created.apiKey);
     c.header("location", `/admin/tenants/${created.tenant.id}`);
     return c.json({ ...tenantView(c, created.tenant), apiKey: created.apiKey, apiKeyId: created.key.id }, 201);
   },
@@ -148,7 +148,7 @@ adminApp.openapi(
     const id = c.req.valid("param").id;
     if (!(await findTenant(db, id))) throw notFound("Tenant");
     const { key, apiKey } = await issueKey(db, id, Date.now());
-    rememberIssuedKey(apiKey, id);
+    rememberIssuedKey(apiKey);
     return c.json({ ...keyView(key), apiKey }, 201);
   },
 );
