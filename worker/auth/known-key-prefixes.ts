@@ -70,21 +70,19 @@ export class KnownKeyPrefixes {
   }
 
   /** A key this isolate just issued: known at once, without waiting for a refresh. */
-  add(prefix: string, createdAt: number = this.now()): void {
+  add(prefix: string): void {
+    const createdAt = this.now();
     this.prefixes.set(prefix, createdAt);
     if (this.inFlight !== undefined) this.addedDuringLoad.push({ prefix, createdAt });
-  }
-
-  get size(): number {
-    return this.prefixes.size;
   }
 
   /**
    * Refreshes the view from `source` if a refresh is due; resolves when the refresh that is
    * running ends (at once when none runs or is due; a wait for another request's refresh is
-   * capped at what is left of `abandonAfterMs`, since that request may have been cancelled). Never rejects: a failed refresh keeps the
-   * old view and is tried again after `refreshMinMs`. The source comes with the call because
-   * the database binding comes with the request.
+   * capped at what is left of `abandonAfterMs`, since that request may have been cancelled).
+   * Never rejects: a failed refresh keeps the old view and is tried again after
+   * `refreshMinMs`. The source comes with the call because the database binding comes with
+   * the request.
    */
   refreshIfDue(source: PrefixSource): Promise<void> {
     const now = this.now();
@@ -93,9 +91,11 @@ export class KnownKeyPrefixes {
     }
     if (now - this.lastAttemptAt < this.options.refreshMinMs) return Promise.resolve();
     this.lastAttemptAt = now;
-    const done = this.refresh(source, now);
-    this.inFlight = { since: now, done };
-    return done;
+    // In flight before the refresh starts, so even one that fails at once finds itself current.
+    const flight = { since: now, done: Promise.resolve() };
+    this.inFlight = flight;
+    flight.done = this.refresh(source, now);
+    return flight.done;
   }
 
   private async refresh(source: PrefixSource, now: number): Promise<void> {

@@ -98,6 +98,24 @@ describe("KnownKeyPrefixes", () => {
     expect(source.queries).toHaveLength(3);
   });
 
+  it("a source that throws before its first await is a failed refresh like any other, retried after refreshMinMs", async () => {
+    const { clock, prefixes, errors } = setup();
+    const throwing: PrefixSource = {
+      all: () => {
+        throw new Error("binding missing");
+      },
+      createdSince: () => {
+        throw new Error("binding missing");
+      },
+    };
+    await prefixes.refreshIfDue(throwing);
+    expect(errors).toHaveLength(1);
+    clock.advance(options.refreshMinMs);
+    const source = new FakeKeys();
+    await prefixes.refreshIfDue(source);
+    expect(source.queries).toEqual(["all"]);
+  });
+
   it("reloads in full every reloadEveryMs, so revoked keys' prefixes are forgotten", async () => {
     const { clock, source, prefixes } = setup();
     source.rows.push({ prefix: "tfk_AAAAAAAA", createdAt: T0, revoked: false });
