@@ -118,6 +118,7 @@ function report(ctx, capacity, capConcurrency, phases) {
     notes: [
       "Mix on one tenant: low = 3 × text search (limit 100), 2 × stats, 2 × 100-row page; normal = 20-row page; high = 5-row page; critical = POST /v1/tasks. Latency from the intended send time; p99 per priority over 2xx answers.",
       "goodput = 2xx answers completed in the steady part of each phase (after the first quarter, before the last send) per second; \"of which degraded\" counts those marked X-Degraded (stats from a snapshot, a capped page), which are in goodput because graceful degradation is the designed answer under load. critical served % = critical 2xx ÷ critical requests the schedule called for (dropped sends count as not served). shed p99 = p99 time to a 429/503 answer.",
+      `Not 2xx by status and reason: ${["on", "off"].flatMap((mode) => MULTIPLES.map((m) => `${mode} ${m}×: ${phases[`${mode}-${m}x`].failuresText}`)).join("; ")}.`,
     ],
     charts: charts({ figures }),
     data: { capacity, capacitySteps: ctx.shared.capacitySteps, figures, statusCounts: Object.fromEntries(Object.entries(phases).map(([k, ph]) => [k, ph.total.statusCounts])), sendLag: Object.fromEntries(Object.entries(phases).map(([k, ph]) => [k, ph.sendLag])) },

@@ -135,7 +135,8 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
     const rateLimited = decision.reason === "rate_limited";
     throw new ApiError(rateLimited ? "rate_limited" : "overloaded", rejectionDetail(decision.reason), {
       headers: { "retry-after": retryAfterSeconds(decision.retryAfterMs) },
-      extensions: { reason: decision.reason, retryAfterMs: Math.ceil(decision.retryAfterMs) },
+      // reasonDetail (saturated, predicted_wait, ...) says which rule refused, for clients' logs and the benchmark.
+      extensions: { reason: decision.reason, retryAfterMs: Math.ceil(decision.retryAfterMs), ...(decision.detail ? { reasonDetail: decision.detail } : {}) },
     });
   }
   c.set("loadLevel", decision.loadLevel);
