@@ -9,6 +9,7 @@ import { injectFaults } from "./faults";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
 import { keepLease } from "./lease-keeper";
 import { LocalLease } from "./local-lease";
+import { runRateLimited } from "./rate-limit-peer";
 import { capPriority } from "../../durable-objects/admission/quota-rules";
 import { isHigher } from "./priority";
 import { RecentLoad } from "./recent-load";
@@ -62,6 +63,7 @@ export interface AdmissionTicket {
 export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, work: () => Promise<Response>): Promise<Response> {
   c.set("requestPriority", ticket.priority);
   c.set("loadLevel", "normal");
+  if (c.get("config").admissionPeer === "rate-limit-binding") return runRateLimited(c, () => runWork(c, work));
   if (!c.get("config").admissionControl) return runWork(c, work);
 
   const tenant = c.get("tenant");
