@@ -163,12 +163,13 @@ export class TelemetryRecorder {
   }
 
   /**
-   * Starts a flush inside `waitUntil` if one is due and none is running. Never throws and
-   * never awaits the Monitor: call it after building the response. Returns whether it started one.
+   * Starts a flush inside `waitUntil` if one is due (or `force`d and there is anything to send)
+   * and none is running. Never throws and never awaits the Monitor: call it after building the
+   * response. Returns whether it started one.
    */
-  flushIfDue(now: number, send: SendBatch, waitUntil: WaitUntil): boolean {
+  flushIfDue(now: number, send: SendBatch, waitUntil: WaitUntil, force = false): boolean {
     try {
-      if (this.delivering || !this.isDue(now)) return false;
+      if (this.delivering || !(force || this.isDue(now))) return false;
       const batch = this.takeBatch(now);
       if (!batch) return false;
       waitUntil(this.startDelivery(batch, send));
