@@ -174,7 +174,7 @@ function runGranted(
   const tenantId = c.get("tenant").id;
   const stopRenewing = keepLease(
     grant.leaseMs,
-    (byMs) => controller.extendLease(grant.ticket, byMs),
+    (byMs) => onceMore(c, tenantId, controller, (stub) => stub.extendLease(grant.ticket, byMs)),
     (err) => logControllerFailure("extend", tenantId, err),
   );
   const started = performance.now();
@@ -184,8 +184,9 @@ function runGranted(
       stopRenewing();
       // X-Fault-Controller: drop-release: the release is lost on its way; the lease's expiry frees the slot.
       if (fault === "drop-release") return;
+      const report = { latencyMs: performance.now() - started, outcome };
       try {
-        await controller.release(grant.ticket, { latencyMs: performance.now() - started, outcome });
+        await onceMore(c, tenantId, controller, (stub) => stub.release(grant.ticket, report));
       } catch (err) {
         // The lease still ends: the controller reclaims it when it expires.
         logControllerFailure("release", tenantId, err);
@@ -253,6 +254,19 @@ function giveBackWhenIdle(c: AdmissionContext, tenantId: string, lease: LocalLea
 }
 
 type Controller = ReturnType<typeof admissionController>;
+
+/**
+ * An idempotent controller call (release, extendLease) that failed is sent once more, on a new
+ * stub: a stub whose object was reset meanwhile (evicted, crashed) stays broken, and the slot
+ * would otherwise wait for its lease to expire, or lapse while its work still runs.
+ */
+async function onceMore<T>(c: AdmissionContext, tenantId: string, stub: Controller, call: (stub: Controller) => Promise<T>): Promise<T> {
+  try {
+    return await call(stub);
+  } catch {
+    return call(admissionController(c, tenantId));
+  }
+}
 
 /**
  * How admitted work ended, as the limiter reads it, once it settles. Client errors (404, 409, …)

@@ -57,6 +57,29 @@ describe("TelemetryRecorder", () => {
     expect(sent.map((b) => b.seq)).toEqual([1, 2]);
   });
 
+  it("a forced flush starts before it is due, but never beside a delivery under way and never empty", async () => {
+    const sent: TelemetryBatch[] = [];
+    let release: () => void = () => {};
+    const slow = (b: TelemetryBatch) => new Promise<void>((resolve) => {
+      sent.push(b);
+      release = resolve;
+    });
+    const r = new TelemetryRecorder({ intervalMs: 10_000, source: "s" });
+    const w = collector();
+    expect(r.flushIfDue(T0, slow, w.waitUntil, true)).toBe(false);
+    r.record(req(), T0);
+    expect(r.flushIfDue(T0 + 1, slow, w.waitUntil)).toBe(false);
+    expect(r.flushIfDue(T0 + 1, slow, w.waitUntil, true)).toBe(true);
+    r.record(req(), T0 + 2);
+    expect(r.flushIfDue(T0 + 3, slow, w.waitUntil, true)).toBe(false);
+    release();
+    await w.settle();
+    expect(r.flushIfDue(T0 + 4, slow, w.waitUntil, true)).toBe(true);
+    release();
+    await w.settle();
+    expect(sent.map((b) => b.seq)).toEqual([1, 2]);
+  });
+
   it("a failing Monitor never throws into the caller; the batch is retried once, then dropped and counted", async () => {
     const r = new TelemetryRecorder({ intervalMs: 1, retryDelayMs: 0, source: "s" });
     const w = collector();
