@@ -228,20 +228,26 @@ describe("X-Fault-Controller", () => {
 });
 
 describe("X-Fault-Monitor: down", () => {
-  it("the telemetry flush fails and is counted; the request is served as usual and the loss is reported once the Monitor answers", async () => {
+  const droppedBatches = async () => {
+    const scrape = await call("GET", "/metrics", { token: ADMIN_TOKEN });
+    const family = parsePrometheusTextFormat(await scrape.text()).find((f) => f.name === "taskflow_telemetry_batches_dropped_total");
+    return Number(family?.metrics[0]?.value ?? 0);
+  };
+
+  it("each request's flush fails and is counted; the requests are served as usual and every loss is reported once the Monitor answers", async () => {
     const tenant = await createTenant(generousQuota);
     const recorder = isolateRecorder(configOf(env));
+    const droppedBefore = await droppedBatches();
     const before = { ...recorder.stats };
     const run = workerWith({});
-    // Waits for the request's waitUntil: the flush, its one retry, and the drop.
-    const res = await run("POST", "/v1/tasks", { token: tenant.apiKey, body: { title: "kept" }, headers: { "x-fault-monitor": "down" } });
-    expect(res.status).toBe(201);
-    expect(recorder.stats.failures).toBeGreaterThan(before.failures);
-    expect(recorder.stats.dropped).toBeGreaterThan(before.dropped);
-    expect(await titles(tenant)).toEqual(["kept"]);
-
-    const scrape = await call("GET", "/metrics", { token: ADMIN_TOKEN });
-    const dropped = parsePrometheusTextFormat(await scrape.text()).find((f) => f.name === "taskflow_telemetry_batches_dropped_total");
-    expect(Number(dropped?.metrics[0]?.value)).toBeGreaterThanOrEqual(1);
+    // Each waits for its request's waitUntil: the forced flush, its one retry, and the drop.
+    for (const title of ["one", "two", "three"]) {
+      expect((await run("POST", "/v1/tasks", { token: tenant.apiKey, body: { title }, headers: { "x-fault-monitor": "down" } })).status).toBe(201);
+    }
+    expect(recorder.stats.failures - before.failures).toBeGreaterThanOrEqual(3);
+    expect(recorder.stats.dropped - before.dropped).toBeGreaterThanOrEqual(3);
+    expect(await titles(tenant)).toEqual(["one", "three", "two"]);
+    // The scrape flushes through the real Monitor, with every drop the lost batches carried.
+    expect((await droppedBatches()) - droppedBefore).toBeGreaterThanOrEqual(3);
   });
 });

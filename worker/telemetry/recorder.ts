@@ -249,6 +249,11 @@ export class TelemetryRecorder {
     } catch {
       this.stats.dropped++;
       this.unreported.dropped++;
+      // The failures and drops this batch was carrying never arrived either: carry them again,
+      // or a Monitor that stays down would be told of only the last one. (If the first attempt
+      // did arrive unanswered, they are counted twice: an outage over-reported, never hidden.)
+      this.unreported.failures += batch.flush.failures;
+      this.unreported.dropped += batch.flush.dropped;
       console.warn(JSON.stringify({ level: "warn", event: "telemetry_batch_dropped", source: this.source, seq: batch.seq }));
     }
   }

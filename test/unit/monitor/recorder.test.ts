@@ -106,6 +106,24 @@ describe("TelemetryRecorder", () => {
     warn.mockRestore();
   });
 
+  it("while the Monitor stays down, every lost batch is counted: a dropped batch's carried counts are carried again", async () => {
+    const r = new TelemetryRecorder({ intervalMs: 1, retryDelayMs: 0, source: "s" });
+    const w = collector();
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const down = (): Promise<void> => Promise.reject(new Error("monitor down"));
+    for (let i = 0; i < 3; i++) {
+      r.record(req(), T0 + i * 10);
+      r.flushIfDue(T0 + i * 10 + 5, down, w.waitUntil);
+      await w.settle();
+    }
+    const sent: TelemetryBatch[] = [];
+    r.record(req(), T0 + 40);
+    r.flushIfDue(T0 + 45, async (b) => void sent.push(b), w.waitUntil);
+    await w.settle();
+    expect(sent[0]?.flush).toEqual({ failures: 3, dropped: 3 });
+    warn.mockRestore();
+  });
+
   it("a retry that succeeds delivers the same batch (same seq, so the Monitor can drop a duplicate)", async () => {
     const r = new TelemetryRecorder({ intervalMs: 1, retryDelayMs: 0, source: "s" });
     const w = collector();
