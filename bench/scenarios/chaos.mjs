@@ -116,6 +116,7 @@ export async function run(ctx) {
       `Capacity: ${cap.goodput.toFixed(0)} req/s, closed model, admission off, the same mix without keys; its ${capacityLedger.answers.size} writes were checked too: ${capacityCheck.lost.length} lost, ${capacityCheck.duplicated.length} duplicated, ${capacityCheck.phantom.length} phantom.`,
       `Faults ride on ${PHASES.map((p) => `${p.name}: ${p.share * 100} %`).join(", ")} of the attempts. Each attempt has X-Request-Timeout-Ms ${REQUEST_TIMEOUT_MS} and a client timeout of ${ATTEMPT_TIMEOUT_MS / 1000} s; a request is retried up to ${MAX_ATTEMPTS} attempts and ${GIVE_UP_MS / 1000} s after Retry-After (capped at 2 s, jittered) on 429, 503, 409 idempotency-key-in-use and no answer.`,
       "A write settles on its 201 if any attempt got one (every replay must name the same row), on 'unknown' if an attempt went unanswered, else on its last failure, which must have written nothing. Unknown outcomes that were written are not judged.",
+      `Attempts that carried the fault: ${phases.filter((p) => p.phase !== "none").map((p) => `${p.phase} ${Object.entries(p.load.faultyVerdicts).filter(([, n]) => n > 0).map(([v, n]) => `${v} ${n}`).join(" / ")}`).join("; ")}.`,
       `503s by reason: ${phases.map((p) => `${p.phase} ${Object.entries(p.load.reasons503).map(([r, n]) => `${r} ${n}`).join(" / ") || "none"}`).join("; ")}.`,
       `Telemetry flush failures counted by the Worker per phase: ${phases.map((p) => `${p.phase} ${p.flushFailed}`).join(", ")}.`,
       `In flight (slots plus waiters): the tenant's admission state (GET /admin/tenants/:id/admission), sampled every 500 ms during the phase (peak), then polled every 200 ms once every client was done, up to ${DRAIN_LIMIT_MS / 1000} s.`,
@@ -131,6 +132,8 @@ async function chaosPhase({ origin, apiKey, rate, durationMs, phase, tokenPrefix
   const picker = new WeightedPicker([1, 1]);
   const total = plannedSends(rate, durationMs);
   const verdicts = { success: 0, retry: 0, "no-answer": 0, final: 0, unexpected: 0 };
+  /** The same, for the attempts that carried the fault only. */
+  const faultyVerdicts = { success: 0, retry: 0, "no-answer": 0, final: 0, unexpected: 0 };
   const writes = new Map();
   const settledHist = newHistogram();
   let attemptNo = 0, ops = 0, writeOps = 0, gaveUp = 0, dropped = 0, inFlight = 0, retried503 = 0, retried429 = 0, retriedInUse = 0;
@@ -148,6 +151,7 @@ async function chaosPhase({ origin, apiKey, rate, durationMs, phase, tokenPrefix
     const seen = { status: res.status, contentType, retryAfter: res.headers?.["retry-after"], body: contentType.includes("json") ? safeJson(res.body) : undefined };
     const verdict = verdictOf(seen);
     verdicts[verdict]++;
+    if (faulty) faultyVerdicts[verdict]++;
     statusCounts[res.status] = (statusCounts[res.status] ?? 0) + 1;
     if (res.status === 503) reasons503[seen.body?.reason ?? "?"] = (reasons503[seen.body?.reason ?? "?"] ?? 0) + 1;
     if (verdict === "unexpected" || verdict === "final") {
@@ -207,7 +211,7 @@ async function chaosPhase({ origin, apiKey, rate, durationMs, phase, tokenPrefix
   await Promise.allSettled([...pending]);
   await client.close();
   const conflictingIds = [...writes.values()].filter((s) => s.conflictingIds).length;
-  return { ops, writeOps, attempts: attemptNo, verdicts, statusCounts, reasons503, gaveUp, dropped, retried503, retried429, retriedInUse, settled: summarize(settledHist), writes, conflictingIds, unexpectedExamples };
+  return { ops, writeOps, attempts: attemptNo, verdicts, faultyVerdicts, statusCounts, reasons503, gaveUp, dropped, retried503, retried429, retriedInUse, settled: summarize(settledHist), writes, conflictingIds, unexpectedExamples };
 }
 
 /** Slots taken plus requests waiting, from the tenant's admission state document. */
