@@ -121,16 +121,16 @@ describe("X-Fault-D1-Error", () => {
     const tenant = await createTenant(generousQuota);
     const task = await createTask(tenant);
     let failed = 0;
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 100; i++) {
       const res = await call("GET", `/v1/tasks/${task.id}`, { token: tenant.apiKey, headers: { "x-fault-d1-error": "0.5" } });
       if (res.status === 503) failed++;
       else expect(res.status).toBe(200);
       await res.body?.cancel();
     }
-    // Binomial(200, 0.5): sd ~7, so this is more than 5 sd either way.
-    expect(failed).toBeGreaterThan(60);
-    expect(failed).toBeLessThan(140);
-  });
+    // Binomial(100, 0.5): sd 5, so this is 5 sd either way.
+    expect(failed).toBeGreaterThanOrEqual(25);
+    expect(failed).toBeLessThanOrEqual(75);
+  }, 30_000);
 
   it("a keyed write whose commit fails frees its key, even when D1 misses the first release too; the retry writes once", async () => {
     const tenant = await createTenant(generousQuota);
