@@ -6,5 +6,6 @@ import * as overload from "./overload.mjs";
 import * as noisy from "./noisy-neighbour.mjs";
 import * as integrity from "./integrity.mjs";
 import * as distance from "./distance.mjs";
+import * as chaos from "./chaos.mjs";
 
-export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance];
+export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, chaos];
