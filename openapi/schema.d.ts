@@ -807,7 +807,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Overloaded (queue full, shed, or deadline unreachable); retry after `Retry-After` seconds */
+        /** @description Overloaded (queue full, shed, or deadline unreachable), or the admission controller or the database did not answer (`reason`: `unavailable`, `database_unavailable`; a write that failed did not commit); retry after `Retry-After` seconds */
         Overloaded: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];

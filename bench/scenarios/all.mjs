@@ -6,6 +6,7 @@ import * as overload from "./overload.mjs";
 import * as noisy from "./noisy-neighbour.mjs";
 import * as integrity from "./integrity.mjs";
 import * as distance from "./distance.mjs";
+import * as chaos from "./chaos.mjs";
 import * as authFlood from "./auth-flood.mjs";
 
-export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, authFlood];
+export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, chaos, authFlood];

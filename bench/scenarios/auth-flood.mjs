@@ -1,4 +1,4 @@
-// Scenario 7, auth flood: a quiet tenant beside a flood of well-formed API keys nobody issued
+// Scenario 8, auth flood: a quiet tenant beside a flood of well-formed API keys nobody issued
 // (issue 12 item 5). Random keys should be refused from memory (401) and keys guessed under a
 // known prefix should hit the failure budget (429), so D1 sees at most ~10 key lookups a second
 // per isolate, the quiet tenant keeps its latency, and a key issued during the flood works.
@@ -9,7 +9,7 @@ import { ratio } from "../lib/stats.ts";
 import { createClient } from "../lib/http-client.mjs";
 
 export const id = "auth-flood";
-export const title = "7. Auth flood: unknown API keys beside a quiet tenant";
+export const title = "8. Auth flood: unknown API keys beside a quiet tenant";
 const QUIET_RATE = { quick: 10, full: 20 }; // req/s
 const FLOODS = [
   { name: "random keys", rate: 240, kind: "random" },

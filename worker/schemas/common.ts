@@ -21,7 +21,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   413: "Body larger than 1 MiB",
   415: "A body that is not `application/json`",
   429: "Over the tenant's rate budget, or (reason `auth_failures`) too many failed API key lookups from this client; retry after `Retry-After` seconds",
-  503: "Overloaded (queue full, shed, or deadline unreachable); retry after `Retry-After` seconds",
+  503: "Overloaded (queue full, shed, or deadline unreachable), or the admission controller or the database did not answer (`reason`: `unavailable`, `database_unavailable`; a write that failed did not commit); retry after `Retry-After` seconds",
 };
 
 type Ref = { $ref: string };
