@@ -11,7 +11,8 @@ export default defineConfig(async () => {
     test: {
       projects: [
         {
-          test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
+          // Property tests are CPU-bound: on a busy 2-core machine some take several seconds.
+          test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node", testTimeout: 30_000 },
         },
         {
           plugins: [

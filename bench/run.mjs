@@ -105,8 +105,9 @@ console.log("\nTargets:");
 for (const t of evaluated) console.log(`  ${t.status === "met" ? "MET    " : t.status === "not met" ? "NOT MET" : "n/a    "}  ${t.description}: ${fmt(t.value, 2)}${t.unit ? " " + t.unit : ""} (required ${t.op} ${t.threshold})`);
 console.log(`\nwrote ${relative(ROOT, join(a.out, base))}.{md,svg,json} in ${durationS.toFixed(0)} s`);
 
-const integrityResult = results.find((r) => r.id === "integrity");
+// Integrity failures (the integrity scenario's, or chaos's per-fault write check) fail the run.
+const integrityFailed = results.filter((r) => r.failed).map((r) => r.id);
 const broken = results.filter((r) => r.error).map((r) => r.id);
-if (integrityResult?.failed) console.log("INTEGRITY FAILED");
+if (integrityFailed.length) console.log(`INTEGRITY FAILED: ${integrityFailed.join(", ")}`);
 if (broken.length) console.log(`scenarios that could not run: ${broken.join(", ")}`);
-process.exit(integrityResult?.failed || broken.length ? 1 : 0);
+process.exit(integrityFailed.length || broken.length ? 1 : 0);

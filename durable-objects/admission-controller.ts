@@ -179,6 +179,17 @@ export class AdmissionController extends DurableObject<Env> {
     this.flush(); // a cold path: everything is written with the quota
   }
 
+  /**
+   * X-Fault-Controller: evict (DESIGN.md section 10; refused unless FAULT_INJECTION is on):
+   * resets this object as a crash would. Whatever was not yet written behind is gone, calls in
+   * progress (queued acquires) fail, and the next call starts a new instance from storage.
+   * This call itself always throws: the object is gone before it can answer.
+   */
+  async chaosEvict(): Promise<void> {
+    if (!configOf(this.env).faultInjection) throw new Error("chaosEvict needs FAULT_INJECTION=on");
+    this.ctx.abort("evicted by X-Fault-Controller: evict");
+  }
+
   /** The state document of GET /admin/tenants/:id/admission. */
   async state(): Promise<AdmissionStateDocument> {
     if (!this.core) return unconfiguredState();

@@ -795,7 +795,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description Over the tenant's rate budget; retry after `Retry-After` seconds */
+        /** @description Over the tenant's rate budget, or (reason `auth_failures`) too many failed API key lookups from this client; retry after `Retry-After` seconds */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
@@ -807,7 +807,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Overloaded (queue full, shed, or deadline unreachable); retry after `Retry-After` seconds */
+        /** @description Overloaded (queue full, shed, or deadline unreachable), or the admission controller or the database did not answer (`reason`: `unavailable`, `database_unavailable`; a write that failed did not commit); retry after `Retry-After` seconds */
         Overloaded: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];

@@ -3,6 +3,7 @@ import type { AdmissionTicket } from "./admission/admission-run";
 import type { TaskReadCaches } from "./cache/task-read-caches";
 import type { LoadLevel, Quota, RequestPriority } from "../durable-objects/contracts/admission";
 import type { RequestOutcome } from "../durable-objects/contracts/telemetry";
+import type { ChaosFaults } from "./chaos/chaos-faults";
 
 /** The authenticated tenant of a /v1 request. */
 export interface TenantContext {
@@ -39,5 +40,7 @@ export type AppEnv = {
     routeKeys: ReadonlySet<string>;
     /** Set when admission refused the request (the handler never ran). */
     refusal: RequestOutcome;
+    /** Chaos faults the request asked for (FAULT_INJECTION on only); read through faultsOf(). */
+    faults: ChaosFaults;
   };
 };

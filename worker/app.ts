@@ -1,5 +1,6 @@
 import { admissionStep } from "./admission/admission-step";
 import { declaredRoutes } from "./admission/route-admission";
+import { chaosStep } from "./chaos/chaos-step";
 import type { AppEnv } from "./app-env";
 import { isolateTaskReads, type TaskReadCaches } from "./cache/task-read-caches";
 import { ApiError, onError } from "./errors";
@@ -32,7 +33,7 @@ export function createApp({ taskReads = isolateTaskReads }: { taskReads?: TaskRe
   // Private answers, first of all, so a request refused before auth (413, 415) is covered too.
   for (const privatePaths of ["/v1/*", "/admin/*", "/metrics"]) app.use(privatePaths, noStore);
   app.use("*", securityHeaders, requestContext, corsPolicy, telemetry, limitBody, requireJsonBody);
-  app.use("/v1/*", serverTiming, useTaskReads(taskReads), tenantAuth, admissionStep);
+  app.use("/v1/*", serverTiming, useTaskReads(taskReads), tenantAuth, chaosStep, admissionStep);
   app.use("/admin/*", adminAuth, async (c, next) => {
     // Quotas name routes by key ("GET /v1/tasks/stats"): checked against the routes that exist.
     c.set("routeKeys", admittedRouteKeys);

@@ -76,7 +76,9 @@ const VarsSchema = z.object({
   DB_ENABLE_QUERY_LOGGING: flag("DB_ENABLE_QUERY_LOGGING"),
   PERFORMANCE_MONITORING_INTERVAL: positiveInt("PERFORMANCE_MONITORING_INTERVAL"),
   FAULT_INJECTION: flag("FAULT_INJECTION"),
-  ADMISSION_CONTROL: flag("ADMISSION_CONTROL").default(true),
+  ADMISSION_CONTROL: z
+    .enum(["true", "false", "on", "off", "rate-limit-binding"], { error: "ADMISSION_CONTROL must be one of on, off, true, false, rate-limit-binding" })
+    .default("on"),
   TELEMETRY: flag("TELEMETRY").default(true),
   ISOLATE_LEASES: flag("ISOLATE_LEASES").default(true),
   SIMULATED_CONTROLLER_RTT_MS: nonNegativeInt("SIMULATED_CONTROLLER_RTT_MS").default(0),
@@ -106,8 +108,10 @@ export interface Config {
   db: { slowQueryThresholdMs: number; queryLogging: boolean };
   monitoringIntervalMs: number;
   faultInjection: boolean;
-  /** Off only for A/B measurements: every request then runs without admission. */
+  /** Our controller admits /v1 requests; off only for A/B measurements (then nothing does, or the peer). */
   admissionControl: boolean;
+  /** The benchmark's peer admits instead of our controller: the Workers Rate Limiting binding, keyed by tenant. */
+  admissionPeer: "rate-limit-binding" | null;
   /** Off only to measure what recording and flushing cost. */
   telemetry: boolean;
   /** Isolates may hold leased budget and admit by themselves at load normal (DESIGN.md section 7). */
@@ -146,7 +150,8 @@ export function parseConfig(vars: Record<string, unknown>): Config {
     db: { slowQueryThresholdMs: v.DB_SLOW_QUERY_THRESHOLD, queryLogging: v.DB_ENABLE_QUERY_LOGGING },
     monitoringIntervalMs: v.PERFORMANCE_MONITORING_INTERVAL,
     faultInjection: v.FAULT_INJECTION,
-    admissionControl: v.ADMISSION_CONTROL,
+    admissionControl: v.ADMISSION_CONTROL === "on" || v.ADMISSION_CONTROL === "true",
+    admissionPeer: v.ADMISSION_CONTROL === "rate-limit-binding" ? "rate-limit-binding" : null,
     telemetry: v.TELEMETRY,
     isolateLeases: v.ISOLATE_LEASES,
     simulatedControllerRttMs: v.FAULT_INJECTION ? v.SIMULATED_CONTROLLER_RTT_MS : 0,

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { HTTPException } from "hono/http-exception";
 import { ConfigError } from "./config";
+import { isDatabaseUnavailable, isInjectedD1Error } from "./db/unavailable";
 
 /**
  * Every failure leaves the API as RFC 9457 problem+json through `problemResponse`.
@@ -88,14 +89,26 @@ export function toApiError(err: unknown): ApiError {
     return new ApiError(code, err.message || PROBLEMS[code].title);
   }
   if (err instanceof ConfigError) return new ApiError("misconfigured", err.message);
+  // The database did not answer: a failure of this moment, not of the request, so say "retry".
+  if (isDatabaseUnavailable(err)) return databaseUnavailable();
   return new ApiError("internal", "An unexpected error occurred; it has been logged");
 }
+
+/**
+ * A D1 call failed without an answer. A write whose batch failed did not commit (one batch is
+ * one transaction); a retry with the same Idempotency-Key is applied at most once either way.
+ */
+export const databaseUnavailable = (): ApiError =>
+  new ApiError("unavailable", "The database did not answer; retry after the time in Retry-After (a write with the same Idempotency-Key is applied at most once)", {
+    headers: { "retry-after": "1" },
+    extensions: { reason: "database_unavailable" },
+  });
 
 export function onError(err: unknown, c: Context): Response {
   const apiError = toApiError(err);
   // Client mistakes and deliberate ApiErrors (shed, injected faults) are answers, not bugs:
-  // only what became an opaque 500 is logged.
-  if (!(err instanceof ApiError) && apiError.status >= 500) {
+  // only unexpected server failures (an opaque 500, a real D1 outage) are logged.
+  if (!(err instanceof ApiError) && apiError.status >= 500 && !isInjectedD1Error(err)) {
     // Full detail goes to the logs (wrangler tail / dashboard), never to the client.
     console.error(JSON.stringify({ level: "error", path: c.req.path, method: c.req.method, error: String(err), stack: err instanceof Error ? err.stack : undefined }));
   }

@@ -10,7 +10,7 @@ import { Pool } from "undici";
 
 /**
  * @typedef {{method: string, path: string, headers?: Record<string,string>, body?: string,
- *   readBody?: boolean, timeoutMs?: number}} OutgoingRequest
+ *   readBody?: boolean, timeoutMs?: number}} OutgoingRequest (error answers, 4xx and 5xx, always come with their body)
  * @typedef {{status: number, body?: string, headers: Record<string, string | string[] | undefined>}} IncomingResult
  *   status 0 = transport error or timeout (the error is in `error`)
  * @typedef {{kind: string, send(req: OutgoingRequest): Promise<IncomingResult & {error?: string}>, close(): Promise<void>}} HttpClient
@@ -47,8 +47,9 @@ function undiciPoolClient(origin, connections) {
     async send({ method, path, headers, body, readBody, timeoutMs = 30_000 }) {
       try {
         const res = await pool.request({ method, path, headers, body, signal: AbortSignal.timeout(timeoutMs) });
-        // The body must always be consumed or the connection cannot be reused.
-        const text = readBody ? await res.body.text() : (await res.body.dump(), undefined);
+        // The body must always be consumed or the connection cannot be reused. Error bodies
+        // (small problem+json) are always read: they say why a request was refused.
+        const text = readBody || res.statusCode >= 400 ? await res.body.text() : (await res.body.dump(), undefined);
         return { status: res.statusCode, headers: res.headers, body: text };
       } catch (err) {
         return failed(err);
@@ -66,7 +67,7 @@ function nodeHttpClient(origin, connections) {
     send({ method, path, headers, body, readBody, timeoutMs = 30_000 }) {
       return new Promise((resolve) => {
         const req = http.request({ agent, host: url.hostname, port: url.port, method, path, headers: body ? { ...headers, "content-length": Buffer.byteLength(body) } : headers }, (res) => {
-          if (!readBody) {
+          if (!readBody && (res.statusCode ?? 0) < 400) {
             res.resume();
             res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
           } else {
@@ -94,7 +95,7 @@ function fetchClient(origin) {
     async send({ method, path, headers, body, readBody, timeoutMs = 30_000 }) {
       try {
         const res = await fetch(origin + path, { method, headers: { "accept-encoding": "identity", ...headers }, body, signal: AbortSignal.timeout(timeoutMs) });
-        const text = readBody ? await res.text() : (await res.arrayBuffer(), undefined);
+        const text = readBody || res.status >= 400 ? await res.text() : (await res.arrayBuffer(), undefined);
         return { status: res.status, headers: Object.fromEntries(res.headers), body: text };
       } catch (err) {
         return failed(err);

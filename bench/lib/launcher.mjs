@@ -62,7 +62,7 @@ export function prepareDatabase(persistTo, workerRoot = ROOT) {
 
 /** wrangler's reading of wrangler.toml as Miniflare worker options (bindings, D1, DOs, vars). */
 const workerOptionsCache = new Map();
-async function taskflowWorkerOptions(workerRoot) {
+export async function taskflowWorkerOptions(workerRoot = ROOT) {
   if (!workerOptionsCache.has(workerRoot)) {
     const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
     workerOptionsCache.set(workerRoot, unstable_getMiniflareWorkerOptions(join(workerRoot, "wrangler.toml")).workerOptions);
@@ -89,9 +89,10 @@ async function taskflowWorkerOptions(workerRoot) {
  * @param {string} [o.persistTo]                   D1/DO state directory (taskflow), see prepareDatabase
  * @param {{scriptPath: string, modulesRoot: string}} [o.bundle]  from buildTaskflowBundle
  * @param {string} [o.workerRoot]                  checkout holding wrangler.toml (default: this repo)
+ * @param {Record<string,{limit: number}>} [o.ratelimits]  override a rate-limit binding's limit (Miniflare paths only)
  * @returns {Promise<ServerHandle>}
  */
-export async function startServer({ path, worker, port, vars = {}, persistTo, bundle, workerRoot = ROOT, withAssets = false }) {
+export async function startServer({ path, worker, port, vars = {}, persistTo, bundle, workerRoot = ROOT, withAssets = false, ratelimits }) {
   port ??= await freePort();
   const t0 = performance.now();
   let child, url, cleanup = () => {};
@@ -101,12 +102,15 @@ export async function startServer({ path, worker, port, vars = {}, persistTo, bu
       direct: path === "miniflare-direct",
       withAssets,
       vars,
+      ratelimits,
       ...(worker === "trivial"
         ? { scriptPath: TRIVIAL, modulesRoot: dirname(TRIVIAL) }
         : { ...requireBundle(bundle), workerOptions: await taskflowWorkerOptions(workerRoot), name: "taskflow-edge", persistPath: join(requirePersist(persistTo), "v3") }),
     };
     child = spawn(process.execPath, [SERVE_MINIFLARE, JSON.stringify(spec)], { cwd: ROOT, env: quietEnv(), stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
     url = await readyLine(child);
+  } else if (ratelimits) {
+    throw new Error(`a rate-limit binding's limit can be overridden only on the Miniflare paths, not ${path} (which reads wrangler.toml as it is)`);
   } else if (path === "wrangler-dev") {
     const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"];
     if (worker === "trivial") args.push("--config", join(ROOT, "bench", "fixtures", "trivial-wrangler.toml"));

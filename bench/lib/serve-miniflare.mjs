@@ -18,6 +18,8 @@ import { Miniflare, convertV4MiniflareOptions } from "miniflare";
  * @property {string} [persistPath]       resourcePersistencePath (`<persist-to>/v3`, as wrangler lays it out)
  * @property {string} [name]
  * @property {boolean} [withAssets]       keep wrangler's `assets` (the /docs files); the benchmark leaves them out
+ * @property {Record<string,{limit: number}>} [ratelimits]  a rate-limit binding's limit instead of wrangler.toml's
+ *                                        (the peer's "fair rate"; its period stays as configured)
  */
 const spec = /** @type {ServeSpec} */ (JSON.parse(process.argv[2]));
 // Without `assets` unless asked: locally Miniflare puts its asset router in front of the Worker,
@@ -31,8 +33,20 @@ const worker = {
   scriptPath: spec.scriptPath,
   modulesRoot: spec.modulesRoot,
   bindings: { ...fromWrangler.bindings, ...spec.vars },
+  ...(spec.ratelimits ? { ratelimits: withLimits(fromWrangler.ratelimits, spec.ratelimits) } : {}),
   ...(spec.direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: spec.port }] } : {}),
 };
+/** wrangler's rate-limit bindings with the spec's limits; naming a binding wrangler.toml lacks is an error. */
+function withLimits(configured = {}, limits) {
+  const merged = { ...configured };
+  for (const [name, { limit }] of Object.entries(limits)) {
+    const binding = configured[name];
+    if (!binding) throw new Error(`no rate-limit binding ${name} in wrangler.toml`);
+    merged[name] = { ...binding, simple: { ...binding.simple, limit } };
+  }
+  return merged;
+}
+
 const mf = new Miniflare(
   convertV4MiniflareOptions({
     host: "127.0.0.1",

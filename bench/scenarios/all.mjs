@@ -6,6 +6,8 @@ import * as overload from "./overload.mjs";
 import * as noisy from "./noisy-neighbour.mjs";
 import * as integrity from "./integrity.mjs";
 import * as distance from "./distance.mjs";
+import * as chaos from "./chaos.mjs";
+import * as authFlood from "./auth-flood.mjs";
 import * as readHeavy from "./read-heavy.mjs";
 
-export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, readHeavy];
+export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, chaos, authFlood, readHeavy];

@@ -33,7 +33,7 @@ export async function run(ctx) {
   ctx.log(`  capacity ${cap.goodput.toFixed(0)} req/s with admission off; moderate load ${rate} req/s for ${runDur / 1000}s per phase`);
   const off = await openPhase({ origin: tf.origin, mix, rate, durationMs: runDur, timeoutMs: 10_000, drainMs: 3000 });
 
-  const rows = [["off", "—", off.total.ok.p50, off.total.ok.p99, 0, off.total.status.successPct, NaN]];
+  const rows = [["off", "—", off.total.ok.p50, off.total.ok.p99, 0, off.total.status.successPct, NaN, off.failuresText]];
   const data = { capacity: cap.goodput, rate, off, phases: [] };
   for (const rttMs of RTTS) {
     for (const mode of MODES) {
@@ -46,8 +46,8 @@ export async function run(ctx) {
       const calls = 2 * (after.decisions.admitted - before.decisions.admitted) + ((after.leases?.renewals ?? 0) - (before.leases?.renewals ?? 0));
       const callsPerRequest = calls / Math.max(1, load.sent);
       const addedP50 = load.total.ok.p50 - off.total.ok.p50;
-      data.phases.push({ rttMs, mode: mode.name, load, calls, callsPerRequest, addedP50 });
-      rows.push([mode.name, rttMs, load.total.ok.p50, load.total.ok.p99, addedP50, load.total.status.successPct, callsPerRequest]);
+      data.phases.push({ rttMs, mode: mode.name, load, calls, callsPerRequest, addedP50, failures: load.failures });
+      rows.push([mode.name, rttMs, load.total.ok.p50, load.total.ok.p99, addedP50, load.total.status.successPct, callsPerRequest, load.failuresText]);
       ctx.log(`  ${mode.name}, RTT ${rttMs} ms: p50 ${load.total.ok.p50.toFixed(2)} ms (+${addedP50.toFixed(2)}), ${callsPerRequest.toFixed(3)} controller calls per request`);
     }
   }
@@ -56,7 +56,7 @@ export async function run(ctx) {
     id, title,
     tables: [{
       title: "Moderate load, latency from intended send time (2xx), controller calls per request",
-      headers: ["admission", "simulated RTT ms", "p50 ms", "p99 ms", "added p50 ms vs off", "success %", "controller calls / request"],
+      headers: ["admission", "simulated RTT ms", "p50 ms", "p99 ms", "added p50 ms vs off", "success %", "controller calls / request", "not 2xx (status reason × n)"],
       rows,
     }],
     targets: [

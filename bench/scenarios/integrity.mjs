@@ -10,7 +10,8 @@ import { checkIntegrity, integrityOk } from "./integrity-check.ts";
 export const id = "integrity";
 export const title = "5. Integrity: every 201 in D1 exactly once, no phantom writes";
 
-function queryD1(persistTo, sql) {
+/** Runs SQL against the run's local D1 with wrangler, independent of the API (the server must be stopped). */
+export function queryD1(persistTo, sql) {
   const r = spawnSync(process.execPath, [join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "d1", "execute", "DB", "--local", "--persist-to", persistTo, "--json", "--command", sql], {
     cwd: ROOT, encoding: "utf8", maxBuffer: 512 * 1024 * 1024, timeout: 120_000, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
   });

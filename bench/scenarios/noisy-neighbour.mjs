@@ -6,6 +6,7 @@ import { auth, createTaskEntry, createTenant, seedTasks, UNLIMITED_RATE } from "
 import { overloadMix } from "./overload.mjs";
 import { openPhase, pause } from "./util.mjs";
 import { ratio } from "../lib/stats.ts";
+import { PEER_LABEL, peerVersus, servePeer } from "./rate-limit-peer.mjs";
 
 export const id = "noisy-neighbour";
 export const title = "4. Noisy neighbour: one tenant floods, another stays quiet";
@@ -51,6 +52,12 @@ export async function run(ctx) {
     phases[mode] = await openPhase({ origin: tf.origin, mix: combined(`noisy-${mode}`), rate: quietRate + noisyRate, durationMs: dur, ledger: ctx.ledger, timeoutMs, drainMs, maxInFlight: 2000 });
     await pause(ctx.quick ? 500 : 2000);
   }
+  // The peer (rate-limit-peer.mjs), same run: the binding keyed by tenant at each tenant's fair
+  // rate, half of capacity for each of the two (the noisy tenant's quota rate under admission).
+  const peer = await servePeer(tf, capacity / 2);
+  ctx.log(`  ${PEER_LABEL} (${peer.limit} per ${peer.periodS} s per tenant): quiet ${quietRate} req/s + noisy ${noisyRate} req/s`);
+  phases.peer = await openPhase({ origin: tf.origin, mix: combined("noisy-peer"), rate: quietRate + noisyRate, durationMs: dur, ledger: ctx.ledger, timeoutMs, drainMs, maxInFlight: 2000 });
+  await pause(ctx.quick ? 500 : 2000);
   const q = (ph) => ph.groups.quiet, n = (ph) => ph.groups.noisy;
   const row = (label, ph) => [label, q(ph).ok.p50, q(ph).ok.p99, ratio(q(ph).ok.p99, q(phases.alone).ok.p99), q(ph).status.successPct, n(ph) ? n(ph).okSteady / ph.steadyS : NaN, n(ph)?.status.rateLimitedPct ?? NaN, n(ph)?.status.overloadedPct ?? NaN];
   return {
@@ -58,18 +65,36 @@ export async function run(ctx) {
     tables: [{
       title: `Quiet tenant (${quietRate} req/s, light reads and writes) beside a noisy tenant offering ${noisyRate} req/s of heavy reads (4× capacity)`,
       headers: ["phase", "quiet p50 ms", "quiet p99 ms", "quiet p99 ÷ alone", "quiet success %", "noisy goodput req/s", "noisy 429 %", "noisy 503 %"],
-      rows: [row("quiet alone", phases.alone), row("with noise, admission off", phases.off), row("with noise, admission on", phases.on)],
-    }],
-    targets: [],
+      rows: [row("quiet alone", phases.alone), row("with noise, admission off", phases.off), row("with noise, admission on", phases.on), row(`with noise, ${PEER_LABEL}`, phases.peer)],
+    }, peerVersus(
+      `The issue's noisy-neighbour targets for admission off, on and the ${PEER_LABEL} (${peer.limit} per ${peer.periodS} s per tenant)`,
+      quietTargets("on", phases.on, phases.alone).map((t, i) => ({ ...t, values: { off: quietTargets("off", phases.off, phases.alone)[i].value, on: t.value, [PEER_LABEL]: quietTargets("peer", phases.peer, phases.alone)[i].value } })),
+      ["off", "on", PEER_LABEL],
+      "on",
+    )],
+    targets: [...quietTargets("peer", phases.peer, phases.alone)],
     notes: [
+      `${PEER_LABEL}: ADMISSION_CONTROL=rate-limit-binding, the Workers Rate Limiting binding keyed by tenant at capacity/2 per tenant (${peer.limit} per ${peer.periodS} s), what a user would configure instead of admission control; its 429s are the "noisy 429 %".`,
       "\"quiet alone\" runs with admission on. No target: admission bounds what the noisy tenant may put on D1 (its quota: rate ≈ capacity/2, concurrency 4, queue 50), but both tenants still share one D1 database, whose queue admission does not see.",
     ],
     charts: charts({ phases }),
-    data: { quietRate, noisyRate, noisyQuota, phases: Object.fromEntries(Object.entries(phases).map(([k, ph]) => [k, { groups: ph.groups, goodput: ph.goodput, dropped: ph.dropped }])) },
+    data: { quietRate, noisyRate, noisyQuota, peer, phases: Object.fromEntries(Object.entries(phases).map(([k, ph]) => [k, { groups: ph.groups, goodput: ph.goodput, dropped: ph.dropped }])) },
   };
+}
+
+/** The issue's targets for the quiet tenant in one phase: all of it served, p99 within 3× its p99 alone. */
+function quietTargets(mode, ph, alone) {
+  const label = mode === "peer" ? PEER_LABEL : `admission ${mode}`;
+  const quiet = ph.groups.quiet;
+  return [
+    { id: `noisy.${mode}.quiet_served`, description: `noisy neighbour: quiet tenant 100 % served — ${label}`, value: quiet.status.successPct, op: ">=", threshold: 100, unit: "%" },
+    { id: `noisy.${mode}.quiet_p99`, description: `noisy neighbour: quiet p99 ≤ 3× its p99 alone — ${label}`, value: ratio(quiet.ok.p99, alone.groups.quiet.ok.p99), op: "<=", threshold: 3, unit: "×" },
+  ];
 }
 
 /** The scenario's chart panels from its `data` (also how bench/tools/rechart.mjs redraws a saved run). */
 export function charts({ phases }) {
-  return [{ kind: "bar", title: "Noisy neighbour: quiet tenant p99", yLabel: "ms", categories: ["alone", "noise, admission off", "noise, admission on"], series: [{ name: "quiet p99", values: [phases.alone, phases.off, phases.on].map((ph) => ph.groups.quiet.ok.p99) }] }];
+  // Runs saved before the peer existed have no peer phase.
+  const shown = [["alone", phases.alone], ["noise, admission off", phases.off], ["noise, admission on", phases.on], [`noise, ${PEER_LABEL}`, phases.peer]].filter(([, ph]) => ph);
+  return [{ kind: "bar", title: "Noisy neighbour: quiet tenant p99", yLabel: "ms", categories: shown.map(([name]) => name), series: [{ name: "quiet p99", values: shown.map(([, ph]) => ph.groups.quiet.ok.p99) }] }];
 }

@@ -16,6 +16,7 @@ export async function run(ctx) {
   await tf.serve(false);
   const tenant = await createTenant(tf.origin, tf.adminToken, `bench-overhead-${ctx.runId}`, QUOTA);
   await seedTasks(tf.origin, tenant.apiKey, ctx.quick ? 200 : 1000);
+  const taskId = await firstTaskId(tf.origin, tenant.apiKey);
   const mix = (phase) => [
     { name: "list", path: "/v1/tasks?limit=20", headers: auth(tenant.apiKey, "normal"), weight: 3, group: "normal" },
     { name: "get-stats", path: "/v1/tasks/stats", headers: auth(tenant.apiKey, "normal"), weight: 1, group: "normal" },
@@ -32,11 +33,15 @@ export async function run(ctx) {
     ctx.log(`  admission ${mode}: capacity ${cap.goodput.toFixed(0)} req/s (closed, best of 4 and 16 clients); moderate load ${rate} req/s for ${runDur / 1000}s`);
     await pause(300);
     const load = await openPhase({ origin: tf.origin, mix: mix(`overhead-${mode}`), rate, durationMs: runDur, ledger: ctx.ledger, timeoutMs: 10_000, drainMs: 5000 });
-    results[mode] = { capacity: cap, load };
+    // Saturated single read, as the issue measured it with wrk: 16 connections, closed model.
+    const byId = await measureCapacity({ origin: tf.origin, mix: [{ name: "get-by-id", path: `/v1/tasks/${taskId}`, headers: auth(tenant.apiKey, "normal"), weight: 1, group: "normal" }], concurrency: [16], durationMs: capDur, warmupMs: 500, timeoutMs: 10_000 });
+    ctx.log(`  admission ${mode}: saturated GET /v1/tasks/:id ${byId.goodput.toFixed(0)} req/s (16 clients)`);
+    results[mode] = { capacity: cap, load, byId };
   }
   ctx.shared.overhead = results;
   const { off, on } = results;
   const tputRatio = ratio(on.load.goodput, off.load.goodput);
+  const byIdRatio = ratio(on.byId.goodput, off.byId.goodput);
   const addedP50 = on.load.total.ok.p50 - off.load.total.ok.p50;
   const addedP99 = on.load.total.ok.p99 - off.load.total.ok.p99;
   const row = (mode, r) => [mode, r.capacity.goodput, r.load.rate, r.load.goodput, r.load.total.status.successPct, r.load.total.ok.p50, r.load.total.ok.p99, r.load.dropped];
@@ -50,14 +55,24 @@ export async function run(ctx) {
     targets: [
       { id: "overhead.throughput", description: "throughput with admission ≥ 90 % of without (moderate load)", value: 100 * tputRatio, op: ">=", threshold: 90, unit: "%" },
       { id: "overhead.p50", description: "added p50 ≤ 2 ms", value: addedP50, op: "<=", threshold: 2, unit: "ms" },
+      { id: "overhead.saturated_get", description: "saturated GET /v1/tasks/:id: throughput with admission ≥ 95 % of without", value: 100 * byIdRatio, op: ">=", threshold: 95, unit: "%" },
     ],
     notes: [
       `Mix: 3 × GET /v1/tasks?limit=20, 1 × GET /v1/tasks/stats, 1 × POST /v1/tasks, all X-Priority: normal, one tenant with a quota that never limits. Moderate = ${MODERATE * 100} % of the admission-off closed-model capacity.`,
+      `Saturated GET /v1/tasks/:id (closed model, 16 clients, one task): ${off.byId.goodput.toFixed(0)} req/s off, ${on.byId.goodput.toFixed(0)} req/s on (${(100 * byIdRatio).toFixed(1)} %; p50 ${off.byId.latency.p50.toFixed(2)} → ${on.byId.latency.p50.toFixed(2)} ms).`,
       `Added p99: ${addedP99.toFixed(2)} ms. Capacity with admission is ${(100 * ratio(on.capacity.goodput, off.capacity.goodput)).toFixed(1)} % of without (closed model, best of 4 and 16 clients): the cost at saturation, not a target.`,
     ],
     charts: charts(results),
     data: results,
   };
+}
+
+async function firstTaskId(origin, apiKey) {
+  const res = await fetch(`${origin}/v1/tasks?limit=1`, { headers: auth(apiKey, "normal") });
+  const page = await res.json();
+  const id = page?.data?.[0]?.id;
+  if (res.status !== 200 || typeof id !== "string") throw new Error(`no task to read: ${res.status}`);
+  return id;
 }
 
 /** The scenario's chart panels from its `data` (also how bench/tools/rechart.mjs redraws a saved run). */

@@ -5,11 +5,16 @@
 import { auth, createTaskEntry, createTenant, seedTasks, UNLIMITED_RATE } from "./api.mjs";
 import { measureCapacity, openPhase, pause } from "./util.mjs";
 import { pct, ratio } from "../lib/stats.ts";
+import { PEER_LABEL, PEER_MODE, peerVersus, servePeer } from "./rate-limit-peer.mjs";
 
 export const id = "overload";
 export const title = "3. Overload: 1×/2×/4× capacity with a priority mix";
 export const MULTIPLES = [1, 2, 4];
 export const PRIORITIES = ["critical", "high", "normal", "low"];
+/** Phase keys per serving mode: admission off, on, and the peer (the rate-limit binding). */
+const MODE_OF = { false: "off", true: "on", [PEER_MODE]: "peer" };
+const MODES = ["off", "on", "peer"];
+const modeLabel = (mode) => (mode === "peer" ? PEER_LABEL : mode);
 /** Deadline 5 s: a request queued longer is answered 503 instead of run late. */
 export const OVERLOAD_QUOTA = { rateLimit: UNLIMITED_RATE, queueSize: 500, timeoutMs: 5000 };
 const WORDS = ["alpha", "delta", "hotel", "metro", "oscar", "kilo"];
@@ -49,13 +54,15 @@ export async function run(ctx) {
   ctx.shared.capacitySteps = cap.steps.map(({ concurrency, goodput, latency }) => ({ concurrency, goodput, p99: latency.p99 }));
 
   const phases = {};
-  for (const admission of [false, true]) {
-    const mode = admission ? "on" : "off";
-    await tf.serve(admission);
+  for (const admission of [false, true, PEER_MODE]) {
+    const mode = MODE_OF[String(admission)];
+    // The peer (rate-limit-peer.mjs) keys its binding by tenant at the tenant's fair rate: alone on the server, all of capacity.
+    if (admission === PEER_MODE) ctx.log(`  peer: ${JSON.stringify(await servePeer(tf, capacity))}`);
+    else await tf.serve(admission);
     const loads = [["unloaded", 0.1], ...MULTIPLES.map((m) => [`${m}x`, m])];
     for (const [label, m] of loads) {
       const rate = Math.max(3, Math.round(capacity * m));
-      ctx.log(`  admission ${mode}, ${label}: ${rate} req/s for ${dur / 1000}s`);
+      ctx.log(`  ${mode === "peer" ? PEER_LABEL : `admission ${mode}`}, ${label}: ${rate} req/s for ${dur / 1000}s`);
       phases[`${mode}-${label}`] = await openPhase({
         origin: tf.origin, mix: overloadMix({ apiKey: tenant.apiKey, ledger: ctx.ledger, phase: `overload-${mode}-${label}` }),
         rate, durationMs: label === "unloaded" ? Math.max(dur / 2, 3000) : dur, ledger: ctx.ledger, timeoutMs, drainMs, maxInFlight: 2000,
@@ -84,19 +91,19 @@ export function phaseFigures(capacity, phase, unloaded) {
 
 function report(ctx, capacity, capConcurrency, phases) {
   const rows = [], figures = {};
-  for (const mode of ["off", "on"]) {
+  for (const mode of MODES) {
     const unloaded = phases[`${mode}-unloaded`];
     for (const m of MULTIPLES) {
       const ph = phases[`${mode}-${m}x`];
       const f = phaseFigures(capacity, ph, unloaded);
       figures[`${mode}-${m}x`] = f;
-      rows.push([mode, `${m}×`, ph.rate, ph.goodput, ph.degradedGoodput ?? 0, f.goodputPct, f.criticalServedPct, ...PRIORITIES.map((p) => ph.groups[p]?.ok.p99), ...PRIORITIES.map((p) => f.p99Ratio[p]), f.shedP99, f.rejectedPct, ph.dropped]);
+      rows.push([modeLabel(mode), `${m}×`, ph.rate, ph.goodput, ph.degradedGoodput ?? 0, f.goodputPct, f.criticalServedPct, ...PRIORITIES.map((p) => ph.groups[p]?.ok.p99), ...PRIORITIES.map((p) => f.p99Ratio[p]), f.shedP99, f.rejectedPct, ph.dropped]);
     }
   }
-  const unloadedRows = ["off", "on"].map((mode) => [mode, ...PRIORITIES.map((p) => phases[`${mode}-unloaded`].groups[p]?.ok.p99)]);
+  const unloadedRows = MODES.map((mode) => [modeLabel(mode), ...PRIORITIES.map((p) => phases[`${mode}-unloaded`].groups[p]?.ok.p99)]);
   const target = (mode) => {
     const f = figures[`${mode}-4x`];
-    const suffix = mode === "on" ? "" : " — admission OFF (expected to fail)";
+    const suffix = mode === "on" ? "" : mode === "peer" ? ` — ${PEER_LABEL} (the peer)` : " — admission OFF (expected to fail)";
     return [
       { id: `overload.${mode}.critical_served`, description: `4× overload: critical served ≥ 99.9 %${suffix}`, value: f.criticalServedPct, op: ">=", threshold: 99.9, unit: "%" },
       { id: `overload.${mode}.critical_p99`, description: `4× overload: critical p99 ≤ 2× its unloaded p99${suffix}`, value: f.p99Ratio.critical, op: "<=", threshold: 2, unit: "×" },
@@ -113,11 +120,19 @@ function report(ctx, capacity, capConcurrency, phases) {
         headers: ["admission", "load", "offered req/s", "goodput req/s", "of which degraded req/s", "goodput % cap", "critical served %", ...PRIORITIES.map((p) => `p99 ${p} ms`), ...PRIORITIES.map((p) => `p99 ${p} ÷ unloaded`), "shed p99 ms", "rejected %", "dropped"],
         rows,
       },
+      peerVersus(
+        `4× overload, target by target: admission off, on and the ${PEER_LABEL} (the tenant's fair rate = capacity)`,
+        target("on").map((t, i) => ({ ...t, values: Object.fromEntries(MODES.map((mode) => [modeLabel(mode), target(mode)[i].value])) })),
+        MODES.map(modeLabel),
+        "on",
+      ),
     ],
-    targets: [...target("on"), ...target("off")],
+    targets: [...target("on"), ...target("off"), ...target("peer")],
     notes: [
       "Mix on one tenant: low = 3 × text search (limit 100), 2 × stats, 2 × 100-row page; normal = 20-row page; high = 5-row page; critical = POST /v1/tasks. Latency from the intended send time; p99 per priority over 2xx answers.",
+      `${PEER_LABEL}: ADMISSION_CONTROL=rate-limit-binding, the Workers Rate Limiting binding keyed by tenant with limit = capacity × its period (Miniflare counts in fixed windows aligned to the clock, so the whole window's budget goes in its first quarter at 4×); no priorities, costs, queue or deadlines. Its 429s count as rejected; its critical requests are refused like any other.`,
       "goodput = 2xx answers completed in the steady part of each phase (after the first quarter, before the last send) per second; \"of which degraded\" counts those marked X-Degraded (stats from a snapshot, a capped page), which are in goodput because graceful degradation is the designed answer under load. critical served % = critical 2xx ÷ critical requests the schedule called for (dropped sends count as not served). shed p99 = p99 time to a 429/503 answer.",
+      `Not 2xx by status and reason: ${["on", "off", "peer"].flatMap((mode) => MULTIPLES.map((m) => `${modeLabel(mode)} ${m}×: ${phases[`${mode}-${m}x`].failuresText}`)).join("; ")}.`,
     ],
     charts: charts({ figures }),
     data: { capacity, capacitySteps: ctx.shared.capacitySteps, figures, statusCounts: Object.fromEntries(Object.entries(phases).map(([k, ph]) => [k, ph.total.statusCounts])), sendLag: Object.fromEntries(Object.entries(phases).map(([k, ph]) => [k, ph.sendLag])) },
@@ -126,8 +141,11 @@ function report(ctx, capacity, capConcurrency, phases) {
 
 /** The scenario's chart panels from its `data` (also how bench/tools/rechart.mjs redraws a saved run). */
 export function charts({ figures }) {
+  // Runs saved before the peer existed have no peer figures.
+  const modes = MODES.filter((mode) => figures[`${mode}-1x`]);
+  const name = (mode) => (mode === "peer" ? PEER_LABEL : `admission ${mode}`);
   return [
-    { kind: "bar", title: "Overload: goodput as % of capacity", yLabel: "% of capacity", categories: MULTIPLES.map((m) => `${m}×`), series: ["off", "on"].map((mode) => ({ name: `admission ${mode}`, values: MULTIPLES.map((m) => figures[`${mode}-${m}x`].goodputPct) })) },
-    { kind: "bar", title: "Overload: critical p99 ÷ unloaded p99", yLabel: "×", categories: MULTIPLES.map((m) => `${m}×`), series: ["off", "on"].map((mode) => ({ name: `admission ${mode}`, values: MULTIPLES.map((m) => figures[`${mode}-${m}x`].p99Ratio.critical) })) },
+    { kind: "bar", title: "Overload: goodput as % of capacity", yLabel: "% of capacity", categories: MULTIPLES.map((m) => `${m}×`), series: modes.map((mode) => ({ name: name(mode), values: MULTIPLES.map((m) => figures[`${mode}-${m}x`].goodputPct) })) },
+    { kind: "bar", title: "Overload: critical p99 ÷ unloaded p99", yLabel: "×", categories: MULTIPLES.map((m) => `${m}×`), series: modes.map((mode) => ({ name: name(mode), values: MULTIPLES.map((m) => figures[`${mode}-${m}x`].p99Ratio.critical) })) },
   ];
 }

@@ -1,6 +1,7 @@
 // The real TaskFlow Worker for scenarios 2–5: one bundle and one local D1 per bench run,
-// served on the chosen path, restarted with ADMISSION_CONTROL=off or on between phases
-// (the data stays: the integrity check covers every phase).
+// served on the chosen path, restarted with ADMISSION_CONTROL=off, on or rate-limit-binding
+// (the peer, rate-limit-peer.mjs) between phases (the data stays: the integrity check covers
+// every phase).
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { buildTaskflowBundle, prepareDatabase, startServer, TMP } from "../lib/launcher.mjs";
@@ -40,10 +41,16 @@ export class Taskflow {
     return this.server.url.replace(/\/$/, "");
   }
 
-  /** Serve with admission on or off; a no-op if already serving that way. */
-  async serve(admission, extraVars = {}) {
+  /**
+   * Serve with admission on, off or "rate-limit-binding" (the peer); a no-op if already serving
+   * that way. `ratelimits` overrides a rate-limit binding's limit, e.g. {TENANT_RATE_LIMIT: {limit: 300}}.
+   * @param {boolean | "rate-limit-binding"} admission
+   * @param {Record<string,string>} [extraVars]
+   * @param {{ratelimits?: Record<string,{limit: number}>}} [options]
+   */
+  async serve(admission, extraVars = {}, { ratelimits } = {}) {
     this.prepare();
-    const varsKey = JSON.stringify(extraVars);
+    const varsKey = JSON.stringify({ extraVars, ratelimits });
     if (this.server && this.admission === admission && this.varsKey === varsKey) return this.server;
     await this.stop();
     this.server = await startServer({
@@ -53,11 +60,13 @@ export class Taskflow {
       persistTo: this.persistTo,
       workerRoot: this.workerRoot,
       withAssets: this.withAssets,
-      vars: { ADMIN_TOKEN: this.adminToken, FAULT_INJECTION: "on", ADMISSION_CONTROL: admission ? "on" : "off", DB_ENABLE_QUERY_LOGGING: "false", ...extraVars },
+      vars: { ADMIN_TOKEN: this.adminToken, FAULT_INJECTION: "on", ADMISSION_CONTROL: admissionVar(admission), DB_ENABLE_QUERY_LOGGING: "false", ...extraVars },
+      ratelimits,
     });
     this.admission = admission;
     this.varsKey = varsKey;
-    this.log(`  TaskFlow on ${this.server.url} (${this.servingPath}, admission ${admission ? "on" : "off"}, started in ${Math.round(this.server.startMs)} ms)`);
+    const limits = ratelimits ? `, ${Object.entries(ratelimits).map(([name, { limit }]) => `${name} limit ${limit}`).join(", ")}` : "";
+    this.log(`  TaskFlow on ${this.server.url} (${this.servingPath}, admission ${admissionVar(admission)}${limits}, started in ${Math.round(this.server.startMs)} ms)`);
     return this.server;
   }
 
@@ -67,3 +76,6 @@ export class Taskflow {
     this.admission = undefined;
   }
 }
+
+/** The ADMISSION_CONTROL value for a serve() mode. */
+const admissionVar = (admission) => (admission === true ? "on" : admission === false ? "off" : admission);

@@ -1,6 +1,7 @@
 // Helpers shared by the TaskFlow scenarios.
 import { runClosedModel } from "../lib/closed-model.mjs";
 import { createClient } from "../lib/http-client.mjs";
+import { FailureTally } from "../lib/failure-tally.mjs";
 import { aggregate, byGroup, runOpenModel } from "../lib/open-model.mjs";
 import { WeightedPicker } from "../lib/schedule.ts";
 
@@ -54,9 +55,14 @@ export async function measureCapacity({ origin, mix, concurrency, durationMs, wa
  */
 export async function openPhase({ origin, mix, rate, durationMs, ledger, timeoutMs, drainMs, maxInFlight = 1000, log, label, connections = maxInFlight }) {
   const client = createClient({ origin, connections });
+  const failures = new FailureTally();
+  const onResponse = (...args) => {
+    failures.record(...args);
+    ledger?.onResponse(...args);
+  };
   try {
     const r = await runOpenModel({
-      client, rate, durationMs, mix, timeoutMs, drainMs, maxInFlight, onResponse: ledger?.onResponse,
+      client, rate, durationMs, mix, timeoutMs, drainMs, maxInFlight, onResponse,
       onProgress: log ? (p) => log(`    ${label}: ${(p.elapsedMs / 1000).toFixed(0)}s sent ${p.sent} done ${p.done} in flight ${p.inFlight} dropped ${p.dropped}`) : undefined,
     });
     const total = aggregate(r.entries);
@@ -64,6 +70,7 @@ export async function openPhase({ origin, mix, rate, durationMs, ledger, timeout
       rate, planned: r.planned, sent: r.sent, sendWindowS: r.sendWindowS, dropped: r.dropped, unfinished: r.unfinished, sendLag: r.sendLag,
       // Steady-state goodput: 2xx answers completed in the last 3/4 of the send window.
       goodput: total.okSteady / r.steadyS, degradedGoodput: total.degradedSteady / r.steadyS, total, groups: byGroup(r.entries), steadyS: r.steadyS,
+      failures: failures.counts, failuresText: failures.describe(),
       perEntry: Object.fromEntries(r.entries.map((e) => [e.name, aggregate([e])])),
     };
   } finally {

@@ -1,10 +1,13 @@
 // What one switch costs on one request: 1000 sequential requests with the switch off and on,
 // same bundle, same D1, same serving path, same run. Reports client-side latency and the
 // Worker's own `Server-Timing: queue` (the acquire RPC as the Worker measured it).
-//   node bench/tools/ab-cost.mjs [--toggle ADMISSION_CONTROL|TELEMETRY] [--requests 1000]
+//   node bench/tools/ab-cost.mjs [--toggle ADMISSION_CONTROL|TELEMETRY|RATE_LIMIT_BINDING] [--requests 1000]
+// RATE_LIMIT_BINDING: admission off against the benchmark's peer with a limit never reached
+// (what one call to Miniflare's rate-limit binding costs).
 import { createClient } from "../lib/http-client.mjs";
 import { describeMachine, machineLine } from "../lib/machine.mjs";
 import { auth, createTenant, UNLIMITED_RATE } from "../scenarios/api.mjs";
+import { servePeer } from "../scenarios/rate-limit-peer.mjs";
 import { Taskflow } from "../scenarios/taskflow.mjs";
 
 const arg = (name, fallback) => {
@@ -14,7 +17,7 @@ const arg = (name, fallback) => {
 const REQUESTS = arg("requests", 1000);
 const toggleAt = process.argv.indexOf("--toggle");
 const TOGGLE = toggleAt > 0 ? process.argv[toggleAt + 1] : "ADMISSION_CONTROL";
-if (!["ADMISSION_CONTROL", "TELEMETRY"].includes(TOGGLE)) throw new Error("--toggle is ADMISSION_CONTROL or TELEMETRY");
+if (!["ADMISSION_CONTROL", "TELEMETRY", "RATE_LIMIT_BINDING"].includes(TOGGLE)) throw new Error("--toggle is ADMISSION_CONTROL, TELEMETRY or RATE_LIMIT_BINDING");
 const WARMUP = 100;
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -22,6 +25,7 @@ const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q 
 async function measure(tf, on) {
   // Telemetry is measured with admission on (the production path), admission with telemetry on.
   if (TOGGLE === "ADMISSION_CONTROL") await tf.serve(on);
+  else if (TOGGLE === "RATE_LIMIT_BINDING") await (on ? servePeer(tf, 1_000_000) : tf.serve(false));
   else await tf.serve(true, { TELEMETRY: on ? "on" : "off" });
   const tenant = await createTenant(tf.origin, tf.adminToken, `cost-${on ? "on" : "off"}`, { rateLimit: UNLIMITED_RATE });
   const client = createClient({ origin: tf.origin, connections: 1 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../worker/config";
+import { RATE_LIMIT_BINDING_PERIOD_S } from "../../worker/admission/rate-limit-peer";
+import wranglerToml from "../../wrangler.toml?raw";
 import { shippedVars } from "./shipped-vars";
 
 describe("config", () => {
@@ -25,6 +27,7 @@ describe("config", () => {
     ["CPU_MAX_CAPACITY", "101"],
     ["CPU_MAX_CAPACITY", "50%"],
     ["PERFORMANCE_MONITORING_INTERVAL", "soon"],
+    ["ADMISSION_CONTROL", "rate-limit"],
   ])("names %s when its value %j is invalid", (name, value) => {
     const vars = { ...shippedVars(), [name]: value };
     expect(() => parseConfig(vars)).toThrow(ConfigError);
@@ -47,5 +50,23 @@ describe("config", () => {
   it("names a missing variable", () => {
     const { REQUEST_QUEUE_SIZE: _, ...vars } = shippedVars();
     expect(() => parseConfig(vars)).toThrow(/REQUEST_QUEUE_SIZE/);
+  });
+
+  it("ADMISSION_CONTROL picks who admits: our controller, nobody, or the rate-limit binding (the benchmark's peer)", () => {
+    const mode = (value: string) => {
+      const c = parseConfig({ ...shippedVars(), ADMISSION_CONTROL: value });
+      return { admissionControl: c.admissionControl, admissionPeer: c.admissionPeer };
+    };
+    expect(mode("on")).toEqual({ admissionControl: true, admissionPeer: null });
+    expect(mode("true")).toEqual({ admissionControl: true, admissionPeer: null });
+    expect(mode("off")).toEqual({ admissionControl: false, admissionPeer: null });
+    expect(mode("rate-limit-binding")).toEqual({ admissionControl: false, admissionPeer: "rate-limit-binding" });
+    expect(parseConfig(shippedVars()).admissionControl).toBe(true);
+  });
+
+  it("the rate-limit binding's period in wrangler.toml is the Retry-After its refusals announce", () => {
+    const binding = wranglerToml.split("[[ratelimits]]")[1] ?? "";
+    expect(binding).toMatch(/name = "TENANT_RATE_LIMIT"/);
+    expect(Number(/period = (\d+)/.exec(binding)?.[1])).toBe(RATE_LIMIT_BINDING_PERIOD_S);
   });
 });

@@ -84,7 +84,7 @@ describe("admission over HTTP", () => {
     expect(hi.status).toBe(200);
     expect(l1.status).toBe(200);
     expect(l2.status).toBe(503);
-    expect(await json(l2)).toMatchObject({ reason: "queue_full" });
+    expect(await json(l2)).toMatchObject({ reason: "queue_full", reasonDetail: "evicted" });
   });
 
   it("a queued POST whose deadline passes gets 503 and never writes its row", async () => {

@@ -16,6 +16,32 @@ async function underLoad<T>(apiKey: string, run: () => Promise<T>): Promise<T> {
   return result;
 }
 
+/**
+ * A standing queue: the slot is held while a waiter ages past 4 service times (the 100 ms
+ * fallback of a new tenant), until a low request is refused as overloaded, which tells this
+ * isolate. `run` goes while the queue still stands.
+ */
+async function overloaded<T>(apiKey: string, run: () => Promise<T>): Promise<T> {
+  const holder = call("GET", "/v1/tasks", { token: apiKey, headers: { "x-fault-delay-ms": "3000", "x-priority": "critical" } });
+  await sleep(40);
+  const waiter = call("GET", "/v1/tasks?limit=1", { token: apiKey, headers: { "x-priority": "high" } });
+  // Probe with short deadlines until the controller refuses a low request as overloaded.
+  let overloadedSeen = false;
+  for (let i = 0; i < 25 && !overloadedSeen; i++) {
+    await sleep(100);
+    const probe = await call("GET", "/v1/tasks?limit=1", { token: apiKey, headers: { "x-priority": "low", "x-request-timeout-ms": "50" } });
+    expect(probe.status).toBe(503);
+    overloadedSeen = (await json<{ reasonDetail?: string }>(probe)).reasonDetail === "overloaded";
+  }
+  expect(overloadedSeen).toBe(true);
+  const result = await run();
+  await Promise.all([holder, waiter]);
+  return result;
+}
+
+const decisions = async (tenantId: string) =>
+  (await json<{ decisions: Record<string, number> }>(await call("GET", `/admin/tenants/${tenantId}/admission`, { token: ADMIN_TOKEN }))).decisions;
+
 describe("graceful degradation", () => {
   it("at normal load nothing is degraded", async () => {
     const tenant = await createTenant(oneSlot);
@@ -54,34 +80,42 @@ describe("graceful degradation", () => {
     expect(again.headers.get("age")).not.toBeNull();
   });
 
-  it("while the tenant is known to be under load, serves a stats snapshot and refuses a low search without asking the controller", async () => {
+  it("while the tenant is known to be under load, serves a stats snapshot without asking the controller", async () => {
     const tenant = await createTenant(oneSlot);
     await createTask(tenant);
     const fresh = await json(await call("GET", "/v1/tasks/stats", { token: tenant.apiKey }));
     // A request that waits for the held slot comes back with the load level: this isolate now knows.
     const queued = await underLoad(tenant.apiKey, () => call("GET", "/v1/tasks?limit=1", { token: tenant.apiKey }));
     expect(queued.status).toBe(200);
-    const decisions = async () => (await json<{ decisions: Record<string, number> }>(await call("GET", `/admin/tenants/${tenant.id}/admission`, { token: ADMIN_TOKEN }))).decisions;
-    const before = await decisions();
+    const before = await decisions(tenant.id);
 
     const stats = await call("GET", "/v1/tasks/stats", { token: tenant.apiKey });
     expect(stats.status).toBe(200);
     expect(stats.headers.get("x-degraded")).toBe("stats-snapshot");
     expect(await json(stats)).toEqual(fresh);
-    const search = await call("GET", "/v1/tasks?q=report", { token: tenant.apiKey, headers: { "x-priority": "low" } });
-    expect(search.status).toBe(503);
-    expect(search.headers.get("x-degraded")).toBe("search");
-    // Neither asked the controller: no decision was counted.
-    expect(await decisions()).toEqual(before);
+    // It did not ask the controller: no decision was counted.
+    expect(await decisions(tenant.id)).toEqual(before);
   });
 
-  it("refuses text search for low priority, not for normal", async () => {
+  it("at elevated load, serves a low text search with the capped page", async () => {
     const tenant = await createTenant(oneSlot);
-    const low = await underLoad(tenant.apiKey, () => call("GET", "/v1/tasks?q=report", { token: tenant.apiKey, headers: { "x-priority": "low" } }));
-    expect(low.status).toBe(503);
-    expect(low.headers.get("x-degraded")).toBe("search");
-    expect(low.headers.get("retry-after")).not.toBeNull();
-    const normal = await underLoad(tenant.apiKey, () => call("GET", "/v1/tasks?q=report", { token: tenant.apiKey, headers: { "x-priority": "normal" } }));
-    expect(normal.status).toBe(200);
+    const low = await underLoad(tenant.apiKey, () => call("GET", "/v1/tasks?q=report&limit=100", { token: tenant.apiKey, headers: { "x-priority": "low" } }));
+    expect(low.status).toBe(200);
+    expect(low.headers.get("x-degraded")).toBe("page-size");
+  });
+
+  it("once a queue stands (overloaded), refuses a low text search without asking the controller, and serves a normal one", async () => {
+    const tenant = await createTenant(oneSlot);
+    await overloaded(tenant.apiKey, async () => {
+      const before = await decisions(tenant.id);
+      const low = await call("GET", "/v1/tasks?q=report", { token: tenant.apiKey, headers: { "x-priority": "low" } });
+      expect(low.status).toBe(503);
+      expect(low.headers.get("x-degraded")).toBe("search");
+      expect(low.headers.get("retry-after")).not.toBeNull();
+      expect(await json(low)).toMatchObject({ reason: "shed", reasonDetail: "search_paused" });
+      expect(await decisions(tenant.id)).toEqual(before);
+      const normal = await call("GET", "/v1/tasks?q=report", { token: tenant.apiKey, headers: { "x-priority": "normal" } });
+      expect(normal.status).toBe(200);
+    });
   });
 });

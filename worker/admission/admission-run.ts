@@ -3,12 +3,15 @@ import { LRUCache } from "lru-cache";
 import type { AcquireRequest, AcquireResult, Grant, RateLimitInfo, ReleaseOutcome, RequestPriority } from "../../durable-objects/contracts/admission";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
+import { faultsOf } from "../chaos/chaos-step";
+import type { ControllerFault } from "../chaos/chaos-faults";
 import { AdaptiveThrottle } from "./adaptive-throttle";
 import { admissionController } from "./controller";
 import { injectFaults } from "./faults";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
 import { keepLease } from "./lease-keeper";
 import { LocalLease } from "./local-lease";
+import { runRateLimited } from "./rate-limit-peer";
 import { capPriority } from "../../durable-objects/admission/quota-rules";
 import { isHigher } from "./priority";
 import { RecentLoad } from "./recent-load";
@@ -62,6 +65,7 @@ export interface AdmissionTicket {
 export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, work: () => Promise<Response>): Promise<Response> {
   c.set("requestPriority", ticket.priority);
   c.set("loadLevel", "normal");
+  if (c.get("config").admissionPeer === "rate-limit-binding") return runRateLimited(c, () => runWork(c, work));
   if (!c.get("config").admissionControl) return runWork(c, work);
 
   const tenant = c.get("tenant");
@@ -79,13 +83,16 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
   }
 
   const cost = tenant.quota.routeCosts[ticket.routeKey] ?? ticket.route.cost;
+  // X-Fault-Controller acts on the controller path, so it forces that path: a request admitted
+  // under this isolate's lease would never reach the controller the fault is about.
+  const fault = faultsOf(c).controller;
   // With ISOLATE_LEASES off no lease is ever held, and none is tracked.
   const lease = c.get("config").isolateLeases ? localLeaseOf(tenant.id) : undefined;
   if (lease) {
     lease.noteArrival(Date.now());
     if (lease.renewalDue(Date.now())) c.executionCtx.waitUntil(renewIfDue(c, tenant.id, lease, false));
     // At load normal, budget this isolate holds admits the request with no round trip.
-    if (knownLevel === "normal" && lease.tryAdmit(cost, Date.now())) return runLeased(c, ticket, lease, work);
+    if (fault === undefined && knownLevel === "normal" && lease.tryAdmit(cost, Date.now())) return runLeased(c, ticket, lease, work);
   }
 
   const local = isolateThrottle.shouldRefuse(tenant.id, priority, Date.now(), Math.random());
@@ -97,16 +104,18 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
     });
   }
 
+  if (fault === "evict") await evictController(c, tenant.id);
   const controller = admissionController(c, tenant.id);
   const request: AcquireRequest = { priority, cost, deadline: ticket.deadline, route: ticket.routeKey };
   // Ask for a lease only while none is held or asked for, and the tenant is not known to be under load.
-  const askingLease = lease !== undefined && knownLevel === "normal" && lease.claimAsk();
+  const askingLease = lease !== undefined && fault === undefined && knownLevel === "normal" && lease.claimAsk();
   if (askingLease) request.leaseDemandRps = lease.demandRps(Date.now());
   const asked = performance.now();
   let decision: AcquireResult;
   try {
     // The controller needs the quota only before its first configuration; after that it keeps
     // its own (stored) copy, so the quota is not re-serialised into every RPC.
+    if (fault === "unavailable") throw new Error("X-Fault-Controller: unavailable: the acquire never reached the controller");
     decision = configuredControllers.has(tenant.id) ? await controller.acquire(request) : await controller.acquire(request, tenant.quota);
     configuredControllers.add(tenant.id);
   } catch (err) {
@@ -135,19 +144,40 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
     const rateLimited = decision.reason === "rate_limited";
     throw new ApiError(rateLimited ? "rate_limited" : "overloaded", rejectionDetail(decision.reason), {
       headers: { "retry-after": retryAfterSeconds(decision.retryAfterMs) },
-      extensions: { reason: decision.reason, retryAfterMs: Math.ceil(decision.retryAfterMs) },
+      // reasonDetail (saturated, predicted_wait, ...) says which rule refused, for clients' logs and the benchmark.
+      extensions: { reason: decision.reason, retryAfterMs: Math.ceil(decision.retryAfterMs), ...(decision.detail ? { reasonDetail: decision.detail } : {}) },
     });
   }
   c.set("loadLevel", decision.loadLevel);
-  return runGranted(c, ticket, controller, decision, work);
+  return runGranted(c, ticket, controller, decision, work, fault);
+}
+
+/**
+ * X-Fault-Controller: evict. The controller resets itself (its call cannot but fail); the
+ * acquire that follows reaches a new instance, restored from storage, on a fresh stub (a stub
+ * whose object was reset may stay broken). It is sent the quota again, in case the reset
+ * lost it.
+ */
+async function evictController(c: AdmissionContext, tenantId: string): Promise<void> {
+  await admissionController(c, tenantId)
+    .chaosEvict()
+    .catch(() => undefined);
+  configuredControllers.delete(tenantId);
 }
 
 /** The work under a grant: its lease kept while it runs, released once it settles, a read cut at its deadline. */
-function runGranted(c: AdmissionContext, ticket: AdmissionTicket, controller: Controller, grant: Grant, work: () => Promise<Response>): Promise<Response> {
+function runGranted(
+  c: AdmissionContext,
+  ticket: AdmissionTicket,
+  controller: Controller,
+  grant: Grant,
+  work: () => Promise<Response>,
+  fault: ControllerFault | undefined,
+): Promise<Response> {
   const tenantId = c.get("tenant").id;
   const stopRenewing = keepLease(
     grant.leaseMs,
-    (byMs) => controller.extendLease(grant.ticket, byMs),
+    (byMs) => onceMore(c, tenantId, controller, (stub) => stub.extendLease(grant.ticket, byMs)),
     (err) => logControllerFailure("extend", tenantId, err),
   );
   const started = performance.now();
@@ -155,8 +185,11 @@ function runGranted(c: AdmissionContext, ticket: AdmissionTicket, controller: Co
   c.executionCtx.waitUntil(
     outcomeOf(running, ticket.deadline).then(async (outcome) => {
       stopRenewing();
+      // X-Fault-Controller: drop-release: the release is lost on its way; the lease's expiry frees the slot.
+      if (fault === "drop-release") return;
+      const report = { latencyMs: performance.now() - started, outcome };
       try {
-        await controller.release(grant.ticket, { latencyMs: performance.now() - started, outcome });
+        await onceMore(c, tenantId, controller, (stub) => stub.release(grant.ticket, report));
       } catch (err) {
         // The lease still ends: the controller reclaims it when it expires.
         logControllerFailure("release", tenantId, err);
@@ -224,6 +257,19 @@ function giveBackWhenIdle(c: AdmissionContext, tenantId: string, lease: LocalLea
 }
 
 type Controller = ReturnType<typeof admissionController>;
+
+/**
+ * An idempotent controller call (release, extendLease) that failed is sent once more, on a new
+ * stub: a stub whose object was reset meanwhile (evicted, crashed) stays broken, and the slot
+ * would otherwise wait for its lease to expire, or lapse while its work still runs.
+ */
+async function onceMore<T>(c: AdmissionContext, tenantId: string, stub: Controller, call: (stub: Controller) => Promise<T>): Promise<T> {
+  try {
+    return await call(stub);
+  } catch {
+    return call(admissionController(c, tenantId));
+  }
+}
 
 /**
  * How admitted work ended, as the limiter reads it, once it settles. Client errors (404, 409, …)

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, gte, isNull } from "drizzle-orm";
 import type { Db } from "./client";
 import { apiKeys, tenants, type ApiKeyRow, type TenantRow } from "./schema";
 import { generateApiKey } from "../lib/api-keys";
@@ -63,4 +63,14 @@ export async function tenantByKeyHash(db: Db, hash: string): Promise<{ tenant: T
     .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)))
     .get();
   return row;
+}
+
+/** Prefixes of every active key: the known-prefix filter's full load (worker/auth/known-key-prefixes.ts). */
+export async function activeKeyPrefixes(db: Db): Promise<{ prefix: string; createdAt: number }[]> {
+  return db.select({ prefix: apiKeys.prefix, createdAt: apiKeys.createdAt }).from(apiKeys).where(isNull(apiKeys.revokedAt));
+}
+
+/** Prefixes of keys created at or after `since` (index `api_keys_created_idx`): the filter's refresh. */
+export async function keyPrefixesCreatedSince(db: Db, since: number): Promise<{ prefix: string; createdAt: number }[]> {
+  return db.select({ prefix: apiKeys.prefix, createdAt: apiKeys.createdAt }).from(apiKeys).where(gte(apiKeys.createdAt, since));
 }

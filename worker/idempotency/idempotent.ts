@@ -64,12 +64,31 @@ export async function idempotent<S extends StatusCode, T>(
   try {
     return answerResponse(c, await work({ db, commit: (answerOf) => commitStoring(db, claim, answerOf) }), false);
   } catch (err) {
-    await releaseClaim(db, claim).catch((releaseErr: unknown) => {
-      // The claim then ends at its expiry instead.
-      console.error(JSON.stringify({ level: "error", event: "idempotency_release_failed", tenant: claim.tenantId, error: String(releaseErr) }));
-    });
+    await freeKey(c, db, claim);
     throw err;
   }
+}
+
+/** Waits before each further try to free a key whose first release failed (D1 did not answer). */
+const RELEASE_RETRY_DELAYS_MS = [250, 1000, 4000];
+
+/**
+ * Frees the key of a write that failed, so its retry runs afresh. If D1 does not answer (the
+ * same outage that failed the write, often), it tries again off the response path; a client
+ * retrying meanwhile gets 409 with Retry-After, and if every try fails the claim ends at its expiry.
+ */
+async function freeKey(c: Context<AppEnv, string, object>, db: Db, claim: KeyClaim): Promise<void> {
+  const attempt = () => releaseClaim(db, claim).then(() => true, () => false);
+  if (await attempt()) return;
+  c.executionCtx.waitUntil(
+    (async () => {
+      for (const delayMs of RELEASE_RETRY_DELAYS_MS) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (await attempt()) return;
+      }
+      console.error(JSON.stringify({ level: "error", event: "idempotency_release_failed", tenant: claim.tenantId, claimTtlMs: CLAIM_TTL_MS }));
+    })(),
+  );
 }
 
 function commitStoring<T>(db: Db, claim: KeyClaim, answerOf: (result: T) => Answer): Commit<T> {

@@ -18,3 +18,8 @@ export async function generateApiKey(): Promise<NewApiKey> {
 }
 
 export const API_KEY_PATTERN = /^tfk_[0-9A-Za-z]{8}_[0-9A-Za-z]{32}$/;
+
+/** The part of a well-formed key that is stored in clear (`tfk_<8 id>`). */
+export function keyPrefixOf(key: string): string {
+  return key.slice(0, "tfk_".length + 8);
+}

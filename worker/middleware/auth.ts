@@ -1,8 +1,11 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, TenantContext } from "../app-env";
+import { UnknownKeyGate } from "../auth/unknown-key-gate";
+import { retryAfterSeconds } from "../admission/headers";
 import { isolateCaches } from "../cache/isolate-caches";
-import { createDb } from "../db/client";
-import { tenantByKeyHash } from "../db/tenants-repo";
+import type { Db } from "../db/client";
+import { dbOf } from "../db/request-db";
+import { activeKeyPrefixes, keyPrefixesCreatedSince, tenantByKeyHash } from "../db/tenants-repo";
 import { ApiError } from "../errors";
 import { API_KEY_PATTERN } from "../lib/api-keys";
 import { secretsEqual, sha256Hex } from "../lib/crypto";
@@ -10,6 +13,14 @@ import { resolveQuota, type QuotaOverrides } from "../schemas/quota";
 
 const unauthorized = (detail: string) =>
   new ApiError("unauthorized", detail, { headers: { "www-authenticate": 'Bearer realm="taskflow"' } });
+
+const INVALID_KEY = "The API key is not valid or has been revoked";
+
+const tooManyFailures = (retryAfterMs: number) =>
+  new ApiError("rate_limited", "Too many failed API key lookups from this client or at this edge; retry after Retry-After seconds", {
+    headers: { "retry-after": retryAfterSeconds(retryAfterMs) },
+    extensions: { reason: "auth_failures", retryAfterMs },
+  });
 
 function bearerToken(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
@@ -28,9 +39,34 @@ export const AUTH_CACHE_TTL_MS = 10_000;
  */
 const tenantCache = isolateCaches.define<TenantContext>("auth", { ttlMs: AUTH_CACHE_TTL_MS });
 
+/** Bounds what keys this isolate has not validated cost D1 (worker/auth/unknown-key-gate.ts). */
+const unknownKeys = new UnknownKeyGate(undefined, Date.now, (err) =>
+  console.warn(JSON.stringify({ level: "warn", event: "key_prefix_refresh_failed", error: String(err) })),
+);
+
+/**
+ * The gate's memory of valid keys stays: it only spares a lookup the failure budget, and a
+ * revoked key's next lookup fails and is forgotten there (so a quota change, which also calls
+ * this, never puts a tenant's key behind a flood).
+ */
 export function forgetTenantKeys(tenantId?: string): void {
   tenantCache.deleteWhere((tenant) => tenantId === undefined || tenant.id === tenantId);
 }
+
+/** A key this isolate just issued: usable here at once, without a prefix refresh or budget. */
+export function rememberIssuedKey(key: string): void {
+  unknownKeys.issued(key);
+}
+
+/**
+ * The client's address as the platform gives it; Cloudflare sets `CF-Connecting-IP` and
+ * overwrites one a client sent. Without it (local runs) every client shares one budget.
+ */
+function clientAddress(header: string | undefined): string {
+  return header ? header.slice(0, 64) : "unknown";
+}
+
+const prefixSource = (db: Db) => ({ all: () => activeKeyPrefixes(db), createdSince: (since: number) => keyPrefixesCreatedSince(db, since) });
 
 export const tenantAuth = createMiddleware<AppEnv>(async (c, next) => {
   const key = bearerToken(c.req.header("authorization"));
@@ -38,8 +74,16 @@ export const tenantAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (!API_KEY_PATTERN.test(key)) throw unauthorized("The API key is not valid");
   let tenant = tenantCache.get(key);
   if (!tenant) {
-    const found = await tenantByKeyHash(createDb(c.env.DB), await sha256Hex(key));
-    if (!found) throw unauthorized("The API key is not valid or has been revoked");
+    const db = dbOf(c);
+    const pass = await unknownKeys.pass(key, clientAddress(c.req.header("cf-connecting-ip")), prefixSource(db));
+    if (pass.kind === "refused") throw unauthorized(INVALID_KEY);
+    if (pass.kind === "over_budget") throw tooManyFailures(pass.retryAfterMs);
+    const found = await tenantByKeyHash(db, await sha256Hex(key));
+    if (!found) {
+      unknownKeys.notFound(key);
+      throw unauthorized(INVALID_KEY);
+    }
+    unknownKeys.found(key, pass);
     tenant = { id: found.tenant.id, name: found.tenant.name, quota: resolveQuota((found.tenant.quota as QuotaOverrides | null) ?? null, c.get("config")) };
     tenantCache.set(key, tenant);
   }

@@ -2,7 +2,9 @@ import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import { answeringRoute } from "../admission/route-admission";
 import type { AppEnv } from "../app-env";
+import { faultsOf } from "../chaos/chaos-step";
 import { isolateRecorder, monitorSender } from "../telemetry/isolate-telemetry";
+import type { SendBatch } from "../telemetry/recorder";
 
 /**
  * Records every answered request into this isolate's sketches (route template, method,
@@ -31,8 +33,13 @@ export const telemetry = createMiddleware<AppEnv>(async (c, next) => {
     },
     now,
   );
-  recorder.flushIfDue(now, monitorSender(c.env), (promise) => c.executionCtx.waitUntil(promise));
+  // X-Fault-Monitor: down (fault injection only): this request flushes at once, to a Monitor
+  // that does not answer, so the fault acts even between two due flushes.
+  const monitorDown = faultsOf(c).monitorDown;
+  recorder.flushIfDue(now, monitorDown ? unreachableMonitor : monitorSender(c.env), (promise) => c.executionCtx.waitUntil(promise), monitorDown);
 });
+
+const unreachableMonitor: SendBatch = () => Promise.reject(new Error("X-Fault-Monitor: down: the Monitor did not answer"));
 
 /** The matched route's template ("/v1/tasks/:id"); raw paths would be unbounded label values. */
 function routeTemplate(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0]): string {

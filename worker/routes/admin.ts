@@ -5,7 +5,7 @@ import { createDb } from "../db/client";
 import type { ApiKeyRow, TenantRow } from "../db/schema";
 import { createTenant, findTenant, issueKey, listKeys, revokeKey, setTenantQuota } from "../db/tenants-repo";
 import { ApiError, notFound } from "../errors";
-import { forgetTenantKeys } from "../middleware/auth";
+import { forgetTenantKeys, rememberIssuedKey } from "../middleware/auth";
 import { IdParamSchema, problemResponses, toIso, toIsoOrNull } from "../schemas/common";
 import { QuotaOverridesSchema, quotaProblems, resolveQuota, type QuotaOverrides } from "../schemas/quota";
 import { ApiKeyIssuedSchema, ApiKeySchema, KeyParamsSchema, TenantCreatedSchema, TenantCreateSchema, TenantSchema } from "../schemas/tenant";
@@ -45,6 +45,7 @@ adminApp.openapi(
     const { name, quota } = c.req.valid("json");
     checkQuota(c, quota);
     const created = await createTenant(createDb(c.env.DB), name, quota, Date.now());
+    rememberIssuedKey(created.apiKey);
     c.header("location", `/admin/tenants/${created.tenant.id}`);
     return c.json({ ...tenantView(c, created.tenant), apiKey: created.apiKey, apiKeyId: created.key.id }, 201);
   },
@@ -147,6 +148,7 @@ adminApp.openapi(
     const id = c.req.valid("param").id;
     if (!(await findTenant(db, id))) throw notFound("Tenant");
     const { key, apiKey } = await issueKey(db, id, Date.now());
+    rememberIssuedKey(apiKey);
     return c.json({ ...keyView(key), apiKey }, 201);
   },
 );

@@ -20,8 +20,8 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   412: "`If-Match` names a version that is no longer current",
   413: "Body larger than 1 MiB",
   415: "A body that is not `application/json`",
-  429: "Over the tenant's rate budget; retry after `Retry-After` seconds",
-  503: "Overloaded (queue full, shed, or deadline unreachable); retry after `Retry-After` seconds",
+  429: "Over the tenant's rate budget, or (reason `auth_failures`) too many failed API key lookups from this client; retry after `Retry-After` seconds",
+  503: "Overloaded (queue full, shed, or deadline unreachable), or the admission controller or the database did not answer (`reason`: `unavailable`, `database_unavailable`; a write that failed did not commit); retry after `Retry-After` seconds",
 };
 
 type Ref = { $ref: string };

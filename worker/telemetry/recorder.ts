@@ -163,12 +163,13 @@ export class TelemetryRecorder {
   }
 
   /**
-   * Starts a flush inside `waitUntil` if one is due and none is running. Never throws and
-   * never awaits the Monitor: call it after building the response. Returns whether it started one.
+   * Starts a flush inside `waitUntil` if one is due (or `force`d and there is anything to send)
+   * and none is running. Never throws and never awaits the Monitor: call it after building the
+   * response. Returns whether it started one.
    */
-  flushIfDue(now: number, send: SendBatch, waitUntil: WaitUntil): boolean {
+  flushIfDue(now: number, send: SendBatch, waitUntil: WaitUntil, force = false): boolean {
     try {
-      if (this.delivering || !this.isDue(now)) return false;
+      if (this.delivering || !(force || this.isDue(now))) return false;
       const batch = this.takeBatch(now);
       if (!batch) return false;
       waitUntil(this.startDelivery(batch, send));
@@ -248,6 +249,11 @@ export class TelemetryRecorder {
     } catch {
       this.stats.dropped++;
       this.unreported.dropped++;
+      // The failures and drops this batch was carrying never arrived either: carry them again,
+      // or a Monitor that stays down would be told of only the last one. (If the first attempt
+      // did arrive unanswered, they are counted twice: an outage over-reported, never hidden.)
+      this.unreported.failures += batch.flush.failures;
+      this.unreported.dropped += batch.flush.dropped;
       console.warn(JSON.stringify({ level: "warn", event: "telemetry_batch_dropped", source: this.source, seq: batch.seq }));
     }
   }

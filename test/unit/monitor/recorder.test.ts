@@ -57,6 +57,29 @@ describe("TelemetryRecorder", () => {
     expect(sent.map((b) => b.seq)).toEqual([1, 2]);
   });
 
+  it("a forced flush starts before it is due, but never beside a delivery under way and never empty", async () => {
+    const sent: TelemetryBatch[] = [];
+    let release: () => void = () => {};
+    const slow = (b: TelemetryBatch) => new Promise<void>((resolve) => {
+      sent.push(b);
+      release = resolve;
+    });
+    const r = new TelemetryRecorder({ intervalMs: 10_000, source: "s" });
+    const w = collector();
+    expect(r.flushIfDue(T0, slow, w.waitUntil, true)).toBe(false);
+    r.record(req(), T0);
+    expect(r.flushIfDue(T0 + 1, slow, w.waitUntil)).toBe(false);
+    expect(r.flushIfDue(T0 + 1, slow, w.waitUntil, true)).toBe(true);
+    r.record(req(), T0 + 2);
+    expect(r.flushIfDue(T0 + 3, slow, w.waitUntil, true)).toBe(false);
+    release();
+    await w.settle();
+    expect(r.flushIfDue(T0 + 4, slow, w.waitUntil, true)).toBe(true);
+    release();
+    await w.settle();
+    expect(sent.map((b) => b.seq)).toEqual([1, 2]);
+  });
+
   it("a failing Monitor never throws into the caller; the batch is retried once, then dropped and counted", async () => {
     const r = new TelemetryRecorder({ intervalMs: 1, retryDelayMs: 0, source: "s" });
     const w = collector();
@@ -80,6 +103,24 @@ describe("TelemetryRecorder", () => {
     r.flushIfDue(T0 + 40, async (b) => void sent.push(b), w.waitUntil);
     await w.settle();
     expect(sent[0]?.flush).toEqual({ failures: 1, dropped: 1 });
+    warn.mockRestore();
+  });
+
+  it("while the Monitor stays down, every lost batch is counted: a dropped batch's carried counts are carried again", async () => {
+    const r = new TelemetryRecorder({ intervalMs: 1, retryDelayMs: 0, source: "s" });
+    const w = collector();
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const down = (): Promise<void> => Promise.reject(new Error("monitor down"));
+    for (let i = 0; i < 3; i++) {
+      r.record(req(), T0 + i * 10);
+      r.flushIfDue(T0 + i * 10 + 5, down, w.waitUntil);
+      await w.settle();
+    }
+    const sent: TelemetryBatch[] = [];
+    r.record(req(), T0 + 40);
+    r.flushIfDue(T0 + 45, async (b) => void sent.push(b), w.waitUntil);
+    await w.settle();
+    expect(sent[0]?.flush).toEqual({ failures: 3, dropped: 3 });
     warn.mockRestore();
   });
 

@@ -1,0 +1,53 @@
+import type { FieldError } from "../errors";
+
+/**
+ * The chaos faults of DESIGN.md section 10, read from a tenant request's headers (only when
+ * FAULT_INJECTION is on). Pure: no Workers API, so the parsing is property-tested in Node.
+ */
+
+export const CONTROLLER_FAULTS = ["evict", "drop-release", "unavailable"] as const;
+/**
+ * evict: the tenant's controller is reset before the acquire (it restarts from its storage);
+ * drop-release: the grant's release never reaches the controller;
+ * unavailable: the acquire throws without reaching the controller.
+ */
+export type ControllerFault = (typeof CONTROLLER_FAULTS)[number];
+
+export interface ChaosFaults {
+  /** Probability, 0..1, that each of the request's D1 calls throws before it reaches D1. */
+  d1ErrorRate: number;
+  controller: ControllerFault | undefined;
+  /** Telemetry flushes to the Monitor fail. */
+  monitorDown: boolean;
+}
+
+export const NO_FAULTS: ChaosFaults = Object.freeze({ d1ErrorRate: 0, controller: undefined, monitorDown: false });
+
+export const CHAOS_HEADERS = { d1Error: "x-fault-d1-error", controller: "x-fault-controller", monitor: "x-fault-monitor" } as const;
+
+/** A decimal in [0, 1]: "0", "1", "0.25", ".5", "1.000"; no exponent, sign or hex. */
+const RATE = /^(?:[01](?:\.\d{1,9})?|\.\d{1,9})$/;
+
+export type ParsedFaults = { ok: true; faults: ChaosFaults } | { ok: false; errors: FieldError[] };
+
+/** The faults a request asks for; every invalid header is reported, none half-applied. */
+export function parseChaosFaults(header: (name: string) => string | undefined): ParsedFaults {
+  const errors: FieldError[] = [];
+  let d1ErrorRate = 0;
+  const rate = header(CHAOS_HEADERS.d1Error)?.trim();
+  if (rate !== undefined) {
+    const value = RATE.test(rate) ? Number(rate) : Number.NaN;
+    if (value >= 0 && value <= 1) d1ErrorRate = value;
+    else errors.push({ path: `header.${CHAOS_HEADERS.d1Error}`, message: "must be a decimal number from 0 to 1" });
+  }
+  let controller: ControllerFault | undefined;
+  const asked = header(CHAOS_HEADERS.controller)?.trim().toLowerCase();
+  if (asked !== undefined) {
+    controller = CONTROLLER_FAULTS.find((fault) => fault === asked);
+    if (!controller) errors.push({ path: `header.${CHAOS_HEADERS.controller}`, message: `must be one of ${CONTROLLER_FAULTS.join(", ")}` });
+  }
+  const monitor = header(CHAOS_HEADERS.monitor)?.trim().toLowerCase();
+  if (monitor !== undefined && monitor !== "down") errors.push({ path: `header.${CHAOS_HEADERS.monitor}`, message: "must be down" });
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, faults: { d1ErrorRate, controller, monitorDown: monitor === "down" } };
+}

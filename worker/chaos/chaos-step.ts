@@ -1,0 +1,24 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../app-env";
+import { ApiError } from "../errors";
+import { NO_FAULTS, parseChaosFaults, type ChaosFaults } from "./chaos-faults";
+
+/**
+ * Reads a tenant request's chaos fault headers (DESIGN.md section 10) before admission, so an
+ * invalid one is a 400 that spends no budget. With FAULT_INJECTION off the headers are not
+ * even read: the request runs as if they were absent.
+ */
+export const chaosStep = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get("config").faultInjection) {
+    const parsed = parseChaosFaults((name) => c.req.header(name));
+    if (!parsed.ok) throw new ApiError("invalid_input", "A chaos fault header is invalid", { errors: parsed.errors });
+    c.set("faults", parsed.faults);
+  }
+  await next();
+});
+
+/** The request's faults; none outside /v1, or with fault injection off. */
+export function faultsOf(c: Context<AppEnv, string, object>): ChaosFaults {
+  return (c.get("faults") as ChaosFaults | undefined) ?? NO_FAULTS;
+}
