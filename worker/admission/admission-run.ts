@@ -156,7 +156,7 @@ function runGranted(c: AdmissionContext, ticket: AdmissionTicket, controller: Co
     outcomeOf(running, ticket.deadline).then(async (outcome) => {
       stopRenewing();
       try {
-        await controller.release(grant.ticket, { latencyMs: performance.now() - started, outcome });
+        await controller.release(grant.ticket, { latencyMs: performance.now() - started, outcome, ...dbUseOf(c) });
       } catch (err) {
         // The lease still ends: the controller reclaims it when it expires.
         logControllerFailure("release", tenantId, err);
@@ -178,7 +178,7 @@ function runLeased(c: AdmissionContext, ticket: AdmissionTicket, lease: LocalLea
   const running = runWork(c, work);
   c.executionCtx.waitUntil(
     outcomeOf(running, ticket.deadline).then((outcome) => {
-      lease.finished({ latencyMs: performance.now() - started, outcome });
+      lease.finished({ latencyMs: performance.now() - started, outcome, ...dbUseOf(c) });
       return renewIfDue(c, tenantId, lease, false);
     }),
   );
@@ -224,6 +224,12 @@ function giveBackWhenIdle(c: AdmissionContext, tenantId: string, lease: LocalLea
 }
 
 type Controller = ReturnType<typeof admissionController>;
+
+/** The request's D1 time and queries, for the resource governor's demand and contention signal. */
+function dbUseOf(c: AdmissionContext): { dbMs: number; dbQueries: number } {
+  const { dbMs, dbQueries } = c.get("timings");
+  return { dbMs, dbQueries };
+}
 
 /**
  * How admitted work ended, as the limiter reads it, once it settles. Client errors (404, 409, …)

@@ -19,6 +19,7 @@ export function dbOf(c: Context<AppEnv, string, object>): Db {
     logSlowQueries: config.db.queryLogging,
     onTime: (ms) => {
       timings.dbMs += ms;
+      timings.dbQueries++;
     },
   });
   return createDb(timeD1(c.env.DB, onQuery));
