@@ -567,7 +567,7 @@ export interface components {
                 tokens: number;
                 slots: number;
             };
-            /** @description The D1 concurrency the resource governor gives the tenant: `limit` stays at or under it; null until the governor has answered */
+            /** @description The D1 concurrency the resource governor gives the tenant (its cap: its fair share plus its part of the budget nobody wants now): `limit` stays at or under it; null until the governor has answered */
             share: number | null;
         } & {
             [key: string]: unknown;
@@ -843,7 +843,7 @@ export interface components {
             weight: number;
             /** @description Weighted max-min fair share of the budget */
             share: number;
-            /** @description What the tenant's controller was told: max(1, share); its concurrency limit stays at or under it */
+            /** @description What the tenant's controller was told: its share plus its weight's part of the budget nobody wants now (at least 1); its concurrency limit stays at or under it */
             cap: number;
             admittedPerSec: number;
             /** @description D1 time the tenant's requests used per second (ms/s) */

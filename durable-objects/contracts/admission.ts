@@ -185,7 +185,7 @@ export type AdmissionStateDocument = AdmissionStateCore & {
   quota?: Quota;
   /** Event-loop saturation: the shed level (0 = none, 1 = all low, 2 = low and normal, 3 = all but critical), the last lag sample and the lag target (from CPU_MAX_CAPACITY). */
   saturation?: { shedLevel: number; lagMs: number; targetMs: number };
-  /** The D1 concurrency the ResourceGovernor gives the tenant (its cap on `limit`); null until it has answered (DESIGN.md section 8). */
+  /** The D1 concurrency the ResourceGovernor gives the tenant: its cap on `limit` (fair share plus its part of the idle budget); null until it has answered (DESIGN.md section 8). */
   share: number | null;
   /** The adaptive limit as learned, before the governor's cap. */
   learnedLimit?: number;

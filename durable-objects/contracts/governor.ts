@@ -23,7 +23,7 @@ export interface DemandReport {
 
 /** The governor's answer to a report: the tenant's cap on its concurrency limit. */
 export interface GovernorReply {
-  /** The controller's limit stays at or under this (at least 1, so a tenant can always be heard). */
+  /** The controller's limit stays at or under this: its fair share plus its part of the idle budget, at least 1 (so a tenant can always be heard). */
   cap: number;
   /** The fleet's D1 concurrency budget this cap was cut from. */
   budget: number;
@@ -38,7 +38,7 @@ export interface GovernorTenantView {
   weight: number;
   /** The weighted max-min fair share of the budget (may be 0 for an idle tenant). */
   share: number;
-  /** What the controller was told: max(1, share). */
+  /** What the controller was told: its share plus its weight's part of the budget nobody wants now, at least 1. */
   cap: number;
   admittedPerSec: number;
   dbMsPerSec: number;

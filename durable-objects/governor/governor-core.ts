@@ -11,9 +11,13 @@
  *   wants: its demand or its Holt forecast one interval ahead, whichever is higher (so a rising
  *   tenant's share is there before it queues), plus one slot of headroom (so a tenant running
  *   one request can start a second without waiting a round).
- * - Caps: max(1, share). A tenant given no share (idle at its last report, or more tenants than
- *   budget) may still run one request, so it can always make progress and be heard; the caps
- *   in force may therefore exceed the budget by one per such tenant, and each is at most one
+ * - Caps: its share plus its weight's part of the budget nobody wants right now (the spare),
+ *   at least 1. The caps add up to the budget, never more (but for the floor of 1), so
+ *   nothing is overcommitted, yet while D1 has room a tenant whose demand jumps between two
+ *   reports uses the idle budget at once instead of queueing for a round; once tenants want
+ *   it all there is no spare and each cap is its fair share. The floor of 1 lets a tenant
+ *   given nothing (idle at its last report, or more tenants than budget) make progress and be
+ *   heard, so the caps may exceed the budget by one per such tenant. A cap is at most one
  *   report interval old.
  */
 import type { DemandReport, GovernorReply, GovernorTenantView, GovernorView } from "../contracts/governor";
@@ -55,6 +59,7 @@ export class GovernorCore {
   private budgetNow: number;
   private window = { queries: 0, totalMs: 0 };
   private shares = new Map<string, number>();
+  private caps = new Map<string, number>();
   private wants = new Map<string, number>();
 
   constructor(options: Partial<GovernorOptions> & { maxBudget: number }, restored: GovernorSnapshot | null = null) {
@@ -113,7 +118,7 @@ export class GovernorCore {
 
   /** The tenant's cap now (1 for a tenant the governor has not heard from). */
   capOf(tenant: string): number {
-    return Math.max(1, this.shares.get(tenant) ?? 0);
+    return Math.max(1, this.caps.get(tenant) ?? 0);
   }
 
   shareOf(tenant: string): number {
@@ -162,10 +167,15 @@ export class GovernorCore {
 
   private cut(now: number): void {
     this.wants = new Map([...this.tenants].map(([tenant, state]) => [tenant, this.wantOf(state, now)]));
+    const tenants = [...this.tenants.values()];
     this.shares = fairShares(
       this.budgetNow,
-      [...this.tenants.values()].map((s) => ({ id: s.report.tenant, demand: this.wants.get(s.report.tenant) ?? 0, weight: s.report.weight })),
+      tenants.map((s) => ({ id: s.report.tenant, demand: this.wants.get(s.report.tenant) ?? 0, weight: s.report.weight })),
     );
+    // The spare split by weight alone (everyone could use all of it): the same rounding, so it adds up exactly.
+    const spare = this.budgetNow - sum([...this.shares.values()]);
+    const extra = spare > 0 ? fairShares(spare, tenants.map((s) => ({ id: s.report.tenant, demand: spare, weight: s.report.weight }))) : new Map<string, number>();
+    this.caps = new Map(tenants.map((s) => [s.report.tenant, (this.shares.get(s.report.tenant) ?? 0) + (extra.get(s.report.tenant) ?? 0)]));
   }
 }
 

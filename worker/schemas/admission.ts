@@ -24,6 +24,6 @@ export const AdmissionStateSchema = z
     share: z
       .number()
       .nullable()
-      .openapi({ description: "The D1 concurrency the resource governor gives the tenant: `limit` stays at or under it; null until the governor has answered" }),
+      .openapi({ description: "The D1 concurrency the resource governor gives the tenant (its cap: its fair share plus its part of the budget nobody wants now): `limit` stays at or under it; null until the governor has answered" }),
   })
   .openapi("AdmissionState");

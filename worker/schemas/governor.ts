@@ -8,7 +8,7 @@ const GovernorTenantSchema = z
     forecast: z.number().openapi({ description: "Holt's linear-trend forecast of the demand one report interval (1 s) ahead" }),
     weight: z.number().openapi({ description: "The quota's weight (default 1)" }),
     share: z.number().int().openapi({ description: "Weighted max-min fair share of the budget" }),
-    cap: z.number().int().openapi({ description: "What the tenant's controller was told: max(1, share); its concurrency limit stays at or under it" }),
+    cap: z.number().int().openapi({ description: "What the tenant's controller was told: its share plus its weight's part of the budget nobody wants now (at least 1); its concurrency limit stays at or under it" }),
     admittedPerSec: z.number(),
     dbMsPerSec: z.number().openapi({ description: "D1 time the tenant's requests used per second (ms/s)" }),
     reportedAt: z.number().int().openapi({ description: "Epoch ms of the tenant's last report" }),

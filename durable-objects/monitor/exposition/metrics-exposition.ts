@@ -158,7 +158,7 @@ function governorFamilies(view: GovernorView | null, tenantLabel: (tenant: strin
   const signal = view?.contention.signal ?? null;
   return [
     { name: "taskflow_governor_budget", help: "Global D1 concurrency budget the resource governor splits between tenants (1..DB_MAX_CONNECTIONS).", type: "gauge", samples: view ? [{ labels: {}, value: view.budget }] : [] },
-    { name: "taskflow_governor_share", help: "Each tenant's weighted max-min fair share of the D1 budget (its controller's cap is max(1, share)).", type: "gauge", samples: [...shares.values()] },
+    { name: "taskflow_governor_share", help: "Each tenant's weighted max-min fair share of the D1 budget by its demand (its controller's cap adds its part of the budget nobody wants).", type: "gauge", samples: [...shares.values()] },
     {
       name: "taskflow_governor_contention",
       help: "Fleet D1 query latency over its no-load baseline (1 = no contention; the budget shrinks above the threshold, 2). Absent before enough queries.",

@@ -86,17 +86,35 @@ describe("GovernorCore properties (shares of the budget by what tenants want)", 
     );
   });
 
-  it("tells every controller a cap of at least 1 and otherwise its share", () => {
+  it("caps each controller at its share plus its weight's part of the spare: they add up to the budget, and are the shares once tenants want it all", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 60 }), tenantsArb, (max, tenants) => {
-        const { core, view } = governed(max, tenants);
+        const { core, view, want } = governed(max, tenants);
+        const wanted = tenants.reduce((a, t) => a + want(t.demand), 0);
+        const floored = view.tenants.filter((t) => t.cap === 1 && t.share === 0).length;
+        const caps = view.tenants.reduce((a, t) => a + t.cap, 0);
+        expect(caps).toBeLessThanOrEqual(view.budget + floored);
+        if (view.tenants.length > 0 && floored === 0) expect(caps).toBe(view.budget);
         for (const t of view.tenants) {
-          expect(t.cap).toBe(Math.max(1, t.share));
+          expect(t.cap).toBeGreaterThanOrEqual(Math.max(1, t.share));
+          if (wanted >= view.budget) expect(t.cap).toBe(Math.max(1, t.share));
           expect(core.capOf(t.tenant)).toBe(t.cap);
         }
         expect(core.capOf("never-reported")).toBe(1);
       }),
     );
+  });
+
+  it("hands the budget nobody wants to the tenants by weight, so a burst between reports is not queued", () => {
+    const { view } = governed(50, [
+      { tenant: "a", demand: 1, weight: 1 },
+      { tenant: "b", demand: 3, weight: 3 },
+    ]);
+    // Shares 2 and 4 (demand + headroom); the spare 44 goes 11 : 33.
+    expect(view.tenants.map((t) => [t.tenant, t.share, t.cap])).toEqual([
+      ["a", 2, 13],
+      ["b", 4, 37],
+    ]);
   });
 
   it("splits a contended budget 1 : 1 : 2 by weight", () => {
@@ -168,6 +186,7 @@ describe("GovernorCore over time", () => {
   it("reads malformed reports as no demand and weight 1", () => {
     const core = new GovernorCore({ maxBudget: 10 });
     core.report({ ...report("odd", Number.NaN), weight: -3, dbMs: Number.POSITIVE_INFINITY }, 0);
-    expect(core.view(0).tenants[0]).toMatchObject({ demand: 0, weight: 1, share: 0, cap: 1 });
+    // No demand, no share; the whole budget is spare, so its cap is all of it.
+    expect(core.view(0).tenants[0]).toMatchObject({ demand: 0, weight: 1, share: 0, cap: 10 });
   });
 });
