@@ -823,7 +823,9 @@ export interface components {
             contention: {
                 /** @description Recent fleet D1 query latency over its no-load baseline (1 = no contention); null before enough queries */
                 signal: number | null;
-                /** @description Signal above which the budget shrinks */
+                /** @description Mean number of fleet queries in D1 at once (their summed latency per second of wall time); above the threshold they wait for one another */
+                d1Concurrency: number | null;
+                /** @description The budget shrinks while both the signal and the D1 concurrency are above this */
                 threshold: number;
                 latencyMs: number | null;
                 baselineMs: number | null;

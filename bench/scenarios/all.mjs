@@ -6,5 +6,7 @@ import * as overload from "./overload.mjs";
 import * as noisy from "./noisy-neighbour.mjs";
 import * as integrity from "./integrity.mjs";
 import * as distance from "./distance.mjs";
+import * as fairness from "./weighted-fairness.mjs";
+import * as conservation from "./work-conservation.mjs";
 
-export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance];
+export const SCENARIOS = [ceiling, overhead, overload, noisy, fairness, conservation, integrity, distance];

@@ -55,7 +55,9 @@ export interface GovernorView {
   contention: {
     /** Recent fleet D1 query latency over the no-load baseline (1 = no contention); null before any sample. */
     signal: number | null;
-    /** The ratio above which the budget shrinks. */
+    /** Smoothed mean number of fleet queries in D1 at once (Little's law over their latencies); null before any sample. */
+    d1Concurrency: number | null;
+    /** The budget shrinks while both the signal and the D1 concurrency are above this. */
     threshold: number;
     /** Recent mean D1 query latency, ms (smoothed). */
     latencyMs: number | null;

@@ -4,8 +4,13 @@
  *
  * Why latency: D1 runs one query at a time, so queries that overlap wait for one another and
  * the mean query time grows with the concurrency sent to it; the no-load baseline is what a
- * query costs alone. The ratio of the two is the queueing D1 adds (1 = none), the same
- * gradient Gradient2 uses per tenant, applied once for the whole fleet.
+ * query costs alone. The ratio of the two (1 = none) says queries got slower.
+ * Why also concurrency: a query can get slower without waiting for D1 (a busy CPU, a slow
+ * network), and then fewer queries would not make it faster, only the fleet slower. The same
+ * latencies, summed over a window and divided by its length, are the mean number of queries
+ * in D1 at once (Little's law); above the threshold they are waiting for one another. The
+ * budget is cut only when both say so. (Measured: on a loaded 2-core machine the ratio alone
+ * stayed above 2 with one tenant and cut the budget to 1 slot, serving 11 % of capacity.)
  */
 
 export interface ContentionOptions {
@@ -26,6 +31,8 @@ export const CONTENTION_DEFAULTS: ContentionOptions = { threshold: 2, alpha: 0.5
 export interface LatencyWindow {
   queries: number;
   totalMs: number;
+  /** How long the window lasted, ms (for the concurrency); absent, one second. */
+  elapsedMs?: number;
 }
 
 export interface ContentionSnapshot {
@@ -35,6 +42,7 @@ export interface ContentionSnapshot {
 export class ContentionDetector {
   readonly options: ContentionOptions;
   private latency: number | null = null;
+  private concurrency: number | null = null;
   private baseline: number | null;
   private baselineAt: number | null = null;
 
@@ -49,6 +57,9 @@ export class ContentionDetector {
     if (!(window.queries >= this.options.minQueries) || !(Number.isFinite(window.totalMs) && window.totalMs >= 0)) return false;
     const mean = Math.max(window.totalMs / window.queries, this.options.minBaselineMs);
     this.latency = this.latency === null ? mean : this.options.alpha * mean + (1 - this.options.alpha) * this.latency;
+    const elapsed = window.elapsedMs !== undefined && Number.isFinite(window.elapsedMs) && window.elapsedMs > 0 ? window.elapsedMs : 1000;
+    const inD1 = window.totalMs / elapsed;
+    this.concurrency = this.concurrency === null ? inD1 : this.options.alpha * inD1 + (1 - this.options.alpha) * this.concurrency;
     if (this.baseline === null || this.baselineAt === null) {
       this.baseline = this.baseline === null ? mean : Math.min(this.baseline, mean);
     } else {
@@ -72,9 +83,16 @@ export class ContentionDetector {
     return this.baseline;
   }
 
+  /** Smoothed mean number of fleet queries in D1 at once; null before the first counted window. */
+  get concurrencyInD1(): number | null {
+    return this.concurrency;
+  }
+
+  /** Queries are slower than alone by more than the threshold, and that many wait in D1 at once. */
   get contended(): boolean {
     const s = this.signal;
-    return s !== null && s > this.options.threshold;
+    const c = this.concurrency;
+    return s !== null && c !== null && s > this.options.threshold && c > this.options.threshold;
   }
 
   snapshot(): ContentionSnapshot {
@@ -88,6 +106,8 @@ export interface BudgetInput {
   max: number;
   /** Contention signal (latency over baseline), null when unknown. */
   signal: number | null;
+  /** Mean fleet queries in D1 at once, null when unknown (then only the signal is read). */
+  concurrency?: number | null;
   threshold: number;
   /** What the tenants want together (slots). */
   demand: number;
@@ -99,8 +119,10 @@ const GROWTH_FRACTION = 0.25;
 
 /**
  * The next budget, always a whole number in [1, max]:
- * - contended: cut in proportion to how far the signal is over the threshold (at most to a
- *   quarter per tick), starting from what was in use, since cutting unused budget relieves nothing;
+ * - contended (the latency signal over the threshold and, when known, the queries in D1 at
+ *   once too): cut in proportion to how far the concurrency (else the signal) is over the
+ *   threshold, at most to a quarter per tick, starting from what was in use, since cutting
+ *   unused budget relieves nothing;
  * - not contended while tenants want more than the budget: grow by a quarter (at least 1);
  * - otherwise hold (no growth while the budget is not what limits anyone).
  */
@@ -109,9 +131,12 @@ export function nextBudget(input: BudgetInput): number {
   const budget = Math.min(max, Math.max(1, Math.floor(input.budget)));
   const demand = Number.isFinite(input.demand) ? Math.max(0, input.demand) : 0;
   const { signal, threshold } = input;
-  if (signal !== null && Number.isFinite(signal) && signal > threshold) {
+  const concurrency = input.concurrency ?? null;
+  const waiting = concurrency === null || !Number.isFinite(concurrency) || concurrency > threshold;
+  if (signal !== null && Number.isFinite(signal) && signal > threshold && waiting) {
     const inUse = Math.min(budget, Math.max(1, Math.ceil(demand)));
-    const factor = Math.max(MIN_CUT_FACTOR, threshold / signal);
+    const excess = concurrency !== null && Number.isFinite(concurrency) ? concurrency : signal;
+    const factor = Math.max(MIN_CUT_FACTOR, threshold / excess);
     return Math.max(1, Math.min(budget, Math.floor(inUse * factor)));
   }
   if (demand > budget) return Math.min(max, budget + Math.max(1, Math.ceil(budget * GROWTH_FRACTION)));

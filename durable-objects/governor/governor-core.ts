@@ -58,6 +58,7 @@ export class GovernorCore {
   private readonly detector: ContentionDetector;
   private budgetNow: number;
   private window = { queries: 0, totalMs: 0 };
+  private lastTickAt: number | null = null;
   private shares = new Map<string, number>();
   private caps = new Map<string, number>();
   private wants = new Map<string, number>();
@@ -103,13 +104,16 @@ export class GovernorCore {
   /** The once-a-second step: forget the silent, read contention, move the budget, cut again. */
   tick(now: number): void {
     for (const [tenant, state] of this.tenants) if (now - state.receivedAt >= this.options.staleAfterMs) this.tenants.delete(tenant);
-    this.detector.observe(this.window, now);
+    const elapsedMs = this.lastTickAt === null ? this.options.intervalMs : Math.max(1, now - this.lastTickAt);
+    this.lastTickAt = now;
+    this.detector.observe({ ...this.window, elapsedMs }, now);
     this.window = { queries: 0, totalMs: 0 };
     this.cut(now);
     this.budgetNow = nextBudget({
       budget: this.budgetNow,
       max: this.options.maxBudget,
       signal: this.detector.signal,
+      concurrency: this.detector.concurrencyInD1,
       threshold: this.detector.options.threshold,
       demand: sum([...this.wants.values()]),
     });
@@ -146,6 +150,7 @@ export class GovernorCore {
       contention: {
         signal: signal === null ? null : round2(signal),
         threshold: this.detector.options.threshold,
+        d1Concurrency: roundOrNull(this.detector.concurrencyInD1),
         latencyMs: roundOrNull(this.detector.latencyMs),
         baselineMs: roundOrNull(this.detector.baselineMs),
       },

@@ -38,10 +38,11 @@ describe("ResourceGovernor", () => {
 
   it("cuts the budget on its alarm when the fleet's D1 latency rises over its baseline, and keeps it across a restart", async () => {
     const governor = freshGovernor();
-    await governor.report(report("flood", 400, { dbQueries: 100, dbMs: 100 }));
+    await governor.report(report("flood", 400, { dbQueries: 500, dbMs: 500 }));
     expect(await runDurableObjectAlarm(governor)).toBe(true);
     expect((await governor.view()).contention).toMatchObject({ signal: 1, baselineMs: 1 });
-    await governor.report(report("flood", 400, { dbQueries: 100, dbMs: 1000 }));
+    // Ten times slower, and (500 queries × 10 ms in about a second) several in D1 at once.
+    await governor.report(report("flood", 400, { dbQueries: 500, dbMs: 5000 }));
     await runDurableObjectAlarm(governor);
     const contended = await governor.view();
     expect(contended.contention.signal).toBeGreaterThan(2);

@@ -21,7 +21,8 @@ export const GovernorViewSchema = z
     maxBudget: z.number().int().openapi({ description: "DB_MAX_CONNECTIONS" }),
     contention: z.object({
       signal: z.number().nullable().openapi({ description: "Recent fleet D1 query latency over its no-load baseline (1 = no contention); null before enough queries" }),
-      threshold: z.number().openapi({ description: "Signal above which the budget shrinks" }),
+      d1Concurrency: z.number().nullable().openapi({ description: "Mean number of fleet queries in D1 at once (their summed latency per second of wall time); above the threshold they wait for one another" }),
+      threshold: z.number().openapi({ description: "The budget shrinks while both the signal and the D1 concurrency are above this" }),
       latencyMs: z.number().nullable(),
       baselineMs: z.number().nullable(),
     }),

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ContentionDetector, nextBudget, type LatencyWindow } from "../../../durable-objects/governor/contention";
 
 /** One tick's window: `queries` queries of `meanMs` each. */
-const window = (meanMs: number, queries = 50): LatencyWindow => ({ queries, totalMs: meanMs * queries });
+const window = (meanMs: number, queries = 50): LatencyWindow => ({ queries, totalMs: meanMs * queries, elapsedMs: 1000 });
 
 /**
  * Runs a synthetic fleet: each tick's mean query latency from `series`, the budget moved by
@@ -15,8 +15,9 @@ function run(series: readonly number[], demand: number, max = 50): { budgets: nu
   const budgets: number[] = [];
   const signals: (number | null)[] = [];
   series.forEach((meanMs, i) => {
-    detector.observe(window(meanMs), i * 1000);
-    budget = nextBudget({ budget, max, signal: detector.signal, threshold: detector.options.threshold, demand });
+    // As many queries as one at a time would fit at 1 ms: 1 query in D1 at the no-load latency.
+    detector.observe(window(meanMs, 1000), i * 1000);
+    budget = nextBudget({ budget, max, signal: detector.signal, concurrency: detector.concurrencyInD1, threshold: detector.options.threshold, demand });
     budgets.push(budget);
     signals.push(detector.signal);
   });
@@ -26,13 +27,25 @@ function run(series: readonly number[], demand: number, max = 50): { budgets: nu
 describe("ContentionDetector", () => {
   it("reads 1 at the no-load latency and the ratio over it under load", () => {
     const detector = new ContentionDetector();
-    detector.observe(window(2), 0);
+    detector.observe(window(2, 500), 0);
     expect(detector.signal).toBe(1);
-    for (let t = 1; t <= 10; t++) detector.observe(window(10), t * 1000);
+    expect(detector.concurrencyInD1).toBe(1);
+    for (let t = 1; t <= 10; t++) detector.observe(window(10, 500), t * 1000);
+    expect(detector.concurrencyInD1).toBeCloseTo(5, 2);
     // The baseline drifts up 0.2 % a second while every window is slower than it.
     expect(detector.baselineMs).toBeCloseTo(2 * 1.002 ** 10, 9);
     expect(detector.signal).toBeCloseTo(5 / 1.002 ** 10, 2);
     expect(detector.contended).toBe(true);
+  });
+
+  it("does not call slower queries contention while they do not overlap in D1 (a busy CPU, not a queue)", () => {
+    const detector = new ContentionDetector();
+    detector.observe(window(1, 100), 0);
+    for (let t = 1; t <= 5; t++) detector.observe(window(8, 100), t * 1000);
+    expect(detector.signal).toBeGreaterThan(7);
+    expect(detector.concurrencyInD1).toBeLessThan(1);
+    expect(detector.contended).toBe(false);
+    expect(nextBudget({ budget: 50, max: 50, signal: detector.signal, concurrency: detector.concurrencyInD1, threshold: 2, demand: 1000 })).toBe(50);
   });
 
   it("ignores windows with too few queries, and malformed ones", () => {
@@ -120,6 +133,9 @@ describe("nextBudget on synthetic latency series", () => {
     expect(nextBudget({ budget: 40, max: 50, signal: 3, threshold: 2, demand: 1000 })).toBe(26);
     expect(nextBudget({ budget: 40, max: 50, signal: 100, threshold: 2, demand: 1000 })).toBe(10);
     expect(nextBudget({ budget: 1, max: 50, signal: 100, threshold: 2, demand: 1000 })).toBe(1);
+    // With the D1 concurrency known, it sets the cut, and none is made while it is under the threshold.
+    expect(nextBudget({ budget: 40, max: 50, signal: 10, concurrency: 4, threshold: 2, demand: 1000 })).toBe(20);
+    expect(nextBudget({ budget: 40, max: 50, signal: 10, concurrency: 1.5, threshold: 2, demand: 1000 })).toBe(50);
   });
 
   it("grows only while tenants want more than the budget, and holds otherwise", () => {

@@ -163,7 +163,8 @@ describe("GovernorCore over time", () => {
     let now = 0;
     const second = (meanMs: number): number => {
       now += 1000;
-      core.report(report("flood", 500, 1, { dbQueries: 100, dbMs: 100 * meanMs }), now);
+      // 500 queries a second: at 1 ms half a query is in D1 at once, at 10 ms five wait together.
+      core.report(report("flood", 500, 1, { dbQueries: 500, dbMs: 500 * meanMs }), now);
       core.tick(now);
       return core.budget;
     };
