@@ -10,6 +10,8 @@ export interface DemandReport {
   at: number;
   /** Concurrency the tenant wants now: requests in flight (leased slots included) + queued. */
   demand: number;
+  /** Of which in flight (admitted, leased slots included): what the budget's cuts start from. */
+  inflight?: number;
   /** Requests admitted per second since the previous report. */
   admittedPerSec: number;
   /** D1 time the tenant's requests used per second since the previous report (ms/s: its mean D1 concurrency × 1000). */

@@ -60,6 +60,7 @@ export class DemandReporter {
       tenant: this.tenant,
       at: now,
       demand: Math.max(0, inflight + queued),
+      inflight: Math.max(0, inflight),
       admittedPerSec: admitted / elapsedSec,
       dbMsPerSec: this.dbMs / elapsedSec,
       dbQueries: this.dbQueries,

@@ -6,7 +6,8 @@
  *   from the shares of the latest budget.
  * - Tick (once a second, the DO's alarm): tenants silent for `staleAfterMs` are forgotten (what
  *   they held goes to the others), the window feeds the contention detector, the budget moves
- *   (contention.ts) and the shares are cut again.
+ *   (contention.ts: cut on contention, kept only if the cut did not cost the fleet's admitted
+ *   rate) and the shares are cut again.
  * - Shares: weighted max-min fair shares (fair-share.ts) of the budget by what each tenant
  *   wants: its demand or its Holt forecast one interval ahead, whichever is higher (so a rising
  *   tenant's share is there before it queues), plus one slot of headroom (so a tenant running
@@ -22,7 +23,7 @@
  */
 import type { DemandReport, GovernorReply, GovernorTenantView, GovernorView } from "../contracts/governor";
 import { HoltForecast } from "../admission/holt-forecast";
-import { ContentionDetector, nextBudget, type ContentionOptions, type ContentionSnapshot } from "./contention";
+import { BudgetGuard, ContentionDetector, nextBudget, type ContentionOptions, type ContentionSnapshot, type GuardOptions } from "./contention";
 import { fairShares } from "./fair-share";
 
 export interface GovernorOptions {
@@ -37,6 +38,7 @@ export interface GovernorOptions {
   /** Slots added to a tenant's want (see above). */
   headroom: number;
   contention?: Partial<ContentionOptions>;
+  guard?: Partial<GuardOptions>;
 }
 
 export const GOVERNOR_DEFAULTS: Omit<GovernorOptions, "maxBudget"> = { intervalMs: 1000, staleAfterMs: 2500, horizonMs: 1000, headroom: 1 };
@@ -56,6 +58,7 @@ export class GovernorCore {
   private readonly options: GovernorOptions;
   private readonly tenants = new Map<string, TenantState>();
   private readonly detector: ContentionDetector;
+  private readonly guard: BudgetGuard;
   private budgetNow: number;
   private window = { queries: 0, totalMs: 0 };
   private lastTickAt: number | null = null;
@@ -67,6 +70,7 @@ export class GovernorCore {
     this.options = { ...GOVERNOR_DEFAULTS, ...options };
     if (!(Number.isSafeInteger(this.options.maxBudget) && this.options.maxBudget >= 1)) throw new RangeError(`maxBudget must be a whole number >= 1, got ${this.options.maxBudget}`);
     this.detector = new ContentionDetector(this.options.contention, restored);
+    this.guard = new BudgetGuard(this.options.guard);
     // A new governor trusts D1 until it sees contention; a restarted one resumes where it was.
     const stored = restored?.budget;
     this.budgetNow = clampBudget(typeof stored === "number" && Number.isFinite(stored) ? stored : this.options.maxBudget, this.options.maxBudget);
@@ -109,14 +113,17 @@ export class GovernorCore {
     this.detector.observe({ ...this.window, elapsedMs }, now);
     this.window = { queries: 0, totalMs: 0 };
     this.cut(now);
-    this.budgetNow = nextBudget({
+    const proposed = nextBudget({
       budget: this.budgetNow,
       max: this.options.maxBudget,
       signal: this.detector.signal,
       concurrency: this.detector.concurrencyInD1,
       threshold: this.detector.options.threshold,
       demand: sum([...this.wants.values()]),
+      inflight: sum([...this.tenants.values()].map((t) => t.report.inflight ?? t.report.demand)),
     });
+    const rate = sum([...this.tenants.values()].map((t) => t.report.admittedPerSec));
+    this.budgetNow = Math.min(this.options.maxBudget, Math.max(1, this.guard.step(this.budgetNow, proposed, rate)));
     this.cut(now);
   }
 
@@ -190,6 +197,7 @@ function sanitize(r: DemandReport): DemandReport {
     tenant: String(r.tenant),
     at: Number.isFinite(r.at) ? r.at : 0,
     demand: nonNegative(r.demand),
+    ...(r.inflight !== undefined ? { inflight: nonNegative(r.inflight) } : {}),
     admittedPerSec: nonNegative(r.admittedPerSec),
     dbMsPerSec: nonNegative(r.dbMsPerSec),
     dbQueries: nonNegative(r.dbQueries),

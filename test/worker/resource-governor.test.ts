@@ -38,11 +38,11 @@ describe("ResourceGovernor", () => {
 
   it("cuts the budget on its alarm when the fleet's D1 latency rises over its baseline, and keeps it across a restart", async () => {
     const governor = freshGovernor();
-    await governor.report(report("flood", 400, { dbQueries: 500, dbMs: 500 }));
+    await governor.report(report("flood", 400, { dbQueries: 500, dbMs: 500, inflight: 40, admittedPerSec: 100 }));
     expect(await runDurableObjectAlarm(governor)).toBe(true);
     expect((await governor.view()).contention).toMatchObject({ signal: 1, baselineMs: 1 });
     // Ten times slower, and (500 queries × 10 ms in about a second) several in D1 at once.
-    await governor.report(report("flood", 400, { dbQueries: 500, dbMs: 5000 }));
+    await governor.report(report("flood", 400, { dbQueries: 500, dbMs: 5000, inflight: 40, admittedPerSec: 100 }));
     await runDurableObjectAlarm(governor);
     const contended = await governor.view();
     expect(contended.contention.signal).toBeGreaterThan(2);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ContentionDetector, nextBudget, type LatencyWindow } from "../../../durable-objects/governor/contention";
+import { BudgetGuard, ContentionDetector, nextBudget, type LatencyWindow } from "../../../durable-objects/governor/contention";
 
 /** One tick's window: `queries` queries of `meanMs` each. */
 const window = (meanMs: number, queries = 50): LatencyWindow => ({ queries, totalMs: meanMs * queries, elapsedMs: 1000 });
@@ -138,11 +138,48 @@ describe("nextBudget on synthetic latency series", () => {
     expect(nextBudget({ budget: 40, max: 50, signal: 10, concurrency: 1.5, threshold: 2, demand: 1000 })).toBe(50);
   });
 
+  it("does not cut again a cut not yet in effect: the cut starts from what is in flight", () => {
+    const first = nextBudget({ budget: 50, max: 50, signal: 10, concurrency: 20, threshold: 2, demand: 1000, inflight: 48 });
+    expect(first).toBe(12);
+    // A tick later the controllers still run 48 (their caps arrive with their next report): no second cut.
+    expect(nextBudget({ budget: first, max: 50, signal: 10, concurrency: 20, threshold: 2, demand: 1000, inflight: 48 })).toBe(12);
+    // Once they run 12 and D1 still has 8 at once, it is cut from there.
+    expect(nextBudget({ budget: first, max: 50, signal: 10, concurrency: 8, threshold: 2, demand: 1000, inflight: 12 })).toBe(3);
+  });
+
   it("grows only while tenants want more than the budget, and holds otherwise", () => {
     expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 20 })).toBe(10);
     expect(nextBudget({ budget: 8, max: 50, signal: null, threshold: 2, demand: 20 })).toBe(10);
     expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 6 })).toBe(8);
     expect(nextBudget({ budget: 48, max: 50, signal: 1, threshold: 2, demand: 100 })).toBe(50);
     expect(nextBudget({ budget: 80, max: 50, signal: 1, threshold: 2, demand: 0 })).toBe(50);
+  });
+});
+
+describe("BudgetGuard (work conservation)", () => {
+  it("keeps a cut that did not cost throughput, and judges it only after the caps had time to arrive", () => {
+    const guard = new BudgetGuard();
+    expect(guard.step(40, 20, 100)).toBe(20);
+    expect(guard.cutsAllowed).toBe(false);
+    // A further cut proposed before the first is judged waits.
+    expect(guard.step(20, 10, 95)).toBe(20);
+    expect(guard.step(20, 20, 95)).toBe(20);
+    expect(guard.cutsAllowed).toBe(true);
+    expect(guard.step(20, 10, 95)).toBe(10);
+  });
+
+  it("undoes a cut after which the fleet served more than 10 % less, then holds cuts for 10 ticks; growth stays allowed", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 100 }), fc.double({ min: 1, max: 1000, noNaN: true }), fc.double({ min: 0, max: 0.89, noNaN: true }), (from, rate, kept) => {
+        const guard = new BudgetGuard();
+        const cut = Math.max(1, Math.floor(from / 2));
+        expect(guard.step(from, cut, rate)).toBe(cut);
+        guard.step(cut, cut, rate * kept);
+        expect(guard.step(cut, cut, rate * kept)).toBe(from);
+        for (let i = 0; i < 9; i++) expect(guard.step(from, cut, rate)).toBe(from);
+        expect(guard.step(from, from + 1, rate)).toBe(from + 1);
+        expect(guard.step(from + 1, cut, rate)).toBe(cut);
+      }),
+    );
   });
 });

@@ -138,6 +138,25 @@ describe("GovernorCore properties (shares of the budget by what tenants want)", 
 });
 
 describe("GovernorCore over time", () => {
+  it("undoes a cut that cost the fleet's admitted rate (a busy CPU, not a D1 queue), and tries none for a while", () => {
+    const core = new GovernorCore({ maxBudget: 40 });
+    let now = 0;
+    const second = (meanMs: number, admittedPerSec: number): number => {
+      now += 1000;
+      core.report({ ...report("alone", 500, 1, { dbQueries: 500, dbMs: 500 * meanMs }), inflight: core.budget, admittedPerSec }, now);
+      core.tick(now);
+      return core.budget;
+    };
+    expect(second(1, 100)).toBe(40);
+    const cut = second(20, 100);
+    expect(cut).toBeLessThan(40);
+    // Fewer slots, less served: the cut is judged two ticks later and undone.
+    second(20, 50);
+    expect(second(20, 50)).toBe(40);
+    // Held: still contended, but no cut for ten ticks.
+    for (let i = 0; i < 8; i++) expect(second(20, 100)).toBe(40);
+  });
+
   it("has a rising tenant's share ready before its demand arrives (Holt forecast)", () => {
     const core = new GovernorCore({ maxBudget: 100 });
     for (let s = 0; s <= 5; s++) core.report(report("rising", 10 * s + 1), s * 1000);
@@ -164,7 +183,7 @@ describe("GovernorCore over time", () => {
     const second = (meanMs: number): number => {
       now += 1000;
       // 500 queries a second: at 1 ms half a query is in D1 at once, at 10 ms five wait together.
-      core.report(report("flood", 500, 1, { dbQueries: 500, dbMs: 500 * meanMs }), now);
+      core.report({ ...report("flood", 500, 1, { dbQueries: 500, dbMs: 500 * meanMs }), inflight: Math.min(core.budget, 50), admittedPerSec: 100 }, now);
       core.tick(now);
       return core.budget;
     };
