@@ -98,7 +98,7 @@ export class AdmissionController extends DurableObject<Env> {
     const config = configOf(env);
     this.shedderOptions = shedderOptionsFor(config.resources.cpuMaxCapacity);
     this.reporter = new AdmissionReporter({ source: ctx.id.toString(), tenant: ctx.id.name ?? ctx.id.toString(), startedAt: Date.now() }, config.monitoringIntervalMs);
-    this.governor = new GovernorLink(env, ctx, ctx.id.name ?? ctx.id.toString());
+    this.governor = new GovernorLink(env, ctx, ctx.id.name ?? ctx.id.toString(), config.resourceGovernor);
     void ctx.blockConcurrencyWhile(async () => {
       this.migrate();
       const [values, leases, alarmAt] = await Promise.all([this.storage.get([QUOTA_KEY, BUDGET_KEY]), this.storage.list({ prefix: LEASE_PREFIX }), this.storage.getAlarm()]);

@@ -13,7 +13,7 @@ const WEIGHTS = { a: 1, b: 1, c: 2 };
 export async function run(ctx) {
   const tf = ctx.taskflow;
   const capacity = await governorCapacity(ctx);
-  await tf.serve(true);
+  await tf.serve(true, { RESOURCE_GOVERNOR: "on" });
   const tenants = {};
   for (const [name, weight] of Object.entries(WEIGHTS)) tenants[name] = await governorTenant(ctx, `fair-${name}`, weight);
   const perTenant = Math.max(3, Math.round(2 * capacity));

@@ -18,6 +18,8 @@ export class GovernorLink {
     private readonly env: Env,
     private readonly ctx: DurableObjectState,
     tenant: string,
+    /** RESOURCE_GOVERNOR: off, nothing is sent and no cap is ever applied (the benchmark's A/B switch). */
+    private readonly enabled = true,
   ) {
     this.reporter = new DemandReporter(tenant);
   }
@@ -32,7 +34,7 @@ export class GovernorLink {
   }
 
   reportIfDue(core: AdmissionCore | undefined): void {
-    if (!core || !this.reporter.isDue(Date.now())) return;
+    if (!this.enabled || !core || !this.reporter.isDue(Date.now())) return;
     const report = this.reporter.takeIfDue(Date.now(), () => ({ inflight: core.inflight, queued: core.queued, admittedTotal: core.admittedTotal, weight: core.weight }));
     if (!report) return;
     const governor = this.env.GOVERNOR.get(this.env.GOVERNOR.idFromName(GOVERNOR_NAME));

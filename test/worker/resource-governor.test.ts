@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { GOVERNOR_NAME } from "../../durable-objects/contracts/object-names";
 import type { DemandReport, GovernorView } from "../../durable-objects/contracts/governor";
 import { ResourceGovernor } from "../../durable-objects/resource-governor";
+import { AdmissionController } from "../../durable-objects/admission-controller";
+import { testQuota } from "../unit/admission/support";
 import { ADMIN_TOKEN, call, createTenant, generousQuota, json } from "./helpers";
 
 const report = (tenant: string, demand: number, extra: Partial<DemandReport> = {}): DemandReport => ({
@@ -94,6 +96,30 @@ async function settledShare(tenantId: string): Promise<{ limit: number; share: n
   }
   return admissionState(tenantId);
 }
+
+describe("RESOURCE_GOVERNOR", () => {
+  it("on (shipped): a controller's first acquire reports and the reply caps it; off: no report, no cap", async () => {
+    const shares = async (vars: Partial<Env>): Promise<{ share: number | null; reported: boolean }> => {
+      const tenant = `switch-${crypto.randomUUID()}`;
+      const stub = env.ADMISSION.get(env.ADMISSION.idFromName(tenant));
+      const share = await runInDurableObject(stub, async (_instance: AdmissionController, state) => {
+        const controller = new AdmissionController(state, { ...env, ...vars });
+        // Its constructor loads storage first; configuring before that ends would race the load.
+        await state.blockConcurrencyWhile(async () => {});
+        await controller.configure(testQuota({ maxConcurrency: 10 }));
+        await controller.acquire({ priority: "normal", cost: 1, deadline: Date.now() + 5000, route: "GET /v1/tasks" });
+        for (let i = 0; i < 50 && (await controller.state()).share === null; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        return (await controller.state()).share;
+      });
+      const view = await env.GOVERNOR.get(env.GOVERNOR.idFromName(GOVERNOR_NAME)).view();
+      return { share, reported: view.tenants.some((t) => t.tenant === tenant) };
+    };
+    const on = await shares({});
+    expect(on.reported).toBe(true);
+    expect(on.share).toBeGreaterThanOrEqual(1);
+    expect(await shares({ RESOURCE_GOVERNOR: "off" })).toEqual({ share: null, reported: false });
+  });
+});
 
 describe("controllers under the governor, through the Worker", () => {
   it("a controller reports on its traffic and its limit stays at or under the cap it is given", async () => {
