@@ -63,6 +63,8 @@ describe("graceful degradation", () => {
     const search = await call("GET", "/v1/tasks?q=report", { token: tenant.apiKey, headers: { "x-priority": "low" } });
     expect(search.status).toBe(503);
     expect(search.headers.get("x-degraded")).toBe("search");
+    // A refusal like every other 503 of admission: it says why (the fuzzer found it without one).
+    expect(await json(search)).toMatchObject({ reason: "shed", retryAfterMs: 5000, detail: "Text search is paused for low-priority requests while the service is under load" });
     // Neither asked the controller: no decision was counted.
     expect(await decisions()).toEqual(before);
   });

@@ -64,6 +64,8 @@ const stale = () => new ApiError("precondition_failed", "The task has changed si
 const searchPaused = () =>
   new ApiError("overloaded", "Text search is paused for low-priority requests while the service is under load", {
     headers: { "retry-after": "5", "x-degraded": "search" },
+    // A refusal like any other shed: clients (and the fuzzer's contract) read `reason`.
+    extensions: { reason: "shed", retryAfterMs: 5000 },
   });
 
 /** Known to be under load: refuse a low search here rather than after a round trip. */
