@@ -11,6 +11,7 @@ import { noStore, securityHeaders } from "./middleware/security-headers";
 import { serverTiming } from "./middleware/server-timing";
 import { adminApp } from "./routes/admin";
 import { docsApp } from "./routes/docs";
+import { governorRoutes } from "./routes/governor";
 import { healthApp } from "./routes/health";
 import { monitoringRoutes } from "./routes/monitoring";
 import { openApiDocument, registerSharedComponents } from "./routes/openapi-document";
@@ -44,6 +45,7 @@ export function createApp() {
   app.route("/v1/users", usersApp);
   app.route("/admin", adminApp);
   app.route("/", monitoringRoutes);
+  app.route("/", governorRoutes);
 
   registerSharedComponents(app.openAPIRegistry);
   // The document and its viewer describe the API; they are not operations of it.
