@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { AdmissionReporter } from "./admission/monitor-reporter";
+import { GovernorLink } from "./admission/governor-link";
 import { MONITOR_NAME } from "./contracts/object-names";
 import { SaturationShedder, shedderOptionsFor, type ShedderOptions } from "./admission/saturation-shedder";
 import { configOf } from "../worker/config";
@@ -76,6 +77,8 @@ export class AdmissionController extends DurableObject<Env> {
   private restored: RestoredAdmission = {};
   private persistedVersion = -1;
   private readonly reporter: AdmissionReporter;
+  /** Demand to the ResourceGovernor, its cap back (governor-link.ts). */
+  private readonly governor: GovernorLink;
   /** The alarm we know to be set (mirrors storage so a lease costs no getAlarm()). */
   private alarmAt: number | null = null;
   /** Leases started or ended since the last flush (a lease both started and ended is in neither). */
@@ -95,6 +98,7 @@ export class AdmissionController extends DurableObject<Env> {
     const config = configOf(env);
     this.shedderOptions = shedderOptionsFor(config.resources.cpuMaxCapacity);
     this.reporter = new AdmissionReporter({ source: ctx.id.toString(), tenant: ctx.id.name ?? ctx.id.toString(), startedAt: Date.now() }, config.monitoringIntervalMs);
+    this.governor = new GovernorLink(env, ctx, ctx.id.name ?? ctx.id.toString(), config.resourceGovernor);
     void ctx.blockConcurrencyWhile(async () => {
       this.migrate();
       const [values, leases, alarmAt] = await Promise.all([this.storage.get([QUOTA_KEY, BUDGET_KEY]), this.storage.list({ prefix: LEASE_PREFIX }), this.storage.getAlarm()]);
@@ -139,12 +143,14 @@ export class AdmissionController extends DurableObject<Env> {
       const monitor = this.env.MONITOR.get(this.env.MONITOR.idFromName(MONITOR_NAME));
       this.ctx.waitUntil(monitor.ingestAdmission(snapshot).catch(() => undefined));
     }
+    this.governor.reportIfDue(core);
     return result;
   }
 
   /** Frees the slot and feeds the limiter. Idempotent: unknown, reclaimed or repeated tickets are ignored. */
   async release(ticket: string, report: ReleaseReport): Promise<void> {
     if (!this.core) return;
+    this.governor.recordRelease(report);
     this.core.release(ticket, report, Date.now());
     this.persist();
   }
@@ -156,6 +162,8 @@ export class AdmissionController extends DurableObject<Env> {
   async renewLease(id: string, usage: LeaseUsage, samples: ReleaseReport[]): Promise<LeaseRenewal | null> {
     if (!this.core) return null;
     const renewal = this.core.renewIsolateLease(id, usage, samples.slice(0, MAX_RENEWAL_SAMPLES), Date.now());
+    this.governor.recordLeaseSamples(samples.slice(0, MAX_RENEWAL_SAMPLES));
+    this.governor.reportIfDue(this.core);
     this.persist();
     if (renewal.lease) this.armForLeases();
     return renewal;
@@ -335,6 +343,7 @@ function unconfiguredState(): AdmissionStateDocument {
     loadLevel: "normal",
     decisions: { admitted: 0, queued: 0, rate_limited: 0, queue_full: 0, shed: 0, deadline: 0 },
     leases: { active: 0, tokens: 0, slots: 0 },
+    share: null,
     configured: false,
   };
 }

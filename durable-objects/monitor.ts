@@ -9,6 +9,8 @@ import { parseMonitorConfig, type MonitorConfig } from "./monitor/monitor-config
 import { ALERT_HISTORY_MS, MonitorStore, SOURCE_RETENTION_MS, type SourceRecord } from "./monitor/monitor-store";
 import { performanceReport, type PerformanceReport } from "./monitor/reports/performance-report";
 import type { AdmissionSnapshot, TelemetryBatch } from "./contracts/telemetry";
+import type { GovernorView } from "./contracts/governor";
+import { GOVERNOR_NAME } from "./contracts/object-names";
 import { TenantLabels } from "./monitor/exposition/tenant-labels";
 import { nextAttemptAt, webhookPayload } from "./monitor/alerts/webhook-retry";
 import { postWebhook } from "./monitor/alerts/webhook-delivery";
@@ -90,13 +92,24 @@ export class Monitor extends DurableObject<Env> {
 
   /** GET /metrics (Prometheus text format 0.0.4). */
   async metricsText(now: number = Date.now()): Promise<string> {
+    const governor = await this.governorView();
     return buildExposition({
+      governor,
       counters: this.counters,
       recentMinutes: this.windows.minutes(QUANTILE_WINDOW_MINUTES, now),
       admission: [...this.sources.values()].flatMap((s) => (s.snapshot ? [s.snapshot] : [])),
       tenants: this.tenants,
       now,
     });
+  }
+
+  /** The ResourceGovernor's view for its gauges; null if it cannot be read (a scrape never fails for it). */
+  private async governorView(): Promise<GovernorView | null> {
+    try {
+      return await this.env.GOVERNOR.get(this.env.GOVERNOR.idFromName(GOVERNOR_NAME)).view();
+    } catch {
+      return null;
+    }
   }
 
   async performanceReport(now: number = Date.now()): Promise<PerformanceReport> {

@@ -318,6 +318,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/governor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The resource governor: D1 budget, contention, and each tenant's demand, forecast, weight and share */
+        get: operations["getGovernor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -476,6 +493,7 @@ export interface components {
             maxPriority: "critical" | "high" | "normal" | "low";
             /** @enum {string} */
             limitAlgorithm?: "gradient2" | "aimd";
+            weight?: number;
             routeCosts: {
                 [key: string]: number;
             };
@@ -497,6 +515,8 @@ export interface components {
              * @enum {string}
              */
             limitAlgorithm?: "gradient2" | "aimd";
+            /** @description The tenant's weight in the resource governor's fair shares of D1 concurrency (default 1): weight 2 gets twice the share of weight 1 when both want more than they get */
+            weight?: number;
             routeCosts?: {
                 [key: string]: number;
             };
@@ -547,6 +567,8 @@ export interface components {
                 tokens: number;
                 slots: number;
             };
+            /** @description The D1 concurrency the resource governor gives the tenant (its cap: its fair share plus its part of the budget nobody wants now): `limit` stays at or under it; null until the governor has answered */
+            share: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -792,6 +814,44 @@ export interface components {
                 }[];
             }[];
             alerts: components["schemas"]["Alert"][];
+        };
+        GovernorView: {
+            /** @description Global D1 concurrency budget, between 1 and DB_MAX_CONNECTIONS */
+            budget: number;
+            /** @description DB_MAX_CONNECTIONS */
+            maxBudget: number;
+            contention: {
+                /** @description Recent fleet D1 query latency over its no-load baseline (1 = no contention); null before enough queries */
+                signal: number | null;
+                /** @description Mean number of fleet queries in D1 at once (their summed latency per second of wall time); above the threshold they wait for one another */
+                d1Concurrency: number | null;
+                /** @description The budget shrinks while both the signal and the D1 concurrency are above this */
+                threshold: number;
+                latencyMs: number | null;
+                baselineMs: number | null;
+            };
+            /** @description What the tenants want together (demand or forecast, plus one slot of headroom each) */
+            totalDemand: number;
+            tenants: components["schemas"]["GovernorTenant"][];
+            at: number;
+        };
+        GovernorTenant: {
+            tenant: string;
+            /** @description Requests in flight and queued at the tenant's last report */
+            demand: number;
+            /** @description Holt's linear-trend forecast of the demand one report interval (1 s) ahead */
+            forecast: number;
+            /** @description The quota's weight (default 1) */
+            weight: number;
+            /** @description Weighted max-min fair share of the budget */
+            share: number;
+            /** @description What the tenant's controller was told: its share plus its weight's part of the budget nobody wants now (at least 1); its concurrency limit stays at or under it */
+            cap: number;
+            admittedPerSec: number;
+            /** @description D1 time the tenant's requests used per second (ms/s) */
+            dbMsPerSec: number;
+            /** @description Epoch ms of the tenant's last report */
+            reportedAt: number;
         };
     };
     responses: {
@@ -2319,6 +2379,35 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No, malformed, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getGovernor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The governor's current view */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GovernorView"];
                 };
             };
             /** @description No, malformed, unknown or revoked credentials */

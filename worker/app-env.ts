@@ -18,6 +18,8 @@ export interface RequestTimings {
   startedAt: number;
   queueMs: number;
   dbMs: number;
+  /** D1 queries the request ran (with dbMs, reported to the tenant's controller for the resource governor). */
+  dbQueries: number;
 }
 
 /** Hono context typing shared by every route file. */

@@ -13,6 +13,7 @@ import { serverTiming } from "./middleware/server-timing";
 import { useTaskReads } from "./middleware/task-reads";
 import { adminApp } from "./routes/admin";
 import { docsApp } from "./routes/docs";
+import { governorRoutes } from "./routes/governor";
 import { healthApp } from "./routes/health";
 import { monitoringRoutes } from "./routes/monitoring";
 import { openApiDocument, registerSharedComponents } from "./routes/openapi-document";
@@ -46,6 +47,7 @@ export function createApp({ taskReads = isolateTaskReads }: { taskReads?: TaskRe
   app.route("/v1/users", usersApp);
   app.route("/admin", adminApp);
   app.route("/", monitoringRoutes);
+  app.route("/", governorRoutes);
 
   registerSharedComponents(app.openAPIRegistry);
   // The document and its viewer describe the API; they are not operations of it.

@@ -81,6 +81,7 @@ const VarsSchema = z.object({
     .default("on"),
   TELEMETRY: flag("TELEMETRY").default(true),
   ISOLATE_LEASES: flag("ISOLATE_LEASES").default(true),
+  RESOURCE_GOVERNOR: flag("RESOURCE_GOVERNOR").default(true),
   SIMULATED_CONTROLLER_RTT_MS: nonNegativeInt("SIMULATED_CONTROLLER_RTT_MS").default(0),
   CORS_ALLOWED_ORIGINS: originList("CORS_ALLOWED_ORIGINS"),
 });
@@ -116,6 +117,8 @@ export interface Config {
   telemetry: boolean;
   /** Isolates may hold leased budget and admit by themselves at load normal (DESIGN.md section 7). */
   isolateLeases: boolean;
+  /** Controllers report to the ResourceGovernor and keep their limit under its cap (DESIGN.md section 8); off only for A/B measurements. */
+  resourceGovernor: boolean;
   /** With fault injection on: ms added to every Worker-to-controller call, as a distant controller would. */
   simulatedControllerRttMs: number;
   /** Origins whose browsers may call the API (CORS); empty: none, and no CORS headers at all. */
@@ -154,6 +157,7 @@ export function parseConfig(vars: Record<string, unknown>): Config {
     admissionPeer: v.ADMISSION_CONTROL === "rate-limit-binding" ? "rate-limit-binding" : null,
     telemetry: v.TELEMETRY,
     isolateLeases: v.ISOLATE_LEASES,
+    resourceGovernor: v.RESOURCE_GOVERNOR,
     simulatedControllerRttMs: v.FAULT_INJECTION ? v.SIMULATED_CONTROLLER_RTT_MS : 0,
     corsAllowedOrigins: v.CORS_ALLOWED_ORIGINS,
   };

@@ -3,6 +3,7 @@ import { cleanUpIdempotencyKeys } from "./idempotency/cleanup";
 
 export { AdmissionController } from "../durable-objects/admission-controller";
 export { Monitor } from "../durable-objects/monitor";
+export { ResourceGovernor } from "../durable-objects/resource-governor";
 
 const app = createApp();
 

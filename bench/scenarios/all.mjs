@@ -8,6 +8,8 @@ import * as integrity from "./integrity.mjs";
 import * as distance from "./distance.mjs";
 import * as chaos from "./chaos.mjs";
 import * as authFlood from "./auth-flood.mjs";
+import * as fairness from "./weighted-fairness.mjs";
+import * as conservation from "./work-conservation.mjs";
 import * as readHeavy from "./read-heavy.mjs";
 
-export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, chaos, authFlood, readHeavy];
+export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, chaos, authFlood, fairness, conservation, readHeavy];

@@ -1,4 +1,4 @@
-// Scenario 9, read-heavy: lists and stats with 5 % writes, the isolate caches on (the shipped
+// Scenario 11, read-heavy: lists and stats with 5 % writes, the isolate caches on (the shipped
 // CACHE_STRATEGY) against CACHE_STRATEGY=off, same run, same data. Every read is checked
 // against the writes that completed before it was sent (bench/lib/read-consistency.ts).
 import { adminRequest, auth, createTenant, safeJson, seedTasks, UNLIMITED_RATE } from "./api.mjs";
@@ -9,7 +9,7 @@ import { ratio } from "../lib/stats.ts";
 import { pause } from "./util.mjs";
 
 export const id = "read-heavy";
-export const title = "9. Read-heavy mix: isolate caches on against off";
+export const title = "11. Read-heavy mix: isolate caches on against off";
 
 const CONCURRENCY = 16;
 const WRITE_SHARE = 0.05;

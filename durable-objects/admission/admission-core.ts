@@ -17,8 +17,9 @@ import type {
   RequestPriority,
 } from "../contracts/admission";
 import { REQUEST_PRIORITIES } from "../contracts/admission";
-import type { Limit, LimitSnapshot } from "./limit";
+import type { LimitSnapshot } from "./limit";
 import { createLimit } from "./limit-factory";
+import { CappedLimit } from "../governor/capped-limit";
 import { LoadLevelTracker } from "./load-level";
 import { PriorityQueue, type QueueEntry } from "./priority-queue";
 import { IsolateLeaseLedger, sizeLease } from "./isolate-leases";
@@ -129,7 +130,7 @@ const DECISIONS: readonly AdmissionDecision[] = ["admitted", "queued", "rate_lim
 export class AdmissionCore {
   private quota: Quota;
   private readonly bucket: TokenBucket;
-  private limiter: Limit;
+  private limiter: CappedLimit;
   private readonly queue: PriorityQueue<Waiter>;
   private readonly service: ServiceRate;
   private readonly load = new LoadLevelTracker();
@@ -155,7 +156,7 @@ export class AdmissionCore {
     this.lastNow = options.now;
     const restored = options.restored ?? {};
     this.bucket = new TokenBucket(this.quota.rateLimit, options.now, restored.bucket);
-    this.limiter = createLimit(limitAlgorithmOf(this.quota), boundsOf(this.quota), restored.limit);
+    this.limiter = new CappedLimit(createLimit(limitAlgorithmOf(this.quota), boundsOf(this.quota), restored.limit));
     this.queue = new PriorityQueue<Waiter>(this.quota.queueSize, options.starvationBound);
     this.service = new ServiceRate(restored.service);
     this.newTicket = options.newTicket ?? (() => crypto.randomUUID());
@@ -187,6 +188,16 @@ export class AdmissionCore {
 
   get limit(): number {
     return this.limiter.current;
+  }
+
+  /** Requests granted since this instance started (all priorities). */
+  get admittedTotal(): number {
+    return REQUEST_PRIORITIES.reduce((sum, p) => sum + this.decisions[p].admitted, 0);
+  }
+
+  /** The quota's weight in the governor's fair shares (default 1). */
+  get weight(): number {
+    return this.quota.weight ?? 1;
   }
 
   acquire(req: AcquireRequest, nowIn: number): AcquireOutcome {
@@ -305,13 +316,24 @@ export class AdmissionCore {
     const now = this.tick(nowIn);
     this.bucket.reconfigure(quota.rateLimit, now);
     if (limitAlgorithmOf(quota) !== this.limiter.algorithm) {
-      this.limiter = createLimit(limitAlgorithmOf(quota), boundsOf(quota), this.limiter.snapshot());
+      this.limiter = this.limiter.over(createLimit(limitAlgorithmOf(quota), boundsOf(quota), this.limiter.snapshot()));
     } else {
       this.limiter.setBounds(boundsOf(quota));
     }
     this.quota = copyQuota(quota);
     for (const evicted of this.queue.resize(quota.queueSize)) this.refuseWaiter(evicted, "queue_full", "evicted", now);
     this.version++;
+    this.drain(now);
+    this.updateLoad(now);
+  }
+
+  /**
+   * The ResourceGovernor's cap on this tenant's concurrency (DESIGN.md section 8): the limit
+   * admission uses stays at or under it; undefined lifts it. A raised cap grants waiters at once.
+   */
+  setGovernorCap(cap: number | undefined, nowIn: number): void {
+    const now = this.tick(nowIn);
+    this.limiter.setCap(cap);
     this.drain(now);
     this.updateLoad(now);
   }
@@ -380,6 +402,8 @@ export class AdmissionCore {
       queueSize: this.quota.queueSize,
       rateLimit: this.bucket.info(now),
       saturation: { shedLevel: this.shedder.level, lagMs: this.shedder.lagMs, targetMs: this.shedder.targetMs },
+      share: this.limiter.cap ?? null,
+      learnedLimit: this.limiter.learned,
     };
   }
 

@@ -21,6 +21,7 @@ export function assertValidQuota(quota: Quota): void {
     throw new RangeError(`quota.maxConcurrency must be an integer >= minConcurrency, got ${quota.maxConcurrency}`);
   }
   if (!Number.isInteger(quota.queueSize) || quota.queueSize < 0) throw new RangeError(`quota.queueSize must be an integer >= 0, got ${quota.queueSize}`);
+  if (quota.weight !== undefined && !(Number.isFinite(quota.weight) && quota.weight > 0)) throw new RangeError(`quota.weight must be a positive number, got ${quota.weight}`);
   if (!REQUEST_PRIORITIES.includes(quota.maxPriority)) throw new RangeError(`quota.maxPriority must be one of ${REQUEST_PRIORITIES.join(", ")}`);
 }
 

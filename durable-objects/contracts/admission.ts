@@ -23,6 +23,8 @@ export interface Quota {
   maxPriority: RequestPriority;
   /** Keyed by route template, e.g. "GET /v1/tasks/stats". Missing routes cost 1. */
   routeCosts: Record<string, number>;
+  /** The tenant's weight in the governor's fair shares of D1 (DESIGN.md section 8), > 0. Absent means 1. */
+  weight?: number;
   /** Which adaptive concurrency limit learns the tenant's limit. Absent means "gradient2". */
   limitAlgorithm?: LimitAlgorithm;
 }
@@ -142,6 +144,9 @@ export type ReleaseOutcome = "success" | "error" | "timeout" | "dropped";
 export interface ReleaseReport {
   latencyMs: number;
   outcome: ReleaseOutcome;
+  /** D1 time and queries the work used (the governor's demand and contention signal); absent when not measured. */
+  dbMs?: number;
+  dbQueries?: number;
 }
 
 /** The fields every admission state document has (DESIGN.md section 4). */
@@ -180,6 +185,10 @@ export type AdmissionStateDocument = AdmissionStateCore & {
   quota?: Quota;
   /** Event-loop saturation: the shed level (0 = none, 1 = all low, 2 = low and normal, 3 = all but critical), the last lag sample and the lag target (from CPU_MAX_CAPACITY). */
   saturation?: { shedLevel: number; lagMs: number; targetMs: number };
+  /** The D1 concurrency the ResourceGovernor gives the tenant: its cap on `limit` (fair share plus its part of the idle budget); null until it has answered (DESIGN.md section 8). */
+  share: number | null;
+  /** The adaptive limit as learned, before the governor's cap. */
+  learnedLimit?: number;
 };
 
 /** A cheap snapshot for monitoring (Monitor DO, /metrics): one RPC, no storage reads. */

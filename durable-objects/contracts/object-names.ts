@@ -8,3 +8,6 @@ export const MONITOR_NAME = "global";
 
 /** One AdmissionController per tenant; the object reads its tenant back from `ctx.id.name`. */
 export const admissionControllerName = (tenantId: string): string => tenantId;
+
+/** The account's single ResourceGovernor, which every admission controller reports to (DESIGN.md section 8). */
+export const GOVERNOR_NAME = "global";

@@ -13,5 +13,6 @@ export const quotaShape = {
   timeoutMs: z.number(),
   maxPriority: z.enum(REQUEST_PRIORITIES),
   limitAlgorithm: z.enum(LIMIT_ALGORITHMS).optional(),
+  weight: z.number().optional(),
   routeCosts: z.record(z.string(), z.number()),
 };

@@ -112,7 +112,7 @@ describe("graceful degradation", () => {
       expect(low.status).toBe(503);
       expect(low.headers.get("x-degraded")).toBe("search");
       expect(low.headers.get("retry-after")).not.toBeNull();
-      expect(await json(low)).toMatchObject({ reason: "shed", reasonDetail: "search_paused" });
+      expect(await json(low)).toMatchObject({ reason: "shed", reasonDetail: "search_paused", retryAfterMs: 5000 });
       expect(await decisions(tenant.id)).toEqual(before);
       const normal = await call("GET", "/v1/tasks?q=report", { token: tenant.apiKey, headers: { "x-priority": "normal" } });
       expect(normal.status).toBe(200);

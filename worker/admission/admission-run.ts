@@ -187,7 +187,7 @@ function runGranted(
       stopRenewing();
       // X-Fault-Controller: drop-release: the release is lost on its way; the lease's expiry frees the slot.
       if (fault === "drop-release") return;
-      const report = { latencyMs: performance.now() - started, outcome };
+      const report = { latencyMs: performance.now() - started, outcome, ...dbUseOf(c) };
       try {
         await onceMore(c, tenantId, controller, (stub) => stub.release(grant.ticket, report));
       } catch (err) {
@@ -211,7 +211,7 @@ function runLeased(c: AdmissionContext, ticket: AdmissionTicket, lease: LocalLea
   const running = runWork(c, work);
   c.executionCtx.waitUntil(
     outcomeOf(running, ticket.deadline).then((outcome) => {
-      lease.finished({ latencyMs: performance.now() - started, outcome });
+      lease.finished({ latencyMs: performance.now() - started, outcome, ...dbUseOf(c) });
       return renewIfDue(c, tenantId, lease, false);
     }),
   );
@@ -257,6 +257,12 @@ function giveBackWhenIdle(c: AdmissionContext, tenantId: string, lease: LocalLea
 }
 
 type Controller = ReturnType<typeof admissionController>;
+
+/** The request's D1 time and queries, for the resource governor's demand and contention signal. */
+function dbUseOf(c: AdmissionContext): { dbMs: number; dbQueries: number } {
+  const { dbMs, dbQueries } = c.get("timings");
+  return { dbMs, dbQueries };
+}
 
 /**
  * An idempotent controller call (release, extendLease) that failed is sent once more, on a new

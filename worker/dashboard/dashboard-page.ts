@@ -3,6 +3,8 @@
  * token (kept in sessionStorage), polls /admin/dashboard-data every 5 s and draws SVG line
  * charts by hand. Every string from the server goes in through textContent, never HTML.
  * Each chart marks itself `data-has-data="true"` once it drew a point (the browser test reads it).
+ * The governor panel polls /admin/governor with the same token: budget, contention and a table
+ * of each tenant's demand, forecast, weight and share.
  */
 export function dashboardPage(nonce: string): string {
   return `<!doctype html>
@@ -36,6 +38,9 @@ export function dashboardPage(nonce: string): string {
   #tenants { display:grid; grid-template-columns:repeat(auto-fill, minmax(300px, 1fr)); gap:.75rem; }
   #tenants svg { height:120px; }
   .muted { color:var(--muted); }
+  #governor table { width:100%; border-collapse:collapse; font-variant-numeric:tabular-nums; }
+  #governor th, #governor td { text-align:right; padding:.15rem .5rem; border-bottom:1px solid var(--grid); }
+  #governor th:first-child, #governor td:first-child { text-align:left; }
 </style>
 </head>
 <body>
@@ -55,6 +60,7 @@ export function dashboardPage(nonce: string): string {
   <section><h2>Error rate by request priority (%)</h2><svg id="chart-errors" data-chart="errors"></svg><div class="legend" id="legend-errors"></div></section>
   <section><h2>Shed rate by request priority (%)</h2><svg id="chart-shed" data-chart="shed"></svg><div class="legend" id="legend-shed"></div></section>
   <section class="wide"><h2>Admission per tenant: queue depth and concurrency limit</h2><div id="tenants"><p class="muted">No admission reports yet.</p></div></section>
+  <section id="governor" class="wide"><h2>Resource governor: D1 budget and fair shares <small id="governor-summary"></small></h2><table><thead><tr><th>tenant</th><th>demand</th><th>forecast</th><th>weight</th><th>share</th></tr></thead><tbody id="governor-rows"><tr><td class="muted" colspan="5">No tenant has reported yet.</td></tr></tbody></table></section>
 </main>
 <script nonce="${nonce}">
 "use strict";
@@ -187,6 +193,37 @@ export function dashboardPage(nonce: string): string {
     }
   }
 
+  function renderGovernor(view) {
+    const signal = view.contention.signal === null ? "n/a" : fmt(view.contention.signal) + "x";
+    $("governor-summary").textContent = "budget " + view.budget + " of " + view.maxBudget + " · contention " + signal + " (threshold " + view.contention.threshold + "x)";
+    const rows = $("governor-rows");
+    rows.textContent = "";
+    if (!view.tenants.length) {
+      const tr = document.createElement("tr");
+      const td = document.createElement("td");
+      td.className = "muted";
+      td.colSpan = 5;
+      td.textContent = "No tenant has reported yet.";
+      tr.appendChild(td);
+      rows.appendChild(tr);
+    }
+    for (const t of view.tenants) {
+      const tr = document.createElement("tr");
+      tr.setAttribute("data-tenant", t.tenant);
+      for (const v of [t.tenant, fmt(t.demand), fmt(t.forecast), fmt(t.weight), String(t.share)]) {
+        const td = document.createElement("td");
+        td.textContent = v;
+        tr.appendChild(td);
+      }
+      rows.appendChild(tr);
+    }
+  }
+
+  async function pollGovernor(token) {
+    const res = await fetch("/admin/governor", { headers: { authorization: "Bearer " + token } });
+    if (res.ok) renderGovernor(await res.json());
+  }
+
   async function poll() {
     const token = sessionStorage.getItem("taskflow-admin-token");
     if (!token) return;
@@ -201,6 +238,7 @@ export function dashboardPage(nonce: string): string {
       }
       if (!res.ok) throw new Error("HTTP " + res.status);
       render(await res.json());
+      await pollGovernor(token);
       $("status").textContent = "Live · updated " + new Date().toLocaleTimeString();
       $("status").className = "";
     } catch (e) {

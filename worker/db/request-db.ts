@@ -25,6 +25,7 @@ export function dbOf(c: Context<AppEnv, string, object>): Db {
     logSlowQueries: config.db.queryLogging,
     onTime: (ms) => {
       timings.dbMs += ms;
+      timings.dbQueries++;
     },
   });
   return createDb(timeD1(d1, onQuery));

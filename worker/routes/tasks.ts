@@ -73,7 +73,7 @@ const stale = () => new ApiError("precondition_failed", "The task has changed si
 const searchPaused = () =>
   new ApiError("overloaded", "Text search is paused for low-priority requests while the service is under load", {
     headers: { "retry-after": "5", "x-degraded": "search" },
-    extensions: { reason: "shed", reasonDetail: "search_paused" },
+    extensions: { reason: "shed", reasonDetail: "search_paused", retryAfterMs: 5000 },
   });
 
 /** Known to be under load: refuse a low search here rather than after a round trip. */

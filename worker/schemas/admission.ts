@@ -21,5 +21,9 @@ export const AdmissionStateSchema = z
     leases: z
       .object({ active: z.number(), tokens: z.number(), slots: z.number() })
       .openapi({ description: "Budget held by isolate leases: how many, their unreported tokens, their slots (counted in inflight)" }),
+    share: z
+      .number()
+      .nullable()
+      .openapi({ description: "The D1 concurrency the resource governor gives the tenant (its cap: its fair share plus its part of the budget nobody wants now): `limit` stays at or under it; null until the governor has answered" }),
   })
   .openapi("AdmissionState");

@@ -19,6 +19,12 @@ export const QuotaOverridesSchema = z
     timeoutMs: z.number().int().min(100).max(300_000).optional(),
     maxPriority: z.enum(REQUEST_PRIORITIES).optional(),
     limitAlgorithm: z.enum(LIMIT_ALGORITHMS).optional().openapi({ description: "Adaptive concurrency algorithm: gradient2 (default) or aimd" }),
+    weight: z
+      .number()
+      .positive()
+      .max(1000)
+      .optional()
+      .openapi({ description: "The tenant's weight in the resource governor's fair shares of D1 concurrency (default 1): weight 2 gets twice the share of weight 1 when both want more than they get" }),
     routeCosts: z
       .record(z.string().regex(/^(GET|POST|PUT|PATCH|DELETE) \/v1\/\S*$/, 'keys look like "GET /v1/tasks/stats"'), z.number().int().min(1).max(1000))
       .optional(),
@@ -45,6 +51,7 @@ export function resolveQuota(overrides: QuotaOverrides | null | undefined, confi
     timeoutMs: o.timeoutMs ?? config.admission.timeoutMs,
     maxPriority: o.maxPriority ?? "critical",
     limitAlgorithm: o.limitAlgorithm ?? "gradient2",
+    weight: o.weight ?? 1,
     // Overrides only: a route without one costs what its declaration says (x-admission in /openapi.json).
     routeCosts: { ...o.routeCosts },
   };

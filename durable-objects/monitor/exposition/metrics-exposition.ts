@@ -12,6 +12,7 @@ import { OTHER_TENANT, type Bucket } from "../windows/bucket";
 import { C, type CumulativeCounters, type Labels } from "./cumulative-counters";
 import { renderExposition, type MetricFamily, type Sample } from "./prometheus-text";
 import type { AdmissionSnapshot } from "../../contracts/telemetry";
+import type { GovernorView } from "../../contracts/governor";
 import { QUANTILES, SketchBuilder } from "../windows/sketch";
 import { NO_TENANT, type TenantLabels } from "./tenant-labels";
 
@@ -26,6 +27,8 @@ export interface ExpositionInput {
   admission: AdmissionSnapshot[];
   tenants: TenantLabels;
   now: number;
+  /** The ResourceGovernor's view at scrape time; null when it could not be read (its families are then empty). */
+  governor?: GovernorView | null;
 }
 
 const counterFamily = (counters: CumulativeCounters, name: string, help: string): MetricFamily => ({
@@ -129,6 +132,7 @@ export function buildExposition(input: ExpositionInput): string {
     counterFamily(counters, C.errors, "Errors by component: api (5xx responses), admission (controller unreachable), db (failed queries), cache."),
     { name: C.flushFailures, help: "Telemetry flushes from isolates that failed and were retried.", type: "counter", samples: [{ labels: {}, value: counters.get(C.flushFailures, {}) }] },
     { name: C.flushDropped, help: "Telemetry batches dropped after a failed retry (the figures undercount by these).", type: "counter", samples: [{ labels: {}, value: counters.get(C.flushDropped, {}) }] },
+    ...governorFamilies(input.governor ?? null, tenantLabel),
     {
       name: "taskflow_metrics_exported_tenants",
       help: "Tenants exported by id in this document; all other tenants are summed under tenant=\"other\".",
@@ -140,4 +144,26 @@ export function buildExposition(input: ExpositionInput): string {
     },
   ];
   return renderExposition(families);
+}
+
+/** The ResourceGovernor's gauges (DESIGN.md section 8); shares of tenants not exported by id add up under "other". */
+function governorFamilies(view: GovernorView | null, tenantLabel: (tenant: string) => string): MetricFamily[] {
+  const shares = new Map<string, Sample>();
+  for (const t of view?.tenants ?? []) {
+    const tenant = tenantLabel(t.tenant);
+    const sample = shares.get(tenant);
+    if (sample) sample.value += t.share;
+    else shares.set(tenant, { labels: { tenant }, value: t.share });
+  }
+  const signal = view?.contention.signal ?? null;
+  return [
+    { name: "taskflow_governor_budget", help: "Global D1 concurrency budget the resource governor splits between tenants (1..DB_MAX_CONNECTIONS).", type: "gauge", samples: view ? [{ labels: {}, value: view.budget }] : [] },
+    { name: "taskflow_governor_share", help: "Each tenant's weighted max-min fair share of the D1 budget by its demand (its controller's cap adds its part of the budget nobody wants).", type: "gauge", samples: [...shares.values()] },
+    {
+      name: "taskflow_governor_contention",
+      help: "Fleet D1 query latency over its no-load baseline (1 = no contention; the budget shrinks above the threshold, 2). Absent before enough queries.",
+      type: "gauge",
+      samples: signal === null ? [] : [{ labels: {}, value: signal }],
+    },
+  ];
 }

@@ -1,0 +1,48 @@
+import type { AdmissionCore } from "./admission-core";
+import type { ReleaseReport } from "../contracts/admission";
+import { GOVERNOR_NAME } from "../contracts/object-names";
+import { DemandReporter } from "../governor/demand-reporter";
+
+/**
+ * An AdmissionController's line to the ResourceGovernor (DESIGN.md section 8). It collects
+ * the D1 use its releases and lease renewals report, and at most once a second, on the
+ * controller's own traffic (after an acquire or a renewal, never before an answer), sends its
+ * demand in `waitUntil`; the cap in the reply goes to the core. If the governor cannot be
+ * reached the cap is lifted: without it the tenant is back to its own adaptive limit, as
+ * before the governor existed, rather than stuck under a cap nobody updates.
+ */
+export class GovernorLink {
+  private readonly reporter: DemandReporter;
+
+  constructor(
+    private readonly env: Env,
+    private readonly ctx: DurableObjectState,
+    tenant: string,
+    /** RESOURCE_GOVERNOR: off, nothing is sent and no cap is ever applied (the benchmark's A/B switch). */
+    private readonly enabled = true,
+  ) {
+    this.reporter = new DemandReporter(tenant);
+  }
+
+  recordRelease(report: ReleaseReport): void {
+    this.reporter.recordDb(report);
+  }
+
+  recordLeaseSamples(samples: readonly ReleaseReport[]): void {
+    for (const sample of samples) this.reporter.recordDb(sample);
+    this.reporter.recordLeasedAdmissions(samples.length);
+  }
+
+  reportIfDue(core: AdmissionCore | undefined): void {
+    if (!this.enabled || !core || !this.reporter.isDue(Date.now())) return;
+    const report = this.reporter.takeIfDue(Date.now(), () => ({ inflight: core.inflight, queued: core.queued, admittedTotal: core.admittedTotal, weight: core.weight }));
+    if (!report) return;
+    const governor = this.env.GOVERNOR.get(this.env.GOVERNOR.idFromName(GOVERNOR_NAME));
+    this.ctx.waitUntil(
+      governor.report(report).then(
+        (reply) => core.setGovernorCap(reply.cap, Date.now()),
+        () => core.setGovernorCap(undefined, Date.now()),
+      ),
+    );
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * The ResourceGovernor's decisions (DESIGN.md section 8), pure: time is an argument.
+ *
+ * - Reports: each controller's demand about once a second; its D1 query counts and times make
+ *   up the fleet's latency window. A report is answered at once with the tenant's cap, cut
+ *   from the shares of the latest budget.
+ * - Tick (once a second, the DO's alarm): tenants silent for `staleAfterMs` are forgotten (what
+ *   they held goes to the others), the window feeds the contention detector, the budget moves
+ *   (contention.ts: cut on contention, kept only if the cut did not cost the fleet's admitted
+ *   rate) and the shares are cut again.
+ * - Shares: weighted max-min fair shares (fair-share.ts) of the budget by what each tenant
+ *   wants: its demand or its Holt forecast one interval ahead, whichever is higher (so a rising
+ *   tenant's share is there before it queues), plus one slot of headroom (so a tenant running
+ *   one request can start a second without waiting a round).
+ * - Caps: its share plus its weight's part of the budget nobody wants right now (the spare),
+ *   at least 1. The caps add up to the budget, never more (but for the floor of 1), so
+ *   nothing is overcommitted, yet while D1 has room a tenant whose demand jumps between two
+ *   reports uses the idle budget at once instead of queueing for a round; once tenants want
+ *   it all there is no spare and each cap is its fair share. The floor of 1 lets a tenant
+ *   given nothing (idle at its last report, or more tenants than budget) make progress and be
+ *   heard, so the caps may exceed the budget by one per such tenant. A cap is at most one
+ *   report interval old.
+ */
+import type { DemandReport, GovernorReply, GovernorTenantView, GovernorView } from "../contracts/governor";
+import { HoltForecast } from "../admission/holt-forecast";
+import { BudgetGuard, ContentionDetector, nextBudget, type ContentionOptions, type ContentionSnapshot, type GuardOptions } from "./contention";
+import { fairShares } from "./fair-share";
+
+export interface GovernorOptions {
+  /** DB_MAX_CONNECTIONS: the budget's ceiling. */
+  maxBudget: number;
+  /** Nominal report and tick interval, ms. */
+  intervalMs: number;
+  /** A tenant silent this long has no demand any more. */
+  staleAfterMs: number;
+  /** How far ahead a tenant's demand is forecast. */
+  horizonMs: number;
+  /** Slots added to a tenant's want (see above). */
+  headroom: number;
+  contention?: Partial<ContentionOptions>;
+  guard?: Partial<GuardOptions>;
+}
+
+export const GOVERNOR_DEFAULTS: Omit<GovernorOptions, "maxBudget"> = { intervalMs: 1000, staleAfterMs: 2500, horizonMs: 1000, headroom: 1 };
+
+/** What survives a restart: the budget and the no-load baseline (tenants report again within a second). */
+export interface GovernorSnapshot extends ContentionSnapshot {
+  budget: number;
+}
+
+interface TenantState {
+  report: DemandReport;
+  receivedAt: number;
+  holt: HoltForecast;
+}
+
+export class GovernorCore {
+  private readonly options: GovernorOptions;
+  private readonly tenants = new Map<string, TenantState>();
+  private readonly detector: ContentionDetector;
+  private readonly guard: BudgetGuard;
+  private budgetNow: number;
+  private window = { queries: 0, totalMs: 0 };
+  private lastTickAt: number | null = null;
+  private shares = new Map<string, number>();
+  private caps = new Map<string, number>();
+  private wants = new Map<string, number>();
+
+  constructor(options: Partial<GovernorOptions> & { maxBudget: number }, restored: GovernorSnapshot | null = null) {
+    this.options = { ...GOVERNOR_DEFAULTS, ...options };
+    if (!(Number.isSafeInteger(this.options.maxBudget) && this.options.maxBudget >= 1)) throw new RangeError(`maxBudget must be a whole number >= 1, got ${this.options.maxBudget}`);
+    this.detector = new ContentionDetector(this.options.contention, restored);
+    this.guard = new BudgetGuard(this.options.guard);
+    // A new governor trusts D1 until it sees contention; a restarted one resumes where it was.
+    const stored = restored?.budget;
+    this.budgetNow = clampBudget(typeof stored === "number" && Number.isFinite(stored) ? stored : this.options.maxBudget, this.options.maxBudget);
+  }
+
+  get budget(): number {
+    return this.budgetNow;
+  }
+
+  get maxBudget(): number {
+    return this.options.maxBudget;
+  }
+
+  get tenantCount(): number {
+    return this.tenants.size;
+  }
+
+  /** Records a controller's report and answers with its cap. Malformed numbers count as 0 (weight as 1). */
+  report(raw: DemandReport, now: number): GovernorReply {
+    const report = sanitize(raw);
+    let state = this.tenants.get(report.tenant);
+    if (!state) {
+      state = { report, receivedAt: now, holt: new HoltForecast({ intervalMs: this.options.intervalMs }) };
+      this.tenants.set(report.tenant, state);
+    }
+    state.report = report;
+    state.receivedAt = now;
+    state.holt.observe(report.demand, now);
+    this.window.queries += report.dbQueries;
+    this.window.totalMs += report.dbMs;
+    this.cut(now);
+    return { cap: this.capOf(report.tenant), budget: this.budgetNow };
+  }
+
+  /** The once-a-second step: forget the silent, read contention, move the budget, cut again. */
+  tick(now: number): void {
+    for (const [tenant, state] of this.tenants) if (now - state.receivedAt >= this.options.staleAfterMs) this.tenants.delete(tenant);
+    const elapsedMs = this.lastTickAt === null ? this.options.intervalMs : Math.max(1, now - this.lastTickAt);
+    this.lastTickAt = now;
+    this.detector.observe({ ...this.window, elapsedMs }, now);
+    this.window = { queries: 0, totalMs: 0 };
+    this.cut(now);
+    const proposed = nextBudget({
+      budget: this.budgetNow,
+      max: this.options.maxBudget,
+      signal: this.detector.signal,
+      concurrency: this.detector.concurrencyInD1,
+      threshold: this.detector.options.threshold,
+      demand: sum([...this.wants.values()]),
+      inflight: sum([...this.tenants.values()].map((t) => t.report.inflight ?? t.report.demand)),
+    });
+    const rate = sum([...this.tenants.values()].map((t) => t.report.admittedPerSec));
+    this.budgetNow = Math.min(this.options.maxBudget, Math.max(1, this.guard.step(this.budgetNow, proposed, rate)));
+    this.cut(now);
+  }
+
+  /** The tenant's cap now (1 for a tenant the governor has not heard from). */
+  capOf(tenant: string): number {
+    return Math.max(1, this.caps.get(tenant) ?? 0);
+  }
+
+  shareOf(tenant: string): number {
+    return this.shares.get(tenant) ?? 0;
+  }
+
+  view(now: number): GovernorView {
+    const tenants: GovernorTenantView[] = [...this.tenants.values()]
+      .map(({ report, holt, receivedAt }) => ({
+        tenant: report.tenant,
+        demand: report.demand,
+        forecast: round2(holt.forecast(this.options.horizonMs, now)),
+        weight: report.weight,
+        share: this.shareOf(report.tenant),
+        cap: this.capOf(report.tenant),
+        admittedPerSec: round2(report.admittedPerSec),
+        dbMsPerSec: round2(report.dbMsPerSec),
+        reportedAt: receivedAt,
+      }))
+      .sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0));
+    const signal = this.detector.signal;
+    return {
+      budget: this.budgetNow,
+      maxBudget: this.options.maxBudget,
+      contention: {
+        signal: signal === null ? null : round2(signal),
+        threshold: this.detector.options.threshold,
+        d1Concurrency: roundOrNull(this.detector.concurrencyInD1),
+        latencyMs: roundOrNull(this.detector.latencyMs),
+        baselineMs: roundOrNull(this.detector.baselineMs),
+      },
+      totalDemand: round2(sum([...this.wants.values()])),
+      tenants,
+      at: now,
+    };
+  }
+
+  snapshot(): GovernorSnapshot {
+    return { budget: this.budgetNow, ...this.detector.snapshot() };
+  }
+
+  /** What a tenant wants: max(demand, forecast) plus headroom; nothing when both are 0. */
+  private wantOf(state: TenantState, now: number): number {
+    const expected = Math.max(state.report.demand, state.holt.forecast(this.options.horizonMs, now));
+    return expected > 0 ? expected + this.options.headroom : 0;
+  }
+
+  private cut(now: number): void {
+    this.wants = new Map([...this.tenants].map(([tenant, state]) => [tenant, this.wantOf(state, now)]));
+    const tenants = [...this.tenants.values()];
+    this.shares = fairShares(
+      this.budgetNow,
+      tenants.map((s) => ({ id: s.report.tenant, demand: this.wants.get(s.report.tenant) ?? 0, weight: s.report.weight })),
+    );
+    // The spare split by weight alone (everyone could use all of it): the same rounding, so it adds up exactly.
+    const spare = this.budgetNow - sum([...this.shares.values()]);
+    const extra = spare > 0 ? fairShares(spare, tenants.map((s) => ({ id: s.report.tenant, demand: spare, weight: s.report.weight }))) : new Map<string, number>();
+    this.caps = new Map(tenants.map((s) => [s.report.tenant, (this.shares.get(s.report.tenant) ?? 0) + (extra.get(s.report.tenant) ?? 0)]));
+  }
+}
+
+function sanitize(r: DemandReport): DemandReport {
+  const nonNegative = (v: number): number => (Number.isFinite(v) && v > 0 ? v : 0);
+  return {
+    tenant: String(r.tenant),
+    at: Number.isFinite(r.at) ? r.at : 0,
+    demand: nonNegative(r.demand),
+    ...(r.inflight !== undefined ? { inflight: nonNegative(r.inflight) } : {}),
+    admittedPerSec: nonNegative(r.admittedPerSec),
+    dbMsPerSec: nonNegative(r.dbMsPerSec),
+    dbQueries: nonNegative(r.dbQueries),
+    dbMs: nonNegative(r.dbMs),
+    weight: Number.isFinite(r.weight) && r.weight > 0 ? r.weight : 1,
+  };
+}
+
+function clampBudget(value: number, max: number): number {
+  return Math.min(max, Math.max(1, Math.floor(value)));
+}
+
+const sum = (values: readonly number[]): number => values.reduce((t, v) => t + v, 0);
+const round2 = (v: number): number => Math.round(v * 100) / 100;
+const roundOrNull = (v: number | null): number | null => (v === null ? null : round2(v));

@@ -1,0 +1,185 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { BudgetGuard, ContentionDetector, nextBudget, type LatencyWindow } from "../../../durable-objects/governor/contention";
+
+/** One tick's window: `queries` queries of `meanMs` each. */
+const window = (meanMs: number, queries = 50): LatencyWindow => ({ queries, totalMs: meanMs * queries, elapsedMs: 1000 });
+
+/**
+ * Runs a synthetic fleet: each tick's mean query latency from `series`, the budget moved by
+ * nextBudget with tenants wanting `demand` slots. Returns the budget and signal after each tick.
+ */
+function run(series: readonly number[], demand: number, max = 50): { budgets: number[]; signals: (number | null)[] } {
+  const detector = new ContentionDetector();
+  let budget = max;
+  const budgets: number[] = [];
+  const signals: (number | null)[] = [];
+  series.forEach((meanMs, i) => {
+    // As many queries as one at a time would fit at 1 ms: 1 query in D1 at the no-load latency.
+    detector.observe(window(meanMs, 1000), i * 1000);
+    budget = nextBudget({ budget, max, signal: detector.signal, concurrency: detector.concurrencyInD1, threshold: detector.options.threshold, demand });
+    budgets.push(budget);
+    signals.push(detector.signal);
+  });
+  return { budgets, signals };
+}
+
+describe("ContentionDetector", () => {
+  it("reads 1 at the no-load latency and the ratio over it under load", () => {
+    const detector = new ContentionDetector();
+    detector.observe(window(2, 500), 0);
+    expect(detector.signal).toBe(1);
+    expect(detector.concurrencyInD1).toBe(1);
+    for (let t = 1; t <= 10; t++) detector.observe(window(10, 500), t * 1000);
+    expect(detector.concurrencyInD1).toBeCloseTo(5, 2);
+    // The baseline drifts up 0.2 % a second while every window is slower than it.
+    expect(detector.baselineMs).toBeCloseTo(2 * 1.002 ** 10, 9);
+    expect(detector.signal).toBeCloseTo(5 / 1.002 ** 10, 2);
+    expect(detector.contended).toBe(true);
+  });
+
+  it("does not call slower queries contention while they do not overlap in D1 (a busy CPU, not a queue)", () => {
+    const detector = new ContentionDetector();
+    detector.observe(window(1, 100), 0);
+    for (let t = 1; t <= 5; t++) detector.observe(window(8, 100), t * 1000);
+    expect(detector.signal).toBeGreaterThan(7);
+    expect(detector.concurrencyInD1).toBeLessThan(1);
+    expect(detector.contended).toBe(false);
+    expect(nextBudget({ budget: 50, max: 50, signal: detector.signal, concurrency: detector.concurrencyInD1, threshold: 2, demand: 1000 })).toBe(50);
+  });
+
+  it("ignores windows with too few queries, and malformed ones", () => {
+    const detector = new ContentionDetector();
+    expect(detector.observe({ queries: 4, totalMs: 400 }, 0)).toBe(false);
+    expect(detector.observe({ queries: 10, totalMs: Number.NaN }, 0)).toBe(false);
+    expect(detector.signal).toBeNull();
+    detector.observe(window(1), 1000);
+    detector.observe({ queries: 2, totalMs: 200 }, 2000);
+    expect(detector.signal).toBe(1);
+  });
+
+  it("lets the baseline rise only slowly, so a slower D1 becomes the new normal in minutes", () => {
+    const detector = new ContentionDetector();
+    detector.observe(window(1), 0);
+    detector.observe(window(3), 10_000);
+    expect(detector.baselineMs).toBeCloseTo(1.002 ** 10, 6);
+    for (let t = 2; t <= 700; t++) detector.observe(window(3), t * 1000);
+    expect(detector.baselineMs).toBe(3);
+    expect(detector.contended).toBe(false);
+  });
+
+  it("resumes from a stored baseline", () => {
+    const detector = new ContentionDetector({}, { baselineMs: 2 });
+    detector.observe(window(8), 0);
+    expect(detector.signal).toBe(4);
+  });
+
+  it("keeps the baseline at or under every window mean it has counted (within its drift)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0.1, max: 500, noNaN: true }), { minLength: 1, maxLength: 60 }), (means) => {
+        const detector = new ContentionDetector();
+        means.forEach((m, i) => detector.observe(window(m), i * 1000));
+        const lowest = Math.min(...means);
+        expect(detector.baselineMs).toBeLessThanOrEqual(lowest * 1.002 ** means.length + 1e-9);
+        expect(detector.signal).toBeGreaterThanOrEqual(1 - 1e-9);
+      }),
+    );
+  });
+});
+
+describe("nextBudget on synthetic latency series", () => {
+  it("stays a whole number in [1, max] whatever the series, demand and ceiling", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0.01, max: 1000, noNaN: true }), { minLength: 1, maxLength: 40 }),
+        fc.double({ min: 0, max: 500, noNaN: true }),
+        fc.integer({ min: 1, max: 200 }),
+        (series, demand, max) => {
+          for (const budget of run(series, demand, max).budgets) {
+            expect(Number.isInteger(budget)).toBe(true);
+            expect(budget).toBeGreaterThanOrEqual(1);
+            expect(budget).toBeLessThanOrEqual(max);
+          }
+        },
+      ),
+    );
+  });
+
+  it("never cuts the budget while latency stays within ±20 % of its no-load value", () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0.8, max: 1.2, noNaN: true }), { minLength: 2, maxLength: 60 }), fc.double({ min: 0.5, max: 20, noNaN: true }), (noise, baseMs) => {
+        const { budgets } = run(noise.map((n) => n * baseMs), 1000);
+        expect(budgets.every((b) => b === 50)).toBe(true);
+      }),
+    );
+  });
+
+  it("cuts the budget within two ticks of a contention step, and grows it back to the ceiling after", () => {
+    fc.assert(
+      fc.property(fc.double({ min: 4, max: 50, noNaN: true }), fc.integer({ min: 3, max: 10 }), (factor, loadedTicks) => {
+        const series = [...Array(5).fill(1), ...Array(loadedTicks).fill(factor), ...Array(40).fill(1)];
+        const { budgets, signals } = run(series, 1000);
+        expect(budgets[4]).toBe(50);
+        expect(Math.min(budgets[5] ?? 50, budgets[6] ?? 50)).toBeLessThan(50);
+        expect(signals[5]).toBeGreaterThan(2);
+        expect(budgets[5 + loadedTicks - 1]).toBeLessThan(50);
+        expect(budgets.at(-1)).toBe(50);
+      }),
+    );
+  });
+
+  it("cuts from what was in use, in proportion to the excess, at most to a quarter per tick", () => {
+    expect(nextBudget({ budget: 50, max: 50, signal: 4, threshold: 2, demand: 10 })).toBe(5);
+    expect(nextBudget({ budget: 40, max: 50, signal: 3, threshold: 2, demand: 1000 })).toBe(26);
+    expect(nextBudget({ budget: 40, max: 50, signal: 100, threshold: 2, demand: 1000 })).toBe(10);
+    expect(nextBudget({ budget: 1, max: 50, signal: 100, threshold: 2, demand: 1000 })).toBe(1);
+    // With the D1 concurrency known, it sets the cut, and none is made while it is under the threshold.
+    expect(nextBudget({ budget: 40, max: 50, signal: 10, concurrency: 4, threshold: 2, demand: 1000 })).toBe(20);
+    expect(nextBudget({ budget: 40, max: 50, signal: 10, concurrency: 1.5, threshold: 2, demand: 1000 })).toBe(50);
+  });
+
+  it("does not cut again a cut not yet in effect: the cut starts from what is in flight", () => {
+    const first = nextBudget({ budget: 50, max: 50, signal: 10, concurrency: 20, threshold: 2, demand: 1000, inflight: 48 });
+    expect(first).toBe(12);
+    // A tick later the controllers still run 48 (their caps arrive with their next report): no second cut.
+    expect(nextBudget({ budget: first, max: 50, signal: 10, concurrency: 20, threshold: 2, demand: 1000, inflight: 48 })).toBe(12);
+    // Once they run 12 and D1 still has 8 at once, it is cut from there.
+    expect(nextBudget({ budget: first, max: 50, signal: 10, concurrency: 8, threshold: 2, demand: 1000, inflight: 12 })).toBe(3);
+  });
+
+  it("grows only while tenants want more than the budget, and holds otherwise", () => {
+    expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 20 })).toBe(10);
+    expect(nextBudget({ budget: 8, max: 50, signal: null, threshold: 2, demand: 20 })).toBe(10);
+    expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 6 })).toBe(8);
+    expect(nextBudget({ budget: 48, max: 50, signal: 1, threshold: 2, demand: 100 })).toBe(50);
+    expect(nextBudget({ budget: 80, max: 50, signal: 1, threshold: 2, demand: 0 })).toBe(50);
+  });
+});
+
+describe("BudgetGuard (work conservation)", () => {
+  it("keeps a cut that did not cost throughput, and judges it only after the caps had time to arrive", () => {
+    const guard = new BudgetGuard();
+    expect(guard.step(40, 20, 100)).toBe(20);
+    expect(guard.cutsAllowed).toBe(false);
+    // A further cut proposed before the first is judged waits.
+    expect(guard.step(20, 10, 95)).toBe(20);
+    expect(guard.step(20, 20, 95)).toBe(20);
+    expect(guard.cutsAllowed).toBe(true);
+    expect(guard.step(20, 10, 95)).toBe(10);
+  });
+
+  it("undoes a cut after which the fleet served more than 10 % less, then holds cuts for 10 ticks; growth stays allowed", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 100 }), fc.double({ min: 1, max: 1000, noNaN: true }), fc.double({ min: 0, max: 0.89, noNaN: true }), (from, rate, kept) => {
+        const guard = new BudgetGuard();
+        const cut = Math.max(1, Math.floor(from / 2));
+        expect(guard.step(from, cut, rate)).toBe(cut);
+        guard.step(cut, cut, rate * kept);
+        expect(guard.step(cut, cut, rate * kept)).toBe(from);
+        for (let i = 0; i < 9; i++) expect(guard.step(from, cut, rate)).toBe(from);
+        expect(guard.step(from, from + 1, rate)).toBe(from + 1);
+        expect(guard.step(from + 1, cut, rate)).toBe(cut);
+      }),
+    );
+  });
+});

@@ -1,0 +1,77 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { AdmissionCore } from "../../../durable-objects/admission/admission-core";
+import { DemandReporter } from "../../../durable-objects/governor/demand-reporter";
+import { request, T0, testQuota } from "../admission/support";
+
+function core(maxConcurrency: number): AdmissionCore {
+  let n = 0;
+  return new AdmissionCore({ quota: testQuota({ maxConcurrency, queueSize: 100 }), now: T0, newTicket: () => `t${++n}` });
+}
+
+describe("the governor's cap in AdmissionCore", () => {
+  it("holds the limit at or under the cap, keeps what was learned, and grants waiters when the cap rises", async () => {
+    const c = core(20);
+    expect(c.limit).toBe(20);
+    c.setGovernorCap(3, T0);
+    expect(c.limit).toBe(3);
+    expect(c.state(T0)).toMatchObject({ limit: 3, share: 3, learnedLimit: 20 });
+    const outcomes = Array.from({ length: 5 }, () => c.acquire(request("normal", T0), T0));
+    expect(outcomes.map((o) => o.kind)).toEqual(["granted", "granted", "granted", "queued", "queued"]);
+    expect(c.inflight).toBe(3);
+    c.setGovernorCap(5, T0 + 1);
+    expect(c.inflight).toBe(5);
+    expect(c.queued).toBe(0);
+    c.setGovernorCap(undefined, T0 + 2);
+    expect(c.state(T0 + 2)).toMatchObject({ limit: 20, share: null });
+  });
+
+  it("never grants more than the cap in force, whatever the caps and arrivals", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer({ min: 1, max: 30 }).map((cap) => ({ cap })), fc.constant({ arrive: true }), fc.constant({ release: true })), { maxLength: 200 }), (steps) => {
+        const c = core(25);
+        const tickets: string[] = [];
+        let now = T0;
+        let cap = Number.POSITIVE_INFINITY;
+        for (const step of steps) {
+          now += 1;
+          if ("cap" in step) {
+            cap = step.cap;
+            c.setGovernorCap(cap, now);
+          } else if ("arrive" in step) {
+            const o = c.acquire(request("normal", now), now);
+            if (o.kind === "granted") {
+              tickets.push(o.result.ticket);
+              // A grant at arrival happens only with a slot free under the cap.
+              expect(c.inflight).toBeLessThanOrEqual(cap);
+            } else if (o.kind === "queued") void o.waiter.answer.then((r) => r.granted && tickets.push(r.ticket));
+          } else {
+            const ticket = tickets.shift();
+            if (ticket) c.release(ticket, { latencyMs: 5, outcome: "success" }, now);
+          }
+          expect(c.limit).toBeLessThanOrEqual(cap);
+          expect(c.limit).toBeGreaterThanOrEqual(1);
+        }
+      }),
+    );
+  });
+});
+
+describe("DemandReporter", () => {
+  it("reports at most once per interval: demand, admitted rate and the D1 use since the last report", () => {
+    const reporter = new DemandReporter("acme", 1000);
+    let admittedTotal = 10;
+    const now = () => ({ inflight: 3, queued: 4, admittedTotal, weight: 2 });
+    const first = reporter.takeIfDue(T0, now);
+    expect(first).toMatchObject({ tenant: "acme", demand: 7, admittedPerSec: 0, dbQueries: 0, weight: 2 });
+    reporter.recordDb({ dbMs: 30, dbQueries: 3 });
+    reporter.recordDb({ dbMs: 20, dbQueries: 2 });
+    reporter.recordDb({ dbMs: Number.NaN, dbQueries: -1 });
+    reporter.recordLeasedAdmissions(5);
+    admittedTotal = 30;
+    expect(reporter.takeIfDue(T0 + 500, now)).toBeUndefined();
+    const second = reporter.takeIfDue(T0 + 2000, now);
+    expect(second).toMatchObject({ demand: 7, dbQueries: 5, dbMs: 50, dbMsPerSec: 25, admittedPerSec: 12.5 });
+    expect(reporter.takeIfDue(T0 + 3000, now)).toMatchObject({ dbQueries: 0, dbMs: 0, admittedPerSec: 0 });
+  });
+});
