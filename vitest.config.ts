@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { unitProject } from "./vitest.unit.config";
 
 // Two projects: pure algorithms run in plain Node; everything touching Workers APIs runs
 // inside workerd against a local D1 built from the real migrations.
@@ -10,9 +11,7 @@ export default defineConfig(async () => {
   return {
     test: {
       projects: [
-        {
-          test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
-        },
+        unitProject,
         {
           plugins: [
             cloudflareTest({

@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+// The unit project on its own: pure algorithms in plain Node. vitest.config.ts runs it beside
+// the workerd project; Stryker (stryker.config.mjs) runs only this, once per mutant.
+export const unitProject = {
+  test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" as const },
+};
+
+// Under Stryker's instrumentation (every mutant behind a switch, coverage per test) on a shared
+// machine the property tests run several times slower than their usual few hundred ms.
+export default defineConfig({ test: { ...unitProject.test, testTimeout: 60_000 } });
