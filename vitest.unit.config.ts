@@ -6,6 +6,10 @@ export const unitProject = {
   test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" as const },
 };
 
+// MUTATION_TESTS (comma-separated globs) narrows the suite while iterating on one file's
+// mutants; the score that counts is the one with every unit test.
+const narrowed = process.env.MUTATION_TESTS?.split(",").filter(Boolean);
+
 // Under Stryker's instrumentation (every mutant behind a switch, coverage per test) on a shared
 // machine the property tests run several times slower than their usual few hundred ms.
-export default defineConfig({ test: { ...unitProject.test, testTimeout: 60_000 } });
+export default defineConfig({ test: { ...unitProject.test, include: narrowed?.length ? narrowed : unitProject.test.include, testTimeout: 60_000 } });
