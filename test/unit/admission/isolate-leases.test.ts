@@ -12,6 +12,7 @@ describe("sizeLease", () => {
     expect(LEASE_HORIZON_MS).toBe(250);
     expect(sizeLease(40, 1000, 1000)).toEqual({ tokens: 10, slots: 10 });
     expect(sizeLease(41, 1000, 1000)).toEqual({ tokens: 11, slots: 11 });
+    expect(sizeLease(4, 1000, 1000)).toEqual({ tokens: 1, slots: 1 }); // one request is worth a lease
     expect(sizeLease(40, 1000, 1000, 3)).toEqual({ tokens: 30, slots: 10 });
   });
 

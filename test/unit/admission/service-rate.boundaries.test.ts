@@ -25,6 +25,7 @@ describe("ServiceRate measurement", () => {
     expect(new ServiceRate({ serviceMs: 42 }).snapshot()).toEqual({ serviceMs: 42 });
     expect(new ServiceRate({ serviceMs: -5 }).measuredServiceMs).toBeNull();
     expect(new ServiceRate({ serviceMs: Number.NaN }).measuredServiceMs).toBeNull();
+    expect(new ServiceRate({ serviceMs: Number.POSITIVE_INFINITY }).measuredServiceMs).toBeNull();
     expect(new ServiceRate({ serviceMs: null }).snapshot()).toEqual({ serviceMs: null });
     const measured = new ServiceRate();
     measured.record(80, T0);
