@@ -37,5 +37,6 @@ export default {
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   clearTextReporter: { allowColor: false, logTests: false },
   thresholds: { high: 90, low: 80, break: 90 },
-  timeoutMS: 10000,
+  // On top of 1.5 × the test time the unmutated code took: a mutant looping for ever costs this much.
+  timeoutMS: 5000,
 };
