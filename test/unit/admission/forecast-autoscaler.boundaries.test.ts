@@ -33,12 +33,15 @@ describe("HoltForecast edges", () => {
 
 describe("ShardAutoscaler thresholds", () => {
   it("doubles only above 70 % of K × target, and counts quiet only below 30 %", () => {
-    const scaler = new ShardAutoscaler({ targetRps: 100 });
-    expect(scaler.decide(70, T0)).toBe(1);
-    expect(scaler.decide(70.5, T0)).toBe(2);
-    expect(scaler.decide(60, T0)).toBe(2); // exactly 30 % of 200: not quiet
+    // A target of 1000 makes 70 % and 30 % exact in floating point.
+    const scaler = new ShardAutoscaler({ targetRps: 1000 });
+    expect(scaler.decide(700, T0)).toBe(1);
+    expect(scaler.decide(700.5, T0)).toBe(2);
+    expect(scaler.decide(600, T0)).toBe(2); // exactly 30 % of 2000: not quiet
     expect(scaler.snapshot().quietSince).toBeNull();
-    expect(scaler.decide(59, T0 + 1)).toBe(2);
+    expect(scaler.decide(599, T0 + 1)).toBe(2);
+    // Several doublings in one decision stop at the first K whose 70 % is not exceeded.
+    expect(new ShardAutoscaler({ targetRps: 1000 }).decide(1400, T0)).toBe(2);
     expect(scaler.snapshot().quietSince).toBe(T0 + 1);
   });
 
