@@ -36,7 +36,9 @@ export default {
   htmlReporter: { fileName: "reports/mutation/mutation.html" },
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   clearTextReporter: { allowColor: false, logTests: false },
-  thresholds: { high: 90, low: 80, break: 90 },
+  // The target is 90 % on every file (bench/README.md, "Mutation testing", has the per-file
+  // table). `break` is the issue's starting figure until a full run shows the whole set above 90.
+  thresholds: { high: 90, low: 80, break: 75 },
   // On top of 1.5 × the test time the unmutated code took: a mutant looping for ever costs this much.
   timeoutMS: 5000,
 };
