@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { unitProject } from "./vitest.unit.config";
 
 // Two projects: pure algorithms run in plain Node; everything touching Workers APIs runs
 // inside workerd against a local D1 built from the real migrations.
@@ -10,10 +11,7 @@ export default defineConfig(async () => {
   return {
     test: {
       projects: [
-        {
-          // Property tests are CPU-bound: on a busy 2-core machine some take several seconds.
-          test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node", testTimeout: 30_000 },
-        },
+        unitProject,
         {
           plugins: [
             cloudflareTest({

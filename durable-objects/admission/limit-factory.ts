@@ -17,6 +17,7 @@ export function createLimit(algorithm: LimitAlgorithm, bounds: LimitBounds, snap
         ? new Gradient2Limit(bounds, {}, snapshot)
         : new Gradient2Limit(bounds, snapshot ? { initialLimit: snapshot.limit } : {});
     case "aimd":
-      return snapshot?.algorithm === "aimd" ? new AimdLimit(bounds, {}, snapshot) : new AimdLimit(bounds, snapshot ? { initialLimit: snapshot.limit } : {});
+      // AIMD's state is its estimate alone, so any snapshot's limit restores it whole.
+      return new AimdLimit(bounds, snapshot ? { initialLimit: snapshot.limit } : {});
   }
 }

@@ -65,7 +65,7 @@ export class LoadLevelTracker {
 
     const target: LoadLevel = overloaded ? "overloaded" : elevated ? "elevated" : "normal";
     if (rank(target) >= rank(this.currentLevel)) {
-      if (target !== this.currentLevel) this.currentLevel = target;
+      this.currentLevel = target;
       this.confirmedAt = now;
       return this.currentLevel;
     }

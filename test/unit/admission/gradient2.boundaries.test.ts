@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { Gradient2Limit } from "../../../durable-objects/admission/gradient2";
+import type { Gradient2Snapshot, LimitSample } from "../../../durable-objects/admission/limit";
+
+const bounds = { min: 1, max: 100 };
+const sample = (rttMs: number, inflight: number): LimitSample => ({ rttMs, inflight, dropped: false });
+const restored = (s: Omit<Gradient2Snapshot, "algorithm">): Gradient2Snapshot => ({ algorithm: "gradient2", ...s });
+
+describe("Gradient2Limit averages", () => {
+  it("seeds both averages with the first RTT, then moves the short one by 2 / (window + 1)", () => {
+    const limit = new Gradient2Limit(bounds);
+    limit.onSample(sample(10, 0));
+    limit.onSample(sample(20, 0));
+    expect(limit.rtt.shortMs).toBeCloseTo(10 + (2 / 11) * 10);
+    expect(limit.rtt.longMs).toBeCloseTo(10 + (2 / 601) * 10);
+    expect(limit.rtt.minMs).toBe(10);
+  });
+
+  it("ignores a negative or non-finite RTT, and floors a zero one at clock granularity", () => {
+    const limit = new Gradient2Limit(bounds);
+    limit.onSample(sample(-5, 0));
+    limit.onSample(sample(Number.NaN, 0));
+    expect(limit.rtt).toEqual({ shortMs: null, longMs: null, minMs: null });
+    limit.onSample(sample(0, 0));
+    expect(limit.rtt).toEqual({ shortMs: 0.1, longMs: 0.1, minMs: 0.1 });
+  });
+
+  it("caps the long average at longCapRatio × the no-load RTT; at exactly twice the short one it does not decay", () => {
+    const limit = new Gradient2Limit(bounds, {}, restored({ limit: 20, shortRttMs: 10, longRttMs: 100, minRttMs: 10 }));
+    limit.onSample(sample(10, 0));
+    expect(limit.rtt.longMs).toBe(20);
+  });
+
+  it("decays the long average at once when a probe lifts the no-load RTT while the short one sits under half of it", () => {
+    // shortWindow 1: the short average is the last RTT, so it can fall below half the long one.
+    const limit = new Gradient2Limit(bounds, { shortWindow: 1, probeInterval: 1, probeSamples: 2 }, restored({ limit: 20, shortRttMs: 10, longRttMs: 20, minRttMs: 10 }));
+    limit.onSample(sample(10, 20)); // saturated: starts a probe
+    expect(limit.probing).toBe(true);
+    limit.onSample(sample(100, 1));
+    const longBefore = limit.rtt.longMs ?? 0;
+    limit.onSample(sample(5, 1)); // completes the probe: no-load RTT = (100 + 5) / 2
+    expect(limit.probing).toBe(false);
+    expect(limit.rtt.minMs).toBe(52.5);
+    expect(limit.rtt.longMs).toBeCloseTo((longBefore + (2 / 601) * (5 - longBefore)) * 0.95);
+  });
+
+  it("restores only finite positive RTTs from a snapshot", () => {
+    const bad = new Gradient2Limit(bounds, {}, restored({ limit: 20, shortRttMs: 0, longRttMs: Number.POSITIVE_INFINITY, minRttMs: -1 }));
+    expect(bad.rtt).toEqual({ shortMs: null, longMs: null, minMs: null });
+    const nan = new Gradient2Limit(bounds, {}, restored({ limit: 20, shortRttMs: Number.NaN, longRttMs: null, minRttMs: 3 }));
+    expect(nan.rtt).toEqual({ shortMs: null, longMs: null, minMs: 3 });
+  });
+});
+
+describe("Gradient2Limit limit changes", () => {
+  it("treats a sample with half the limit in flight as saturated, and one with fewer as app-limited", () => {
+    const limit = new Gradient2Limit(bounds, { initialLimit: 20 });
+    limit.onSample(sample(10, 9));
+    expect(limit.snapshot().limit).toBe(20);
+    limit.onSample(sample(10, 10));
+    expect(limit.snapshot().limit).toBeGreaterThan(20);
+  });
+
+  it("refuses invalid bounds when built and when they change", () => {
+    expect(() => new Gradient2Limit({ min: 0, max: 10 })).toThrow(/minConcurrency/);
+    expect(() => new Gradient2Limit({ min: 1.5, max: 10 })).toThrow(/minConcurrency/);
+    const limit = new Gradient2Limit(bounds);
+    expect(() => limit.setBounds({ min: 5, max: 4 })).toThrow(/maxConcurrency/);
+    expect(() => limit.setBounds({ min: 5, max: 9.5 })).toThrow(/maxConcurrency/);
+    expect(limit.current).toBe(20);
+  });
+});
+
+describe("Gradient2Limit no-load probes", () => {
+  it("starts a probe on the probeInterval-th saturated sample at probeFraction of the limit, measuring only samples under it", () => {
+    const limit = new Gradient2Limit(bounds, { initialLimit: 20, probeInterval: 3, probeSamples: 2 });
+    limit.onSample(sample(10, 20));
+    limit.onSample(sample(10, 20));
+    expect(limit.probing).toBe(false);
+    limit.onSample(sample(10, 20));
+    expect(limit.probing).toBe(true);
+    expect(limit.current).toBe(Math.floor(limit.snapshot().limit * 0.25));
+    limit.onSample(sample(50, 30)); // above the probe's limit: not a no-load measurement
+    limit.onSample(sample(12, 4));
+    expect(limit.probing).toBe(true);
+    limit.onSample(sample(14, 5));
+    expect(limit.probing).toBe(false);
+    expect(limit.rtt.minMs).toBe(13);
+    expect(limit.current).toBe(Math.floor(limit.snapshot().limit));
+  });
+
+  it("never probes below the lower bound", () => {
+    const limit = new Gradient2Limit({ min: 8, max: 100 }, { initialLimit: 20, probeInterval: 1 });
+    limit.onSample(sample(10, 20));
+    expect(limit.probing).toBe(true);
+    expect(limit.current).toBe(8);
+  });
+
+  it("gives a probe up after max(50, 4 × limit) samples without a measurement, keeping the no-load RTT", () => {
+    const limit = new Gradient2Limit({ min: 20, max: 20 }, { probeInterval: 2 });
+    limit.onSample(sample(10, 30));
+    limit.onSample(sample(10, 30)); // starts a probe at limit 20; 30 in flight is never under it
+    expect(limit.probing).toBe(true);
+    for (let i = 1; i < 80; i++) limit.onSample(sample(10, 30));
+    expect(limit.probing).toBe(true);
+    limit.onSample(sample(10, 30));
+    expect(limit.probing).toBe(false);
+    expect(limit.rtt.minMs).toBe(10);
+  });
+});
