@@ -82,6 +82,7 @@ const VarsSchema = z.object({
   TELEMETRY: flag("TELEMETRY").default(true),
   ISOLATE_LEASES: flag("ISOLATE_LEASES").default(true),
   SIMULATED_CONTROLLER_RTT_MS: nonNegativeInt("SIMULATED_CONTROLLER_RTT_MS").default(0),
+  ADMISSION_CONTROLLER_TARGET_RPS: positiveInt("ADMISSION_CONTROLLER_TARGET_RPS").default(500),
   CORS_ALLOWED_ORIGINS: originList("CORS_ALLOWED_ORIGINS"),
 });
 
@@ -118,6 +119,8 @@ export interface Config {
   isolateLeases: boolean;
   /** With fault injection on: ms added to every Worker-to-controller call, as a distant controller would. */
   simulatedControllerRttMs: number;
+  /** Controller calls per second one admission controller is meant to serve; past it a tenant is sharded (DESIGN.md section 7). */
+  controllerTargetRps: number;
   /** Origins whose browsers may call the API (CORS); empty: none, and no CORS headers at all. */
   corsAllowedOrigins: readonly string[];
 }
@@ -155,6 +158,7 @@ export function parseConfig(vars: Record<string, unknown>): Config {
     telemetry: v.TELEMETRY,
     isolateLeases: v.ISOLATE_LEASES,
     simulatedControllerRttMs: v.FAULT_INJECTION ? v.SIMULATED_CONTROLLER_RTT_MS : 0,
+    controllerTargetRps: v.ADMISSION_CONTROLLER_TARGET_RPS,
     corsAllowedOrigins: v.CORS_ALLOWED_ORIGINS,
   };
 }

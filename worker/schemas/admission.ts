@@ -21,5 +21,10 @@ export const AdmissionStateSchema = z
     leases: z
       .object({ active: z.number(), tokens: z.number(), slots: z.number() })
       .openapi({ description: "Budget held by isolate leases: how many, their unreported tokens, their slots (counted in inflight)" }),
+    shards: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "How many controllers serve the tenant now: 1 is the root alone; past ADMISSION_CONTROLLER_TARGET_RPS, K shard controllers (details in `sharding`)" }),
   })
   .openapi("AdmissionState");
