@@ -30,6 +30,8 @@ export interface ShardServingOptions {
   buildCore: (quota: Quota, now: number) => AdmissionCore;
   /** Runs `fn` after `ms` (a DO timer); the shard uses it for the quiet give-back. */
   later: (fn: () => void, ms: number) => void;
+  /** Epoch ms; Date.now unless a simulation drives the clock. */
+  clock?: () => number;
 }
 
 export class ShardServing {
@@ -55,7 +57,11 @@ export class ShardServing {
   private arrivals = [0, 0];
   private calls = [0, 0];
 
-  constructor(private readonly options: ShardServingOptions) {}
+  private readonly clock: () => number;
+
+  constructor(private readonly options: ShardServingOptions) {
+    this.clock = options.clock ?? Date.now;
+  }
 
   get shardMap(): ShardMap | undefined {
     return this.map;
@@ -80,7 +86,7 @@ export class ShardServing {
     if (ask) await this.renewNow(now);
     else if (this.renewalDue(now)) void this.renewNow(now).catch(() => undefined);
     const core = this.core;
-    if (this.retired || !core || this.cap === 0 || this.lapsed(Date.now())) return this.notServing(now);
+    if (this.retired || !core || this.cap === 0 || this.lapsed(this.clock())) return this.notServing(now);
     return undefined;
   }
 
@@ -101,7 +107,7 @@ export class ShardServing {
   }
 
   state(): ShardRoleState {
-    const now = Date.now();
+    const now = this.clock();
     return { index: this.options.index, root: this.options.root, walletTokens: this.core?.tokens(now) ?? 0, cap: this.cap, retired: this.retired, leaseExpiresAt: this.lease ? this.receivedAt + this.lease.ttlMs : null };
   }
 
@@ -110,7 +116,7 @@ export class ShardServing {
     this.renewing ??= this.renew(now, givingBack).finally(() => {
       this.renewing = undefined;
       this.givingBack = false;
-      this.lastRenewalAt = Date.now();
+      this.lastRenewalAt = this.clock();
     });
     return this.renewing;
   }
@@ -146,7 +152,7 @@ export class ShardServing {
       this.samples = samples.concat(this.samples).slice(0, MAX_SAMPLES);
       throw err;
     }
-    this.adopt(grant, Date.now());
+    this.adopt(grant, this.clock());
   }
 
   private adopt(grant: ShardLeaseGrant, now: number): void {
@@ -174,7 +180,7 @@ export class ShardServing {
   }
 
   private onQuiet(): void {
-    const now = Date.now();
+    const now = this.clock();
     // Given back even when it lapsed here: the root still takes it until its own TTL is over.
     if (!this.lease || this.retired) return;
     const quietFor = now - this.lastArrivalAt;

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AdmissionStateDocument } from "../../durable-objects/contracts/admission";
 import { shardControllerName } from "../../durable-objects/contracts/object-names";
 import { createTenant, workerWith } from "../worker/helpers";
-import { load, loadFor, rootAlarm, rootState, roomy, shardOf, sleep } from "./support";
+import { pacedLoad } from "../worker/paced-load";
+import { load, loadFor, noLeases, rootAlarm, rootState, roomy, shardOf, sleep } from "./support";
 
 /**
  * Sharded admission through the whole Worker (DESIGN.md section 7), in a project whose
@@ -37,6 +38,13 @@ afterEach(() => {
 });
 
 describe("sharded admission (ADMISSION_CONTROLLER_TARGET_RPS=5 in this project)", { timeout: 30_000 }, () => {
+  it("ADMISSION_CONTROLLER_TARGET_RPS decides: 20 requests per second shard a tenant at a target of 5 (test/worker: not at 500)", async () => {
+    const tenant = await createTenant(eightSlots);
+    const answers = await pacedLoad(noLeases, tenant.apiKey, 20, 1600);
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    expect((await rootState(tenant.id)).shards).toBeGreaterThanOrEqual(2);
+  });
+
   it("a tenant past the target is served by K shards, which admit with budget leased from the root", async () => {
     const tenant = await createTenant(eightSlots);
     const k = await shardUp(tenant.id, tenant.apiKey);
