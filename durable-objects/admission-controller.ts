@@ -181,12 +181,22 @@ export class AdmissionController extends DurableObject<Env> {
   private reported(req: AcquireRequest, result: AcquireResult): AcquireResult {
     if (result.granted) this.reporter.recordWait(req.priority, result.queuedMs);
     const core = this.active;
-    const snapshot = core && this.reporter.takeIfDue(Date.now(), () => core.stats(Date.now()));
+    const snapshot = core && this.reporter.takeIfDue(Date.now(), () => this.reportedStats(core));
     if (snapshot) {
       const monitor = this.env.MONITOR.get(this.env.MONITOR.idFromName(MONITOR_NAME));
       this.ctx.waitUntil(monitor.ingestAdmission(snapshot).catch(() => undefined));
     }
     return this.withMap(req, result);
+  }
+
+  /**
+   * The stats the Monitor gets. A root's limit and in flight already count the slots it leased
+   * to its shards, so a shard reports neither (the Monitor adds a tenant's controllers up).
+   */
+  private reportedStats(core: AdmissionCore): AdmissionStats {
+    const stats = core.stats(Date.now());
+    if (this.shard) return { ...stats, limit: 0, inflight: 0 };
+    return this.plan ? { ...stats, shards: this.plan.k } : stats;
   }
 
   /** The answer, with the shard map when the caller's copy is not the current one. */
@@ -424,7 +434,7 @@ export class AdmissionController extends DurableObject<Env> {
   }
 
   private tickPlan(plan: ShardPlan, now: number): boolean {
-    if (!plan.tick(now)) return false;
+    if (!plan.tick(now, false, (id) => this.core?.shardLease(id)?.slots)) return false;
     void this.storage.put(SHARD_PLAN_KEY, plan.snapshot(), UNCONFIRMED);
     return true;
   }

@@ -547,6 +547,8 @@ export interface components {
                 tokens: number;
                 slots: number;
             };
+            /** @description How many controllers serve the tenant now: 1 is the root alone; past ADMISSION_CONTROLLER_TARGET_RPS, K shard controllers (details in `sharding`) */
+            shards?: number;
         } & {
             [key: string]: unknown;
         };

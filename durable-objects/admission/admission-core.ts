@@ -493,6 +493,7 @@ export class AdmissionCore {
       serviceRatePerSec: this.service.capacityPerSec(this.limiter.current),
       completionRatePerSec: this.service.completionsPerSec(now),
       oldestWaitMs: this.oldestWaitMs(now),
+      leases: { active: this.isolateLeases.active, tokens: this.isolateLeases.heldTokens, slots: this.isolateLeases.heldSlots },
     };
   }
 

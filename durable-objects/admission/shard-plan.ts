@@ -62,6 +62,8 @@ export class ShardPlan {
   private measuredPerSec = 0;
   private probedAt: number | null = null;
   private cachedMap: ShardMap | undefined;
+  /** Each shard's published weight: its slots when the map was last published (1 before it held any). */
+  private weights: number[] = [];
 
   constructor(
     private readonly options: ShardPlanOptions,
@@ -133,7 +135,7 @@ export class ShardPlan {
    * Measures the calls per second since the previous tick, feeds the forecast and lets the
    * autoscaler decide K. Returns true when the map changed. At most once per TICK_MS unless forced.
    */
-  tick(now: number, force = false): boolean {
+  tick(now: number, force = false, slotsOf: (leaseId: string) => number | undefined = () => undefined): boolean {
     const elapsed = now - this.windowStart;
     if (elapsed <= 0 || (!force && elapsed < TICK_MS)) return false;
     let shardCalls = 0;
@@ -147,9 +149,30 @@ export class ShardPlan {
     const before = this.k;
     const after = this.autoscaler.decide(this.holt.forecast(FORECAST_HORIZON_MS, now), now);
     for (const [index, until] of this.drainingUntil) if (index < after || until <= now - DRAIN_MS) this.drainingUntil.delete(index);
-    if (after === before) return false;
+    if (after === before) return this.reweigh(slotsOf);
     for (let index = after; index < before; index++) this.drainingUntil.set(index, now + DRAIN_MS);
     for (const index of [...this.unhealthy]) if (index >= after) this.unhealthy.delete(index);
+    this.reweigh(slotsOf);
+    this.changed();
+    return true;
+  }
+
+  /**
+   * The weights `weighted` balances by are the shards' slot shares. They are republished (a
+   * new map version) only when one moved by half or more, so the map does not change with
+   * every renewal.
+   */
+  private reweigh(slotsOf: (leaseId: string) => number | undefined): boolean {
+    const next = Array.from({ length: this.k }, (_, index) => {
+      const leaseId = this.reports.get(index)?.leaseId;
+      return Math.max(1, (leaseId === undefined ? undefined : slotsOf(leaseId)) ?? 1);
+    });
+    const moved = next.some((weight, i) => {
+      const was = this.weights[i] ?? 1;
+      return Math.abs(weight - was) * 2 >= Math.max(was, 2);
+    });
+    if (!moved) return false;
+    this.weights = next;
     this.changed();
     return true;
   }
@@ -179,7 +202,7 @@ export class ShardPlan {
     this.cachedMap ??= {
       version: this.mapVersion,
       k: this.k,
-      shards: this.k === 1 ? [] : Array.from({ length: this.k }, (_, index) => ({ id: shardControllerName(this.options.tenant, index), weight: 1 })),
+      shards: this.k === 1 ? [] : Array.from({ length: this.k }, (_, index) => ({ id: shardControllerName(this.options.tenant, index), weight: this.weights[index] ?? 1 })),
       unhealthy: [...this.unhealthy].sort((a, b) => a - b).map((index) => shardControllerName(this.options.tenant, index)),
     };
     return this.cachedMap;

@@ -219,4 +219,8 @@ export interface AdmissionStats {
   completionRatePerSec: number;
   /** Age of the oldest waiter, ms (0 when the queue is empty). */
   oldestWaitMs: number;
+  /** Budget isolates hold under leases from this controller. */
+  leases?: { active: number; tokens: number; slots: number };
+  /** A root's K: how many controllers serve the tenant (absent from shards). */
+  shards?: number;
 }

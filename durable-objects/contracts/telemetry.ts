@@ -125,4 +125,8 @@ export interface AdmissionSnapshot {
   serviceRatePerSec: number | null;
   /** Completions per second measured. */
   completionRatePerSec: number;
+  /** Budget held by isolate leases from this controller (absent from older senders). */
+  leases?: { active: number; tokens: number; slots: number };
+  /** From a tenant's root: how many controllers serve the tenant (DESIGN.md section 7). */
+  shards?: number;
 }

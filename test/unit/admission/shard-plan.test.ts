@@ -74,3 +74,22 @@ describe("ShardPlan", () => {
     expect(maxShardsFor(1, 64)).toBe(1);
   });
 });
+
+describe("ShardPlan weights", () => {
+  it("publishes each shard's slot share as its weight, with a new version only when one moved by half or more", () => {
+    const p = plan();
+    let now = serve(p, 400, 3);
+    const slots = new Map([["l0", 12], ["l1", 4]]);
+    p.noteRenewal({ index: 0, heldSlots: 0, walletTokens: 0, returnedTokens: 0, demandRps: 300, callsPerSec: 200, samples: [] }, "l0", now);
+    p.noteRenewal({ index: 1, heldSlots: 0, walletTokens: 0, returnedTokens: 0, demandRps: 100, callsPerSec: 200, samples: [] }, "l1", now);
+    for (let i = 0; i < 400; i++) p.noteCall();
+    now += TICK_MS;
+    p.tick(now, false, (id) => slots.get(id));
+    expect(p.map().shards.slice(0, 2).map((s) => s.weight)).toEqual([12, 4]);
+    const version = p.version;
+    slots.set("l0", 13);
+    for (let i = 0; i < 400; i++) p.noteCall();
+    p.tick(now + TICK_MS, false, (id) => slots.get(id));
+    expect(p.version).toBe(version);
+  });
+});
