@@ -114,7 +114,8 @@ export class AdmissionController extends DurableObject<Env> {
   private readonly faultInjection: boolean;
   /** FAULT_INJECTION=on only: every call fails, as an overloaded object's would. */
   private down = false;
-  private refusedCalls = 0;
+  /** Acquires the fault refused (the root's probes are refused too, but not counted: they run on its own clock). */
+  private refusedAcquires = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -149,6 +150,7 @@ export class AdmissionController extends DurableObject<Env> {
    * stored yet; a call with neither throws.
    */
   async acquire(req: AcquireRequest, quota?: Quota): Promise<AcquireResult> {
+    if (this.down) this.refusedAcquires++;
     this.failIfDown();
     const now = Date.now();
     let core: AdmissionCore;
@@ -280,12 +282,12 @@ export class AdmissionController extends DurableObject<Env> {
 
   /**
    * FAULT_INJECTION=on only: makes every call to this object fail (or recover), to test
-   * failover. Returns how many calls the fault has refused so far.
+   * failover. Returns how many acquires the fault has refused so far.
    */
   async injectFault(fault: { down: boolean }): Promise<{ refused: number }> {
     if (!this.faultInjection) throw new Error("fault injection is off (FAULT_INJECTION)");
     this.down = fault.down;
-    return { refused: this.refusedCalls };
+    return { refused: this.refusedAcquires };
   }
 
   /** Stores the quota and applies it at once (bucket, limit bounds/algorithm, queue bound). */
@@ -414,7 +416,6 @@ export class AdmissionController extends DurableObject<Env> {
 
   private failIfDown(): void {
     if (!this.down) return;
-    this.refusedCalls++;
     throw new Error("Durable Object is overloaded (fault injection)");
   }
 

@@ -7,5 +7,6 @@ import * as noisy from "./noisy-neighbour.mjs";
 import * as integrity from "./integrity.mjs";
 import * as distance from "./distance.mjs";
 import * as chaos from "./chaos.mjs";
+import * as hotTenant from "./hot-tenant.mjs";
 
-export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, chaos];
+export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, chaos, hotTenant];

