@@ -1,4 +1,4 @@
-// Scenario 7, hot tenant: one tenant at 4x ADMISSION_CONTROLLER_TARGET_RPS (lowered to 50 calls/s
+// Scenario 8, hot tenant: one tenant at 4x ADMISSION_CONTROLLER_TARGET_RPS (lowered to 50 calls/s
 // so a local run can reach it). Isolate leases off, so every request is two controller calls
 // (acquire, release): 100 req/s is 200 calls/s. The root should shard up to K >= 4 fast, spread
 // the calls so no shard serves more than 1.2x the target once settled, serve every request, and
@@ -7,7 +7,7 @@ import { adminRequest, auth, createTenant, seedTasks, UNLIMITED_RATE } from "./a
 import { openPhase, pause } from "./util.mjs";
 
 export const id = "hot-tenant";
-export const title = "7. Hot tenant: sharding up and back down (target lowered to 50 calls/s)";
+export const title = "8. Hot tenant: sharding up and back down (target lowered to 50 calls/s)";
 const TARGET = 50;
 const QUOTA = { rateLimit: UNLIMITED_RATE, maxConcurrency: 256, minConcurrency: 64, queueSize: 10_000, timeoutMs: 30_000 };
 /** Settled: from this long after the load started. */
