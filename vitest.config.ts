@@ -27,6 +27,24 @@ export default defineConfig(async () => {
             setupFiles: ["test/worker/apply-migrations.ts"],
           },
         },
+        // Sharding needs a controller past ADMISSION_CONTROLLER_TARGET_RPS; the Durable Objects
+        // read their vars from this env (not from a test's), so these tests get one of their own
+        // with the target lowered to a load a test can make, and probes every second.
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token", FAULT_INJECTION: "on", ADMISSION_CONTROLLER_TARGET_RPS: "5", HEALTH_CHECK_INTERVAL: "1000" },
+              },
+            }),
+          ],
+          test: {
+            name: "workers-sharded",
+            include: ["test/worker-sharded/**/*.test.ts"],
+            setupFiles: ["test/worker/apply-migrations.ts"],
+          },
+        },
       ],
     },
   };

@@ -1,7 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { AdmissionReporter } from "./admission/monitor-reporter";
 import { GovernorLink } from "./admission/governor-link";
-import { MONITOR_NAME } from "./contracts/object-names";
+import { MONITOR_NAME, parseControllerName, shardControllerName } from "./contracts/object-names";
+import type { ShardLeaseGrant, ShardLeaseRequest, ShardMap } from "./contracts/shards";
+import { ShardServing } from "./admission/shard-serving";
+import { maxShardsFor, ShardPlan, TICK_MS, type ShardPlanSnapshot } from "./admission/shard-plan";
+import { DEFAULT_MAX_SHARDS } from "./admission/shard-autoscaler";
 import { SaturationShedder, shedderOptionsFor, type ShedderOptions } from "./admission/saturation-shedder";
 import { configOf } from "../worker/config";
 import { AdmissionCore, type Lease, type RestoredAdmission } from "./admission/admission-core";
@@ -19,6 +23,11 @@ import {
   type StoredBudget,
   type StoredLease,
 } from "./admission/storage-schema";
+
+/** Where the root keeps its shard plan (K, map version, forecast): written only when K changes. */
+const SHARD_PLAN_KEY = "shard-plan";
+/** A probe or surrender call to a shard that takes longer than this counts as failed. */
+const SHARD_CALL_TIMEOUT_MS = 1000;
 
 /** Hot-path writes: applied to the local database at once, but no response waits for them. */
 const UNCONFIRMED = { allowUnconfirmed: true } as const;
@@ -65,6 +74,13 @@ const LAG_PROBE_IDLE_MS = 500;
  *   reclaims the slots whose release never came (an isolate died) and re-arms for the
  *   earliest lease left; an alarm that finds no expired lease reclaims nothing, and one that
  *   finds no lease at all does not re-arm.
+ * - Shards (DESIGN.md section 7): the object named `<tenant>` is the tenant's root; it keeps
+ *   the quota and, through ShardPlan, decides K from the forecast controller calls. Objects
+ *   named `<tenant>#<i>` are its shards: they admit with budget leased from the root
+ *   (ShardServing, shard-budget.ts) and persist nothing (a lost shard's lease lapses at the
+ *   root and its slots come back). While K > 1 the root's alarm ticks every TICK_MS, probes
+ *   the shards every HEALTH_CHECK_INTERVAL and takes back the budget of retired ones. Every
+ *   answer carries the shard map when the caller's version is not the current one.
  * - Quota: `configure()` stores it (confirmed: a cold path) and applies it at once. Until
  *   then, the quota passed as acquire's second argument configures the object on its first
  *   request; afterwards the stored quota wins (the Worker's copy may be stale; configure()
@@ -90,6 +106,19 @@ export class AdmissionController extends DurableObject<Env> {
   private lagProbe: ReturnType<typeof setTimeout> | undefined;
   private lastAcquireAt = 0;
   private readonly shedderOptions: ShedderOptions;
+  private readonly tenant: string;
+  /** Set when this object is shard i of its tenant, not the root. */
+  private readonly shard: ShardServing | undefined;
+  /** The root's view of its shards (built with the core). */
+  private plan: ShardPlan | undefined;
+  private restoredPlan: ShardPlanSnapshot | null = null;
+  private readonly targetRps: number;
+  private readonly healthIntervalMs: number;
+  private readonly faultInjection: boolean;
+  /** FAULT_INJECTION=on only: every call fails, as an overloaded object's would. */
+  private down = false;
+  /** Acquires the fault refused (the root's probes are refused too, but not counted: they run on its own clock). */
+  private refusedAcquires = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -97,12 +126,22 @@ export class AdmissionController extends DurableObject<Env> {
     // An invalid var throws here, naming it: the object refuses to run on a misread config.
     const config = configOf(env);
     this.shedderOptions = shedderOptionsFor(config.resources.cpuMaxCapacity);
-    this.reporter = new AdmissionReporter({ source: ctx.id.toString(), tenant: ctx.id.name ?? ctx.id.toString(), startedAt: Date.now() }, config.monitoringIntervalMs);
-    this.governor = new GovernorLink(env, ctx, ctx.id.name ?? ctx.id.toString(), config.resourceGovernor);
+    this.targetRps = config.controllerTargetRps;
+    this.healthIntervalMs = config.healthCheckIntervalMs;
+    this.faultInjection = config.faultInjection;
+    const named = parseControllerName(ctx.id.name ?? ctx.id.toString());
+    this.tenant = named.tenant;
+    this.reporter = new AdmissionReporter({ source: ctx.id.toString(), tenant: named.tenant, startedAt: Date.now() }, config.monitoringIntervalMs);
+    // Only the root reports to the governor and takes its cap: the slots it leases its shards come out of its (capped) limit.
+    this.governor = new GovernorLink(env, ctx, named.tenant, config.resourceGovernor && named.index === null);
+    this.shard = named.index === null ? undefined : this.shardServing(named.index);
     void ctx.blockConcurrencyWhile(async () => {
       this.migrate();
-      const [values, leases, alarmAt] = await Promise.all([this.storage.get([QUOTA_KEY, BUDGET_KEY]), this.storage.list({ prefix: LEASE_PREFIX }), this.storage.getAlarm()]);
+      const [values, leases, alarmAt] = await Promise.all([this.storage.get([QUOTA_KEY, BUDGET_KEY, SHARD_PLAN_KEY]), this.storage.list({ prefix: LEASE_PREFIX }), this.storage.getAlarm()]);
       this.alarmAt = alarmAt;
+      // A shard persists nothing: its budget is leased, and a lost lease lapses at the root.
+      if (this.shard) return;
+      this.restoredPlan = (values.get(SHARD_PLAN_KEY) as ShardPlanSnapshot | undefined) ?? null;
       this.restored = decodeRestored(values.get(BUDGET_KEY), leases.values());
       for (const lease of this.restored.leases ?? []) this.storedLeases.add(lease.ticket);
       const quota = decodeQuota(values.get(QUOTA_KEY));
@@ -116,8 +155,19 @@ export class AdmissionController extends DurableObject<Env> {
    * stored yet; a call with neither throws.
    */
   async acquire(req: AcquireRequest, quota?: Quota): Promise<AcquireResult> {
-    const core = this.core ?? this.configureFromFirstAcquire(quota);
+    if (this.down) this.refusedAcquires++;
+    this.failIfDown();
     const now = Date.now();
+    let core: AdmissionCore;
+    if (this.shard) {
+      const refusal = await this.shard.prepare(req, now);
+      const shardCore = this.shard.admission;
+      if (refusal || !shardCore) return this.withMap(req, refusal ?? this.shardUnready());
+      core = shardCore;
+    } else {
+      core = this.core ?? this.configureFromFirstAcquire(quota);
+      this.noteRootCall(now, true);
+    }
     this.lastAcquireAt = now;
     this.probeLag();
     const outcome = core.acquire(req, now);
@@ -137,21 +187,46 @@ export class AdmissionController extends DurableObject<Env> {
   /** Feeds the Monitor (off the response path, at most once per interval) and passes the answer on. */
   private reported(req: AcquireRequest, result: AcquireResult): AcquireResult {
     if (result.granted) this.reporter.recordWait(req.priority, result.queuedMs);
-    const core = this.core;
-    const snapshot = core && this.reporter.takeIfDue(Date.now(), () => core.stats(Date.now()));
+    const core = this.active;
+    const snapshot = core && this.reporter.takeIfDue(Date.now(), () => this.reportedStats(core));
     if (snapshot) {
       const monitor = this.env.MONITOR.get(this.env.MONITOR.idFromName(MONITOR_NAME));
       this.ctx.waitUntil(monitor.ingestAdmission(snapshot).catch(() => undefined));
     }
-    this.governor.reportIfDue(core);
-    return result;
+    if (!this.shard) this.governor.reportIfDue(core);
+    return this.withMap(req, result);
+  }
+
+  /**
+   * The stats the Monitor gets. A root's limit and in flight already count the slots it leased
+   * to its shards, so a shard reports neither (the Monitor adds a tenant's controllers up).
+   */
+  private reportedStats(core: AdmissionCore): AdmissionStats {
+    const stats = core.stats(Date.now());
+    if (this.shard) return { ...stats, limit: 0, inflight: 0 };
+    return this.plan ? { ...stats, shards: this.plan.k } : stats;
+  }
+
+  /** The answer, with the shard map when the caller's copy is not the current one. */
+  private withMap<T extends AcquireResult>(req: AcquireRequest, result: T): T {
+    const map: ShardMap | undefined = this.shard ? this.shard.shardMap : this.plan?.map();
+    return map && req.shardMapVersion !== map.version ? { ...result, shardMap: map } : result;
   }
 
   /** Frees the slot and feeds the limiter. Idempotent: unknown, reclaimed or repeated tickets are ignored. */
   async release(ticket: string, report: ReleaseReport): Promise<void> {
-    if (!this.core) return;
-    this.governor.recordRelease(report);
-    this.core.release(ticket, report, Date.now());
+    this.failIfDown();
+    const core = this.active;
+    if (!core) return;
+    const now = Date.now();
+    if (this.shard) {
+      this.shard.noteCall(now);
+      this.shard.noteRelease(report);
+    } else {
+      this.noteRootCall(now);
+      this.governor.recordRelease(report);
+    }
+    core.release(ticket, report, now);
     this.persist();
   }
 
@@ -160,10 +235,17 @@ export class AdmissionController extends DurableObject<Env> {
    * what it used, its latency samples and the requests it still runs, and gets its next lease.
    */
   async renewLease(id: string, usage: LeaseUsage, samples: ReleaseReport[]): Promise<LeaseRenewal | null> {
-    if (!this.core) return null;
-    const renewal = this.core.renewIsolateLease(id, usage, samples.slice(0, MAX_RENEWAL_SAMPLES), Date.now());
-    this.governor.recordLeaseSamples(samples.slice(0, MAX_RENEWAL_SAMPLES));
-    this.governor.reportIfDue(this.core);
+    this.failIfDown();
+    const core = this.active;
+    if (!core) return null;
+    const now = Date.now();
+    if (this.shard) this.shard.noteCall(now);
+    else this.noteRootCall(now);
+    const renewal = core.renewIsolateLease(id, usage, samples.slice(0, MAX_RENEWAL_SAMPLES), now);
+    if (!this.shard) {
+      this.governor.recordLeaseSamples(samples.slice(0, MAX_RENEWAL_SAMPLES));
+      this.governor.reportIfDue(core);
+    }
     this.persist();
     if (renewal.lease) this.armForLeases();
     return renewal;
@@ -174,8 +256,49 @@ export class AdmissionController extends DurableObject<Env> {
    * would lapse). Returns the ms the lease has left, or null if it is no longer held.
    */
   async extendLease(ticket: string, byMs: number): Promise<number | null> {
-    if (!this.core) return null;
-    return this.core.extendLease(ticket, byMs, Date.now());
+    const core = this.active;
+    if (!core) return null;
+    return core.extendLease(ticket, byMs, Date.now());
+  }
+
+  /**
+   * A shard renews its capacity lease (root only; shard-budget.ts): its returned tokens come
+   * back, its samples feed the limiter, and it gets tokens and slots by its share of the
+   * demand, or only a drain lease once K no longer includes it.
+   */
+  async renewShardLease(req: ShardLeaseRequest): Promise<ShardLeaseGrant> {
+    const core = this.core;
+    if (this.shard || !core) throw new Error(`${this.tenant} cannot lease shard capacity: ${this.shard ? "it is a shard" : "it has no quota"}`);
+    const now = Date.now();
+    const plan = this.planOf(core, now);
+    this.noteRootCall(now);
+    const retired = !plan.isServing(req.index, now);
+    const answer = core.renewShardLease({ ...req, samples: req.samples.slice(0, MAX_RENEWAL_SAMPLES) }, { ...plan.liveDemand(now, core.limit), retired }, now);
+    plan.noteRenewal(req, answer.lease?.id, now);
+    this.persist();
+    this.armForLeases();
+    return { lease: answer.lease, targetSlots: answer.targetSlots, quota: core.currentQuota, loadLevel: answer.loadLevel, rateLimit: core.rateLimit(now), shardMap: plan.map(), retired };
+  }
+
+  /** The root's health probe of a shard: answers at once unless the shard is failing. */
+  async ping(): Promise<{ ok: true }> {
+    this.failIfDown();
+    return { ok: true };
+  }
+
+  /** The root retired this shard: it gives its tokens (and slots, once free) back now. */
+  async surrender(): Promise<void> {
+    await this.shard?.surrender(Date.now());
+  }
+
+  /**
+   * FAULT_INJECTION=on only: makes every call to this object fail (or recover), to test
+   * failover. Returns how many acquires the fault has refused so far.
+   */
+  async injectFault(fault: { down: boolean }): Promise<{ refused: number }> {
+    if (!this.faultInjection) throw new Error("fault injection is off (FAULT_INJECTION)");
+    this.down = fault.down;
+    return { refused: this.refusedAcquires };
   }
 
   /** Stores the quota and applies it at once (bucket, limit bounds/algorithm, queue bound). */
@@ -200,26 +323,65 @@ export class AdmissionController extends DurableObject<Env> {
 
   /** The state document of GET /admin/tenants/:id/admission. */
   async state(): Promise<AdmissionStateDocument> {
+    const now = Date.now();
+    if (this.shard) {
+      const core = this.shard.admission;
+      const state = core ? core.state(now) : unconfiguredState();
+      return { ...state, shards: this.shard.shardMap?.k ?? 1, shard: this.shard.state() };
+    }
     if (!this.core) return unconfiguredState();
-    const state = this.core.state(Date.now());
-    return { ...state, quota: this.core.currentQuota };
+    const core = this.core;
+    const plan = this.planOf(core, now);
+    const state = core.state(now);
+    return { ...state, quota: core.currentQuota, shards: plan.k, sharding: plan.state(now, (id) => core.shardLease(id)) };
   }
 
   /** A cheap monitoring snapshot; null until the object has a quota. */
   async stats(): Promise<AdmissionStats | null> {
-    return this.core ? this.core.stats(Date.now()) : null;
+    const core = this.active;
+    return core ? core.stats(Date.now()) : null;
   }
 
   override async alarm(): Promise<void> {
     this.alarmAt = null;
-    if (!this.core) return;
-    this.expire(Date.now());
+    const core = this.active;
+    if (!core) return;
+    const now = Date.now();
+    this.expire(now);
+    if (!this.shard && this.core) await this.superviseShards(this.planOf(this.core, now), now);
     this.armForLeases();
+    this.armForPlan();
+  }
+
+  /**
+   * The root's alarm while it has shards: decides K, probes the shards every
+   * HEALTH_CHECK_INTERVAL (the health map goes out with the shard map) and asks retired
+   * shards for their budget back.
+   */
+  private async superviseShards(plan: ShardPlan, now: number): Promise<void> {
+    this.tickPlan(plan, now);
+    const core = this.core;
+    const probeDue = plan.k > 1 && (plan.lastProbeAt === null || now - plan.lastProbeAt >= this.healthIntervalMs);
+    if (probeDue) {
+      const indexes = Array.from({ length: plan.k }, (_, i) => i);
+      const answers = await Promise.all(indexes.map((i) => withTimeout(this.shardStub(i).ping(), SHARD_CALL_TIMEOUT_MS).then(() => true, () => false)));
+      plan.recordProbe(new Map(indexes.map((i) => [i, answers[i] ?? false])), Date.now());
+    }
+    const holding = plan.retiredHolding(Date.now());
+    await Promise.all(
+      holding.map(async (index) => {
+        await withTimeout(this.shardStub(index).surrender(), SHARD_CALL_TIMEOUT_MS).catch(() => undefined);
+        // A shard that did not answer keeps nothing for long: its lease lapses within its TTL.
+        const leaseId = plan.leaseIdOf(index);
+        if (leaseId !== undefined && !core?.shardLease(leaseId)) plan.forgetLease(index);
+      }),
+    );
   }
 
   private expire(now: number): void {
-    if (!this.core) return;
-    this.core.expire(now);
+    const core = this.active;
+    if (!core) return;
+    core.expire(now);
     this.persist();
   }
 
@@ -230,6 +392,74 @@ export class AdmissionController extends DurableObject<Env> {
     // Lost in a crash, it comes back with the next acquire's quota argument.
     void this.storage.put(QUOTA_KEY, core.currentQuota, UNCONFIRMED);
     return core;
+  }
+
+  /** The core this object admits with: the root's own, or a shard's leased one. */
+  private get active(): AdmissionCore | undefined {
+    return this.shard ? this.shard.admission : this.core;
+  }
+
+  private shardServing(index: number): ShardServing {
+    const root = this.env.ADMISSION.get(this.env.ADMISSION.idFromName(this.tenant));
+    return new ShardServing({
+      index,
+      root: this.tenant,
+      renew: (req) => root.renewShardLease(req),
+      buildCore: (quota, now) =>
+        new AdmissionCore({
+          quota,
+          now,
+          funded: true,
+          shedder: new SaturationShedder(this.shedderOptions),
+          hooks: { leaseStarted: (lease) => this.armAt(lease.expiresAt) },
+        }),
+      later: (fn, ms) => void setTimeout(fn, ms),
+    });
+  }
+
+  private shardStub(index: number) {
+    return this.env.ADMISSION.get(this.env.ADMISSION.idFromName(shardControllerName(this.tenant, index)));
+  }
+
+  private shardUnready(): AcquireResult {
+    return { granted: false, reason: "shed", detail: "not_serving", retryAfterMs: 0, loadLevel: "normal", rateLimit: { quota: 0, windowSeconds: 0, remaining: 0, resetSeconds: 0 } };
+  }
+
+  private failIfDown(): void {
+    if (!this.down) return;
+    throw new Error("Durable Object is overloaded (fault injection)");
+  }
+
+  private planOf(core: AdmissionCore, now: number): ShardPlan {
+    this.plan ??= new ShardPlan({ tenant: this.tenant, targetRps: this.targetRps, maxShards: maxShardsFor(core.currentQuota.maxConcurrency, DEFAULT_MAX_SHARDS) }, now, this.restoredPlan);
+    this.restoredPlan = null;
+    return this.plan;
+  }
+
+  /** A call the root served: counted as demand; K is decided at most once per TICK_MS. */
+  private noteRootCall(now: number, acquire = false): void {
+    const core = this.core;
+    if (!core) return;
+    const plan = this.planOf(core, now);
+    plan.noteCall(acquire);
+    if (this.tickPlan(plan, now)) this.armForPlan();
+  }
+
+  private tickPlan(plan: ShardPlan, now: number): boolean {
+    if (!plan.tick(now, false, (id) => this.core?.shardLease(id)?.slots)) return false;
+    void this.storage.put(SHARD_PLAN_KEY, plan.snapshot(), UNCONFIRMED);
+    return true;
+  }
+
+  /** While the root has shards (or retired ones still hold budget) its alarm ticks every TICK_MS. */
+  private armForPlan(): void {
+    const plan = this.plan;
+    if (!plan || this.shard) return;
+    if (plan.k > 1 || plan.retiredHolding(Date.now()).length > 0 || plan.draining(Date.now())) this.armAt(Date.now() + TICK_MS);
+  }
+
+  private armAt(at: number): void {
+    if (this.alarmAt === null || at < this.alarmAt) this.setAlarm(at);
   }
 
   private buildCore(quota: Quota, now: number): AdmissionCore {
@@ -279,7 +509,7 @@ export class AdmissionController extends DurableObject<Env> {
   }
 
   private armForLeases(): void {
-    const next = this.core?.nextLeaseExpiry();
+    const next = this.active?.nextLeaseExpiry();
     if (next !== undefined && (this.alarmAt === null || next < this.alarmAt)) this.setAlarm(next);
   }
 
@@ -331,6 +561,12 @@ export class AdmissionController extends DurableObject<Env> {
       sql.exec("INSERT INTO schema_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version", SCHEMA_VERSION);
     });
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function unconfiguredState(): AdmissionStateDocument {

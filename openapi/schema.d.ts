@@ -569,6 +569,8 @@ export interface components {
             };
             /** @description The D1 concurrency the resource governor gives the tenant (its cap: its fair share plus its part of the budget nobody wants now): `limit` stays at or under it; null until the governor has answered */
             share: number | null;
+            /** @description How many controllers serve the tenant now: 1 is the root alone; past ADMISSION_CONTROLLER_TARGET_RPS, K shard controllers (details in `sharding`) */
+            shards?: number;
         } & {
             [key: string]: unknown;
         };

@@ -83,6 +83,7 @@ const VarsSchema = z.object({
   ISOLATE_LEASES: flag("ISOLATE_LEASES").default(true),
   RESOURCE_GOVERNOR: flag("RESOURCE_GOVERNOR").default(true),
   SIMULATED_CONTROLLER_RTT_MS: nonNegativeInt("SIMULATED_CONTROLLER_RTT_MS").default(0),
+  ADMISSION_CONTROLLER_TARGET_RPS: positiveInt("ADMISSION_CONTROLLER_TARGET_RPS").default(500),
   CORS_ALLOWED_ORIGINS: originList("CORS_ALLOWED_ORIGINS"),
 });
 
@@ -121,6 +122,8 @@ export interface Config {
   resourceGovernor: boolean;
   /** With fault injection on: ms added to every Worker-to-controller call, as a distant controller would. */
   simulatedControllerRttMs: number;
+  /** Controller calls per second one admission controller is meant to serve; past it a tenant is sharded (DESIGN.md section 7). */
+  controllerTargetRps: number;
   /** Origins whose browsers may call the API (CORS); empty: none, and no CORS headers at all. */
   corsAllowedOrigins: readonly string[];
 }
@@ -159,6 +162,7 @@ export function parseConfig(vars: Record<string, unknown>): Config {
     isolateLeases: v.ISOLATE_LEASES,
     resourceGovernor: v.RESOURCE_GOVERNOR,
     simulatedControllerRttMs: v.FAULT_INJECTION ? v.SIMULATED_CONTROLLER_RTT_MS : 0,
+    controllerTargetRps: v.ADMISSION_CONTROLLER_TARGET_RPS,
     corsAllowedOrigins: v.CORS_ALLOWED_ORIGINS,
   };
 }

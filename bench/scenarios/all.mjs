@@ -11,5 +11,6 @@ import * as authFlood from "./auth-flood.mjs";
 import * as fairness from "./weighted-fairness.mjs";
 import * as conservation from "./work-conservation.mjs";
 import * as readHeavy from "./read-heavy.mjs";
+import * as hotTenant from "./hot-tenant.mjs";
 
-export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, chaos, authFlood, fairness, conservation, readHeavy];
+export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, chaos, authFlood, fairness, conservation, readHeavy, hotTenant];

@@ -10,6 +10,7 @@ import type {
   LeaseUsage,
   LoadLevel,
   Quota,
+  RateLimitInfo,
   RejectDetail,
   RejectReason,
   Rejection,
@@ -23,6 +24,8 @@ import { CappedLimit } from "../governor/capped-limit";
 import { LoadLevelTracker } from "./load-level";
 import { PriorityQueue, type QueueEntry } from "./priority-queue";
 import { IsolateLeaseLedger, sizeLease } from "./isolate-leases";
+import { SHARD_LEASE_TTL_MS, sizeShardLease } from "./shard-budget";
+import type { ShardLeaseRequest } from "../contracts/shards";
 import { assertValidQuota, assertValidRequest, capPriority, limitAlgorithmOf } from "./quota-rules";
 import { SaturationShedder } from "./saturation-shedder";
 import { ServiceRate, type ServiceSnapshot } from "./service-rate";
@@ -106,6 +109,18 @@ export interface AdmissionCoreOptions {
   shedder?: SaturationShedder;
   /** Uniform in [0, 1): which requests the shedder picks. */
   random?: () => number;
+  /**
+   * A shard controller's core: its bucket never refills by itself and holds only what its root
+   * leased it (`fund`); see shard-budget.ts. The restored bucket, if any, is ignored.
+   */
+  funded?: boolean;
+}
+
+/** What the root gives a renewing shard (AdmissionCore.renewShardLease). */
+export interface ShardLeaseAnswer {
+  lease: IsolateLease | undefined;
+  targetSlots: number;
+  loadLevel: LoadLevel;
 }
 
 export interface WaiterHandle {
@@ -138,6 +153,8 @@ export class AdmissionCore {
   private readonly random: () => number;
   private readonly leases = new Map<string, Lease>();
   private readonly isolateLeases: IsolateLeaseLedger;
+  /** Capacity leased to this tenant's shard controllers (a root's core only). */
+  private readonly shardLeases: IsolateLeaseLedger;
   /** Lease renewals since this instance started: with acquires and releases, the controller's calls. */
   private leaseRenewals = 0;
   private readonly decisions: Record<RequestPriority, Record<AdmissionDecision, number>>;
@@ -155,12 +172,13 @@ export class AdmissionCore {
     this.quota = copyQuota(options.quota);
     this.lastNow = options.now;
     const restored = options.restored ?? {};
-    this.bucket = new TokenBucket(this.quota.rateLimit, options.now, restored.bucket);
+    this.bucket = new TokenBucket(this.quota.rateLimit, options.now, options.funded ? undefined : restored.bucket, { funded: options.funded ?? false });
     this.limiter = new CappedLimit(createLimit(limitAlgorithmOf(this.quota), boundsOf(this.quota), restored.limit));
     this.queue = new PriorityQueue<Waiter>(this.quota.queueSize, options.starvationBound);
     this.service = new ServiceRate(restored.service);
     this.newTicket = options.newTicket ?? (() => crypto.randomUUID());
     this.isolateLeases = new IsolateLeaseLedger(this.newTicket);
+    this.shardLeases = new IsolateLeaseLedger(this.newTicket, SHARD_LEASE_TTL_MS);
     this.hooks = options.hooks ?? {};
     this.leaseMarginMs = options.leaseMarginMs ?? LEASE_MARGIN_MS;
     this.shedder = options.shedder ?? new SaturationShedder();
@@ -177,9 +195,9 @@ export class AdmissionCore {
     return this.version;
   }
 
-  /** Requests granted one by one, plus the slots leased to isolates. */
+  /** Requests granted one by one, plus the slots leased to isolates and to shard controllers. */
   get inflight(): number {
-    return this.leases.size + this.isolateLeases.heldSlots;
+    return this.leases.size + this.isolateLeases.heldSlots + this.shardLeases.heldSlots;
   }
 
   get queued(): number {
@@ -304,7 +322,7 @@ export class AdmissionCore {
       this.version++;
       reclaimedLeases++;
     }
-    reclaimedLeases += this.isolateLeases.expire(now);
+    reclaimedLeases += this.isolateLeases.expire(now) + this.shardLeases.expire(now);
     this.drain(now);
     this.updateLoad(now);
     return { expiredWaiters, reclaimedLeases };
@@ -345,6 +363,8 @@ export class AdmissionCore {
   /** Earliest lease expiry (a request's or an isolate's), for the caller's alarm; undefined when nothing is leased. */
   nextLeaseExpiry(): number | undefined {
     let earliest = this.isolateLeases.nextExpiry();
+    const shardExpiry = this.shardLeases.nextExpiry();
+    if (shardExpiry !== undefined && (earliest === undefined || shardExpiry < earliest)) earliest = shardExpiry;
     for (const lease of this.leases.values()) if (earliest === undefined || lease.expiresAt < earliest) earliest = lease.expiresAt;
     return earliest;
   }
@@ -375,6 +395,83 @@ export class AdmissionCore {
     if (!lease && stillRunning > 0) lease = this.isolateLeases.open({ tokens: 0, slots: stillRunning }, now);
     this.drain(now);
     return { lease, loadLevel, rateLimit: this.bucket.info(now) };
+  }
+
+  /**
+   * A shard controller renews its capacity lease (shard-budget.ts): the tokens it gives back
+   * return to the bucket (only with a lease still known here, at most one burst), its samples
+   * feed the limiter, and it gets tokens and slots by its share of the demand, at any load
+   * level (shards are where the tenant's requests queue). A retired shard gets only a drain
+   * lease of the slots it still fills, and no tokens.
+   */
+  renewShardLease(req: ShardLeaseRequest, peers: { totalDemandRps: number; liveShards: number; retired: boolean; reserveSlots: number }, nowIn: number): ShardLeaseAnswer {
+    const now = this.tick(nowIn);
+    const closed = req.leaseId === undefined ? undefined : this.shardLeases.close(req.leaseId, { usedTokens: Infinity, inflight: req.heldSlots, demandRps: req.demandRps });
+    const returned = closed ? Math.min(Math.max(0, finite(req.returnedTokens)), this.quota.rateLimit.burst) : 0;
+    if (returned > 0) this.refund(returned, now);
+    // A lapsed lease still has requests running at the shard: they are counted again from here.
+    const mustCover = Math.max(0, Math.floor(finite(req.heldSlots)));
+    const inflightBefore = this.inflight + mustCover;
+    for (const sample of req.samples) {
+      this.service.record(sample.latencyMs, now);
+      this.limiter.onSample({ rttMs: sample.latencyMs, inflight: inflightBefore, dropped: sample.outcome !== "success" });
+    }
+    if (req.samples.length > 0) this.version++;
+    const loadLevel = this.updateLoad(now);
+    if (peers.retired) {
+      const lease = mustCover > 0 ? this.shardLeases.open({ tokens: 0, slots: mustCover }, now) : undefined;
+      this.drain(now);
+      return { lease, targetSlots: 0, loadLevel };
+    }
+    const budget = sizeShardLease({
+      demandRps: req.demandRps,
+      totalDemandRps: peers.totalDemandRps,
+      liveShards: peers.liveShards,
+      walletTokens: req.walletTokens,
+      freeTokens: this.bucket.level(now),
+      limit: this.limiter.current,
+      // Some slots stay with the root: it serves isolates with an old map, and failovers.
+      freeSlots: this.limiter.current - this.inflight - peers.reserveSlots,
+      mustCover,
+    });
+    if (budget.tokens > 0 && this.bucket.tryTake(budget.tokens, now).ok) this.version++;
+    else budget.tokens = 0;
+    // A shard still holding tokens keeps a lease (if an empty one), so it can give them back.
+    const holding = budget.tokens > 0 || budget.slots > 0 || finite(req.walletTokens) > 0;
+    const lease = holding ? this.shardLeases.open({ tokens: budget.tokens, slots: budget.slots }, now) : undefined;
+    this.drain(now);
+    return { lease, targetSlots: budget.targetSlots, loadLevel };
+  }
+
+  /** Slots and tokens held by each shard lease, by lease id (for the root's state document). */
+  shardLease(id: string): { tokens: number; slots: number } | undefined {
+    const lease = this.shardLeases.get(id);
+    return lease && { tokens: lease.tokens, slots: lease.slots };
+  }
+
+  /** A shard's wallet receives its root's grant; returns the tokens it took (capacity bounds it). */
+  fund(tokens: number, nowIn: number): number {
+    const now = this.tick(nowIn);
+    const taken = this.bucket.fund(Math.max(0, tokens), now);
+    if (taken > 0) this.version++;
+    return taken;
+  }
+
+  /** Takes up to `max` tokens out of the bucket, to give them back to the root. */
+  withdrawTokens(max: number, nowIn: number): number {
+    const now = this.tick(nowIn);
+    const out = this.bucket.withdraw(max, now);
+    if (out > 0) this.version++;
+    return out;
+  }
+
+  /** The numbers behind the RateLimit headers, now. */
+  rateLimit(nowIn: number): RateLimitInfo {
+    return this.bucket.info(this.tick(nowIn));
+  }
+
+  tokens(nowIn: number): number {
+    return this.bucket.level(this.tick(nowIn));
   }
 
   snapshot(): BudgetSnapshot {
@@ -422,6 +519,7 @@ export class AdmissionCore {
       serviceRatePerSec: this.service.capacityPerSec(this.limiter.current),
       completionRatePerSec: this.service.completionsPerSec(now),
       oldestWaitMs: this.oldestWaitMs(now),
+      leases: { active: this.isolateLeases.active, tokens: this.isolateLeases.heldTokens, slots: this.isolateLeases.heldSlots },
     };
   }
 
@@ -543,6 +641,10 @@ export class AdmissionCore {
 
 function boundsOf(quota: Quota): { min: number; max: number } {
   return { min: quota.minConcurrency, max: quota.maxConcurrency };
+}
+
+function finite(n: number): number {
+  return Number.isFinite(n) ? n : 0;
 }
 
 function copyQuota(quota: Quota): Quota {

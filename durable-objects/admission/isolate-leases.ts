@@ -44,7 +44,11 @@ export function sizeLease(demandRps: number, freeTokens: number, freeSlots: numb
 export class IsolateLeaseLedger {
   private readonly leases = new Map<string, IsolateLease>();
 
-  constructor(private readonly newId: () => string = () => crypto.randomUUID()) {}
+  /** `ttlMs`: how long a lease lasts unrenewed (a shard controller's capacity lease uses the same ledger with its own TTL). */
+  constructor(
+    private readonly newId: () => string = () => crypto.randomUUID(),
+    private readonly ttlMs: number = LEASE_TTL_MS,
+  ) {}
 
   /** Slots held by every lease: the controller counts them as in flight. */
   get heldSlots(): number {
@@ -70,7 +74,7 @@ export class IsolateLeaseLedger {
 
   /** Records a lease whose tokens the caller has already taken from its bucket. */
   open(offer: LeaseOffer, now: number): IsolateLease {
-    const lease: IsolateLease = { id: this.newId(), tokens: offer.tokens, slots: offer.slots, expiresAt: now + LEASE_TTL_MS, ttlMs: LEASE_TTL_MS };
+    const lease: IsolateLease = { id: this.newId(), tokens: offer.tokens, slots: offer.slots, expiresAt: now + this.ttlMs, ttlMs: this.ttlMs };
     this.leases.set(lease.id, lease);
     return lease;
   }

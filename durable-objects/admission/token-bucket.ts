@@ -4,6 +4,11 @@ import type { RateLimitInfo } from "../contracts/admission";
  * A token bucket whose level is a function of time: `burst` tokens at most, refilled at
  * `requests / windowMs` per ms, computed from the elapsed time on every call (no timers).
  * Pure: the clock is passed in; time never runs backwards inside the bucket.
+ *
+ * A `funded` bucket (a shard controller's, DESIGN.md section 7) never refills by itself: it
+ * starts empty and holds only the tokens its root leased it (`fund`), so a tenant's shards
+ * together can never spend more than the root's one refilling bucket let out. Its rate still
+ * prices a wait (Retry-After) as the tenant's rate would.
  */
 
 export interface BucketRate {
@@ -33,11 +38,17 @@ export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
 
-  /** A new bucket starts full; a restored one continues from its snapshot. */
-  constructor(rate: BucketRate, now: number, snapshot?: BucketSnapshot) {
+  private readonly funded: boolean;
+
+  /** A new bucket starts full (a funded one empty); a restored one continues from its snapshot. */
+  constructor(rate: BucketRate, now: number, snapshot?: BucketSnapshot, options: { funded?: boolean } = {}) {
     assertValidRate(rate);
     this.rate = { ...rate };
-    if (snapshot && Number.isFinite(snapshot.tokens) && Number.isFinite(snapshot.updatedAt)) {
+    this.funded = options.funded ?? false;
+    if (this.funded) {
+      this.tokens = 0;
+      this.updatedAt = now;
+    } else if (snapshot && Number.isFinite(snapshot.tokens) && Number.isFinite(snapshot.updatedAt)) {
       this.tokens = clamp(snapshot.tokens, 0, rate.burst);
       this.updatedAt = snapshot.updatedAt;
     } else {
@@ -79,6 +90,23 @@ export class TokenBucket {
     this.tokens = Math.min(this.rate.burst, this.tokens + cost);
   }
 
+  /** A funded bucket receives leased tokens (up to its capacity: the rest is not accepted); returns how many it took. */
+  fund(tokens: number, now: number): number {
+    assertValidCost(tokens);
+    this.refill(now);
+    const taken = Math.min(tokens, this.rate.burst - this.tokens);
+    this.tokens += Math.max(0, taken);
+    return Math.max(0, taken);
+  }
+
+  /** Takes out up to `max` whole tokens (to give back to whoever funded the bucket); returns how many. */
+  withdraw(max: number, now: number): number {
+    this.refill(now);
+    const out = Math.max(0, Math.min(Math.floor(this.tokens + EPSILON), Math.floor(max)));
+    this.tokens = Math.max(0, this.tokens - out);
+    return out;
+  }
+
   /** A new rate applies from `now`: the time before it refilled at the old rate. */
   reconfigure(rate: BucketRate, now: number): void {
     assertValidRate(rate);
@@ -104,6 +132,10 @@ export class TokenBucket {
 
   private refill(now: number): void {
     if (now <= this.updatedAt) return;
+    if (this.funded) {
+      this.updatedAt = now;
+      return;
+    }
     this.tokens = Math.min(this.rate.burst, this.tokens + (now - this.updatedAt) * this.refillPerMs);
     this.updatedAt = now;
   }

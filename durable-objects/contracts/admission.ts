@@ -1,3 +1,5 @@
+import type { ShardingState, ShardMap, ShardRoleState } from "./shards";
+
 /**
  * The contract between the Worker and a tenant's AdmissionController (DESIGN.md sections 3-4).
  * Plain types only: imported by the Worker, the DO and the pure algorithms alike.
@@ -46,6 +48,8 @@ export interface AcquireRequest {
    * recent arrival rate for this tenant, requests per second. Absent: no lease wanted.
    */
   leaseDemandRps?: number;
+  /** The shard map version the asking isolate holds: an answer carries the map when it differs (shards.ts). */
+  shardMapVersion?: number;
 }
 
 /** Budget an isolate may spend by itself until `ttlMs` after it received it (isolate-leases.ts). */
@@ -80,6 +84,8 @@ export interface LeaseRenewal {
   lease: IsolateLease | undefined;
   loadLevel: LoadLevel;
   rateLimit: RateLimitInfo;
+  /** The tenant's current shard map, when the renewing isolate's version differs. */
+  shardMap?: ShardMap;
 }
 
 /** What the Worker needs to write the IETF RateLimit / RateLimit-Policy headers. */
@@ -104,6 +110,8 @@ export interface Grant {
   rateLimit: RateLimitInfo;
   /** Budget for the asking isolate to admit further requests itself, when it asked and the load is normal. */
   isolateLease?: IsolateLease;
+  /** The tenant's current shard map, when the asking isolate's version differs. */
+  shardMap?: ShardMap;
 }
 
 /**
@@ -118,8 +126,10 @@ export interface Grant {
  *   see saturation-shedder.ts), lowest priorities first.
  * - predicted_wait: its queue position and the measured service time say it would miss its deadline.
  * - expired: its deadline passed (at arrival or while waiting).
+ * - not_serving: asked a shard controller that holds no budget to serve (retired when the map shrank, or no slot leased): the
+ *   Worker retries at the root at once; never reaches a client.
  */
-export type RejectDetail = "cost_exceeds_burst" | "over_rate" | "queue_full" | "evicted" | "overloaded" | "saturated" | "predicted_wait" | "expired";
+export type RejectDetail = "cost_exceeds_burst" | "over_rate" | "queue_full" | "evicted" | "overloaded" | "saturated" | "predicted_wait" | "expired" | "not_serving";
 
 export interface Rejection {
   granted: false;
@@ -128,6 +138,7 @@ export interface Rejection {
   retryAfterMs: number;
   loadLevel: LoadLevel;
   rateLimit: RateLimitInfo;
+  shardMap?: ShardMap;
 }
 
 export type AcquireResult = Grant | Rejection;
@@ -189,6 +200,12 @@ export type AdmissionStateDocument = AdmissionStateCore & {
   share: number | null;
   /** The adaptive limit as learned, before the governor's cap. */
   learnedLimit?: number;
+  /** How many controllers serve the tenant now (1: the root alone; DESIGN.md section 7). */
+  shards?: number;
+  /** The root's shard map, demand and capacity leased to each shard. */
+  sharding?: ShardingState;
+  /** Present when this document comes from a shard controller rather than the root. */
+  shard?: ShardRoleState;
 };
 
 /** A cheap snapshot for monitoring (Monitor DO, /metrics): one RPC, no storage reads. */
@@ -211,4 +228,8 @@ export interface AdmissionStats {
   completionRatePerSec: number;
   /** Age of the oldest waiter, ms (0 when the queue is empty). */
   oldestWaitMs: number;
+  /** Budget isolates hold under leases from this controller. */
+  leases?: { active: number; tokens: number; slots: number };
+  /** A root's K: how many controllers serve the tenant (absent from shards). */
+  shards?: number;
 }

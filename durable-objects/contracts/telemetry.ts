@@ -91,7 +91,14 @@ export interface TelemetryBatch {
   errors: Record<ErrorComponent, number>;
   /** Flushes that failed (then retried) and batches given up since the previous delivered batch. */
   flush: { failures: number; dropped: number };
+  /** Calls this isolate made to admission controllers, per tenant (absent from older senders). */
+  controllerCalls?: Record<string, ControllerCallCounts>;
 }
+
+/** The Worker's calls to a tenant's controllers (root or shards), by kind (DESIGN.md section 7). */
+export const CONTROLLER_CALL_KINDS = ["acquire", "release", "renew"] as const;
+export type ControllerCallKind = (typeof CONTROLLER_CALL_KINDS)[number];
+export type ControllerCallCounts = Record<ControllerCallKind, number>;
 
 /**
  * AdmissionController → Monitor, sent on the controller's alarm (and whenever it likes).
@@ -118,4 +125,8 @@ export interface AdmissionSnapshot {
   serviceRatePerSec: number | null;
   /** Completions per second measured. */
   completionRatePerSec: number;
+  /** Budget held by isolate leases from this controller (absent from older senders). */
+  leases?: { active: number; tokens: number; slots: number };
+  /** From a tenant's root: how many controllers serve the tenant (DESIGN.md section 7). */
+  shards?: number;
 }

@@ -28,6 +28,8 @@ describe("config", () => {
     ["CPU_MAX_CAPACITY", "50%"],
     ["PERFORMANCE_MONITORING_INTERVAL", "soon"],
     ["ADMISSION_CONTROL", "rate-limit"],
+    ["ADMISSION_CONTROLLER_TARGET_RPS", "0"],
+    ["ADMISSION_CONTROLLER_TARGET_RPS", "fast"],
   ])("names %s when its value %j is invalid", (name, value) => {
     const vars = { ...shippedVars(), [name]: value };
     expect(() => parseConfig(vars)).toThrow(ConfigError);
@@ -45,6 +47,13 @@ describe("config", () => {
   it("takes CPU_MAX_CAPACITY from 1 to 100 percent", () => {
     for (const percent of [1, 50, 100]) expect(parseConfig({ ...shippedVars(), CPU_MAX_CAPACITY: String(percent) }).resources.cpuMaxCapacity).toBe(percent);
     expect(() => parseConfig({ ...shippedVars(), CPU_MAX_CAPACITY: "101" })).toThrow(/CPU_MAX_CAPACITY must be a percent from 1 to 100/);
+  });
+
+  it("takes ADMISSION_CONTROLLER_TARGET_RPS, 500 when absent", () => {
+    expect(parseConfig(shippedVars()).controllerTargetRps).toBe(500);
+    const { ADMISSION_CONTROLLER_TARGET_RPS: _, ...withoutTarget } = shippedVars();
+    expect(parseConfig(withoutTarget).controllerTargetRps).toBe(500);
+    expect(parseConfig({ ...shippedVars(), ADMISSION_CONTROLLER_TARGET_RPS: "50" }).controllerTargetRps).toBe(50);
   });
 
   it("names a missing variable", () => {

@@ -6,7 +6,8 @@ import { ApiError } from "../errors";
 import { faultsOf } from "../chaos/chaos-step";
 import type { ControllerFault } from "../chaos/chaos-faults";
 import { AdaptiveThrottle } from "./adaptive-throttle";
-import { admissionController } from "./controller";
+import { admissionController, controllerNamed } from "./controller";
+import { acquireRouted, countControllerCall, forgetConfiguredRoot, isNotServing, type Controller } from "./shard-calls";
 import { injectFaults } from "./faults";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
 import { keepLease } from "./lease-keeper";
@@ -21,14 +22,14 @@ type AdmissionContext = Context<AppEnv>;
 
 /** Per isolate: refuses locally, without an RPC, what the controller is refusing anyway. */
 const isolateThrottle = new AdaptiveThrottle();
-/** Tenants whose controller this isolate has already reached (so it holds a quota). */
-const configuredControllers = new Set<string>();
 /** The load level each tenant's controller reported lately (for degrading before asking). */
 const recentLoad = new RecentLoad();
 /** Each tenant's isolate lease, when its controller gave this isolate one (bookkeeping, not a data cache). */
 const localLeases = new LRUCache<string, LocalLease>({ max: 10_000 });
 /** The tenant's last known rate budget, for the RateLimit headers of requests admitted under a lease. */
 const lastRateLimit = new LRUCache<string, RateLimitInfo>({ max: 10_000 });
+/** Which controller (root or shard) issued each tenant's isolate lease: its renewals go there. */
+const leaseIssuers = new LRUCache<string, string>({ max: 10_000 });
 
 /**
  * A quota change ends this isolate's lease for the tenant at once (it was sized under the old
@@ -105,19 +106,19 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
   }
 
   if (fault === "evict") await evictController(c, tenant.id);
-  const controller = admissionController(c, tenant.id);
   const request: AcquireRequest = { priority, cost, deadline: ticket.deadline, route: ticket.routeKey };
   // Ask for a lease only while none is held or asked for, and the tenant is not known to be under load.
   const askingLease = lease !== undefined && fault === undefined && knownLevel === "normal" && lease.claimAsk();
   if (askingLease) request.leaseDemandRps = lease.demandRps(Date.now());
   const asked = performance.now();
   let decision: AcquireResult;
+  let controller: Controller;
+  let granter: string;
   try {
-    // The controller needs the quota only before its first configuration; after that it keeps
-    // its own (stored) copy, so the quota is not re-serialised into every RPC.
+    // X-Fault-Controller: unavailable fails the acquire before any controller is reached (no failover).
     if (fault === "unavailable") throw new Error("X-Fault-Controller: unavailable: the acquire never reached the controller");
-    decision = configuredControllers.has(tenant.id) ? await controller.acquire(request) : await controller.acquire(request, tenant.quota);
-    configuredControllers.add(tenant.id);
+    // The shard this isolate picks (the root while K = 1), with one failover (shard-calls.ts).
+    ({ decision, controller, target: granter } = await acquireRouted(c, tenant, request));
   } catch (err) {
     if (askingLease) lease.askAnswered();
     logControllerFailure("acquire", tenant.id, err);
@@ -135,12 +136,17 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
     lease.askAnswered();
     if (decision.granted && decision.isolateLease) {
       lease.adopt(decision.isolateLease, Date.now());
+      leaseIssuers.set(tenant.id, granter);
       giveBackWhenIdle(c, tenant.id, lease);
     }
   }
 
   if (!decision.granted) {
     c.set("refusal", decision.reason);
+    if (isNotServing(decision)) {
+      // Even the retry reached a shard that no longer serves (the map moved twice): try again soon.
+      throw new ApiError("overloaded", "Admission control is momentarily unavailable", { headers: { "retry-after": "1" }, extensions: { reason: "unavailable" } });
+    }
     const rateLimited = decision.reason === "rate_limited";
     throw new ApiError(rateLimited ? "rate_limited" : "overloaded", rejectionDetail(decision.reason), {
       headers: { "retry-after": retryAfterSeconds(decision.retryAfterMs) },
@@ -149,7 +155,7 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
     });
   }
   c.set("loadLevel", decision.loadLevel);
-  return runGranted(c, ticket, controller, decision, work, fault);
+  return runGranted(c, ticket, controller, granter, decision, work, fault);
 }
 
 /**
@@ -162,7 +168,7 @@ async function evictController(c: AdmissionContext, tenantId: string): Promise<v
   await admissionController(c, tenantId)
     .chaosEvict()
     .catch(() => undefined);
-  configuredControllers.delete(tenantId);
+  forgetConfiguredRoot(tenantId);
 }
 
 /** The work under a grant: its lease kept while it runs, released once it settles, a read cut at its deadline. */
@@ -170,6 +176,8 @@ function runGranted(
   c: AdmissionContext,
   ticket: AdmissionTicket,
   controller: Controller,
+  /** The name of the controller that granted (the root or a shard): the release goes there. */
+  granter: string,
   grant: Grant,
   work: () => Promise<Response>,
   fault: ControllerFault | undefined,
@@ -177,7 +185,7 @@ function runGranted(
   const tenantId = c.get("tenant").id;
   const stopRenewing = keepLease(
     grant.leaseMs,
-    (byMs) => onceMore(c, tenantId, controller, (stub) => stub.extendLease(grant.ticket, byMs)),
+    (byMs) => onceMore(c, granter, controller, (stub) => stub.extendLease(grant.ticket, byMs)),
     (err) => logControllerFailure("extend", tenantId, err),
   );
   const started = performance.now();
@@ -189,7 +197,8 @@ function runGranted(
       if (fault === "drop-release") return;
       const report = { latencyMs: performance.now() - started, outcome, ...dbUseOf(c) };
       try {
-        await onceMore(c, tenantId, controller, (stub) => stub.release(grant.ticket, report));
+        countControllerCall(c, tenantId, "release");
+        await onceMore(c, granter, controller, (stub) => stub.release(grant.ticket, report));
       } catch (err) {
         // The lease still ends: the controller reclaims it when it expires.
         logControllerFailure("release", tenantId, err);
@@ -226,7 +235,8 @@ async function renewIfDue(c: AdmissionContext, tenantId: string, lease: LocalLea
   const renewal = givingBack || lease.renewalDue(Date.now()) ? lease.beginRenewal(Date.now(), givingBack) : undefined;
   if (!renewal) return;
   try {
-    const answer = await admissionController(c, tenantId).renewLease(renewal.id, renewal.usage, renewal.samples);
+    countControllerCall(c, tenantId, "renew");
+    const answer = await controllerNamed(c, leaseIssuers.get(tenantId) ?? tenantId).renewLease(renewal.id, renewal.usage, renewal.samples);
     lease.adopt(answer?.lease, Date.now());
     if (answer) {
       recentLoad.note(tenantId, answer.loadLevel);
@@ -256,7 +266,6 @@ function giveBackWhenIdle(c: AdmissionContext, tenantId: string, lease: LocalLea
   c.executionCtx.waitUntil(check());
 }
 
-type Controller = ReturnType<typeof admissionController>;
 
 /** The request's D1 time and queries, for the resource governor's demand and contention signal. */
 function dbUseOf(c: AdmissionContext): { dbMs: number; dbQueries: number } {
@@ -269,11 +278,11 @@ function dbUseOf(c: AdmissionContext): { dbMs: number; dbQueries: number } {
  * stub: a stub whose object was reset meanwhile (evicted, crashed) stays broken, and the slot
  * would otherwise wait for its lease to expire, or lapse while its work still runs.
  */
-async function onceMore<T>(c: AdmissionContext, tenantId: string, stub: Controller, call: (stub: Controller) => Promise<T>): Promise<T> {
+async function onceMore<T>(c: AdmissionContext, controllerName: string, stub: Controller, call: (stub: Controller) => Promise<T>): Promise<T> {
   try {
     return await call(stub);
   } catch {
-    return call(admissionController(c, tenantId));
+    return call(controllerNamed(c, controllerName));
   }
 }
 

@@ -59,7 +59,7 @@ export function dashboardPage(nonce: string): string {
   <section><h2>Throughput (requests/s) <small id="rps-now"></small></h2><svg id="chart-rps" data-chart="rps"></svg><div class="legend" id="legend-rps"></div></section>
   <section><h2>Error rate by request priority (%)</h2><svg id="chart-errors" data-chart="errors"></svg><div class="legend" id="legend-errors"></div></section>
   <section><h2>Shed rate by request priority (%)</h2><svg id="chart-shed" data-chart="shed"></svg><div class="legend" id="legend-shed"></div></section>
-  <section class="wide"><h2>Admission per tenant: queue depth and concurrency limit</h2><div id="tenants"><p class="muted">No admission reports yet.</p></div></section>
+  <section class="wide"><h2>Admission per tenant: queue depth and concurrency limit; controllers serving it and the share of its slots isolates hold under leases</h2><div id="tenants"><p class="muted">No admission reports yet.</p></div></section>
   <section id="governor" class="wide"><h2>Resource governor: D1 budget and fair shares <small id="governor-summary"></small></h2><table><thead><tr><th>tenant</th><th>demand</th><th>forecast</th><th>weight</th><th>share</th></tr></thead><tbody id="governor-rows"><tr><td class="muted" colspan="5">No tenant has reported yet.</td></tr></tbody></table></section>
 </main>
 <script nonce="${nonce}">
@@ -162,7 +162,12 @@ export function dashboardPage(nonce: string): string {
     for (const t of data.tenants) {
       const box = document.createElement("div");
       const title = document.createElement("div");
-      title.textContent = "tenant " + t.tenant;
+      // Sharding and isolate leases (DESIGN.md section 7), from the tenant's latest report.
+      const latest = t.points.filter((p) => p.limit !== null).pop();
+      const shards = latest && latest.shards !== null ? latest.shards : 1;
+      const coverage = latest && latest.leaseCoverage !== null ? Math.round(latest.leaseCoverage * 100) + " %" : "none";
+      title.textContent = "tenant " + t.tenant + " · " + shards + (shards === 1 ? " controller" : " shard controllers") + " · lease coverage " + coverage;
+      title.setAttribute("data-shards", String(shards));
       const svg = document.createElementNS(SVG, "svg");
       svg.setAttribute("data-chart", "tenant");
       svg.setAttribute("data-tenant", t.tenant);

@@ -25,5 +25,10 @@ export const AdmissionStateSchema = z
       .number()
       .nullable()
       .openapi({ description: "The D1 concurrency the resource governor gives the tenant (its cap: its fair share plus its part of the budget nobody wants now): `limit` stays at or under it; null until the governor has answered" }),
+    shards: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "How many controllers serve the tenant now: 1 is the root alone; past ADMISSION_CONTROLLER_TARGET_RPS, K shard controllers (details in `sharding`)" }),
   })
   .openapi("AdmissionState");

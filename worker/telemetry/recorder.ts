@@ -1,6 +1,6 @@
 import type { RequestPriority } from "../../durable-objects/contracts/admission";
 import { OTHER_TENANT, topSlowest } from "../../durable-objects/monitor/windows/bucket";
-import type { CacheCounts, ErrorComponent, RequestOutcome, SeriesLabels, SlowQuery, TelemetryBatch, TimingComponent } from "../../durable-objects/contracts/telemetry";
+import type { CacheCounts, ControllerCallCounts, ControllerCallKind, ErrorComponent, RequestOutcome, SeriesLabels, SlowQuery, TelemetryBatch, TimingComponent } from "../../durable-objects/contracts/telemetry";
 import { SketchBuilder } from "../../durable-objects/monitor/windows/sketch";
 import { NO_TENANT } from "../../durable-objects/monitor/exposition/tenant-labels";
 
@@ -71,6 +71,7 @@ export class TelemetryRecorder {
   private db = newDb();
   private cache: Record<string, CacheCounts> = {};
   private errors = newErrors();
+  private controllerCalls: Record<string, ControllerCallCounts> = {};
   private pending = 0;
   private firstAt: number | null = null;
   private lastAt = 0;
@@ -114,6 +115,15 @@ export class TelemetryRecorder {
       this.components.db.add(r.dbMs);
       this.components.handler.add(Math.max(0, r.durationMs - r.queueMs - r.dbMs));
       this.touch(now);
+    });
+  }
+
+  /** One call this isolate made to one of `tenant`'s admission controllers. */
+  recordControllerCall(tenant: string, kind: ControllerCallKind, now: number = Date.now()): void {
+    this.guard(() => {
+      const counts = (this.controllerCalls[tenant] ??= { acquire: 0, release: 0, renew: 0 });
+      counts[kind]++;
+      this.touch(now, false);
     });
   }
 
@@ -219,7 +229,9 @@ export class TelemetryRecorder {
       cache: this.cache,
       errors: this.errors,
       flush: { ...this.unreported },
+      ...(Object.keys(this.controllerCalls).length > 0 ? { controllerCalls: this.controllerCalls } : {}),
     };
+    this.controllerCalls = {};
     this.unreported = { failures: 0, dropped: 0 };
     this.series = new Map();
     this.components = newComponents();
@@ -263,7 +275,7 @@ export class TelemetryRecorder {
   }
 
   private hasAnything(): boolean {
-    return this.pending > 0 || this.db.queries.count > 0 || Object.keys(this.cache).length > 0 || Object.values(this.errors).some((n) => n > 0);
+    return this.pending > 0 || this.db.queries.count > 0 || Object.keys(this.cache).length > 0 || Object.keys(this.controllerCalls).length > 0 || Object.values(this.errors).some((n) => n > 0);
   }
 
   private touch(now: number, isRequest = true): void {

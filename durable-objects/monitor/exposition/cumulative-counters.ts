@@ -4,7 +4,7 @@
  * labelled through TenantLabels at counting time, which bounds the label sets.
  */
 import { REQUEST_PRIORITIES } from "../../contracts/admission";
-import { ERROR_COMPONENTS, type AdmissionSnapshot, type TelemetryBatch } from "../../contracts/telemetry";
+import { CONTROLLER_CALL_KINDS, ERROR_COMPONENTS, type AdmissionSnapshot, type TelemetryBatch } from "../../contracts/telemetry";
 import type { TenantLabels } from "./tenant-labels";
 
 export type Labels = Record<string, string>;
@@ -74,6 +74,7 @@ export const C = {
   errors: "taskflow_errors_total",
   flushFailures: "taskflow_telemetry_flush_failures_total",
   flushDropped: "taskflow_telemetry_batches_dropped_total",
+  controllerCalls: "taskflow_admission_controller_calls_total",
 } as const;
 
 export function countBatch(counters: CumulativeCounters, batch: TelemetryBatch, tenants: TenantLabels): void {
@@ -103,6 +104,13 @@ export function countBatch(counters: CumulativeCounters, batch: TelemetryBatch, 
     counters.touch(C.errors, { component });
     const n = component === "api" ? serverErrors : component === "db" ? batch.db.errors : batch.errors[component];
     counters.add(C.errors, { component }, n);
+  }
+  for (const [tenantId, calls] of Object.entries(batch.controllerCalls ?? {})) {
+    const tenant = tenants.label(tenantId);
+    for (const kind of CONTROLLER_CALL_KINDS) {
+      counters.touch(C.controllerCalls, { tenant, kind });
+      counters.add(C.controllerCalls, { tenant, kind }, calls[kind] ?? 0);
+    }
   }
   counters.add(C.flushFailures, {}, batch.flush.failures);
   counters.add(C.flushDropped, {}, batch.flush.dropped);

@@ -105,6 +105,11 @@ export function buildExposition(input: ExpositionInput): string {
       C.durationSum,
       C.durationCount,
     ),
+    counterFamily(
+      counters,
+      C.controllerCalls,
+      "Calls Worker isolates made to a tenant's admission controllers (root or shards), by kind (acquire, release, renew); beside taskflow_http_requests_total it shows round trips per request.",
+    ),
     counterFamily(counters, C.decisions, "Admission decisions by tenant, request priority and decision (admitted, queued, rate_limited, queue_full, shed, deadline)."),
     { name: "taskflow_admission_queue_depth", help: "Requests waiting in the admission queue, by tenant and request priority (latest report).", type: "gauge", samples: [...depth.values()] },
     { name: "taskflow_admission_concurrency_limit", help: "Current adaptive concurrency limit, by tenant (latest report).", type: "gauge", samples: [...limit.values()] },

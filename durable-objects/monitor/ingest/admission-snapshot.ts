@@ -32,5 +32,7 @@ export function admissionSnapshotFromStats(
     },
     serviceRatePerSec: stats.serviceRatePerSec,
     completionRatePerSec: stats.completionRatePerSec,
+    ...(stats.leases ? { leases: { ...stats.leases } } : {}),
+    ...(stats.shards !== undefined ? { shards: stats.shards } : {}),
   };
 }

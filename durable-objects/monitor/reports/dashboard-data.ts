@@ -27,6 +27,11 @@ export interface TenantPoint {
   limit: number | null;
   inflight: number | null;
   queued: number | null;
+  /** How many controllers served the tenant (its root's last report); null before any. */
+  shards: number | null;
+  /** Slots held by isolate leases, and their share of the tenant's limit (lease coverage). */
+  leaseSlots: number | null;
+  leaseCoverage: number | null;
 }
 
 export interface TenantSeries {
@@ -78,10 +83,13 @@ function tenantSeries(minutes: Bucket[], maxTenants: number): TenantSeries[] {
     for (const a of Object.values(b.admission)) {
       let points = byTenant.get(a.tenant);
       if (!points) byTenant.set(a.tenant, (points = new Map()));
-      const p = points.get(b.start) ?? { start: b.start, limit: 0, inflight: 0, queued: 0 };
+      const p: TenantPoint = points.get(b.start) ?? { start: b.start, limit: 0, inflight: 0, queued: 0, shards: null, leaseSlots: null, leaseCoverage: null };
       p.limit = (p.limit ?? 0) + a.limit;
       p.inflight = (p.inflight ?? 0) + a.inflight;
       p.queued = (p.queued ?? 0) + a.maxQueued;
+      if (a.shards !== undefined) p.shards = a.shards;
+      if (a.leases) p.leaseSlots = (p.leaseSlots ?? 0) + a.leases.slots;
+      p.leaseCoverage = p.leaseSlots !== null && p.limit > 0 ? p.leaseSlots / p.limit : null;
       points.set(b.start, p);
       queuedPeak.set(a.tenant, Math.max(queuedPeak.get(a.tenant) ?? 0, a.maxQueued, a.inflight));
     }
@@ -90,7 +98,7 @@ function tenantSeries(minutes: Bucket[], maxTenants: number): TenantSeries[] {
   return [...byTenant.entries()]
     .sort((x, y) => (queuedPeak.get(y[0]) ?? 0) - (queuedPeak.get(x[0]) ?? 0) || x[0].localeCompare(y[0]))
     .slice(0, maxTenants)
-    .map(([tenant, points]) => ({ tenant, points: minutes.map((b) => points.get(b.start) ?? { start: b.start, limit: null, inflight: null, queued: null }) }));
+    .map(([tenant, points]) => ({ tenant, points: minutes.map((b) => points.get(b.start) ?? { start: b.start, limit: null, inflight: null, queued: null, shards: null, leaseSlots: null, leaseCoverage: null }) }));
 }
 
 export function dashboardData(minutes: Bucket[], alerts: AlertRecord[], now: number, maxTenants = 8): DashboardData {

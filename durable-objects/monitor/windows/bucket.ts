@@ -41,6 +41,9 @@ export interface AdmissionAggregate {
   completionRatePerSec: number;
   decisions: Record<RequestPriority, Partial<Record<AdmissionDecision, number>>>;
   queueWait: Record<RequestPriority, SketchWire>;
+  /** Last reported isolate-lease budget and (from a root) K. */
+  leases?: { active: number; tokens: number; slots: number };
+  shards?: number;
 }
 
 export interface Bucket {
@@ -179,6 +182,8 @@ export function addAdmission(bucket: Bucket, snap: AdmissionSnapshot, decisionDe
     agg.loadLevel = snap.loadLevel;
     agg.serviceRatePerSec = snap.serviceRatePerSec;
     agg.completionRatePerSec = snap.completionRatePerSec;
+    if (snap.leases) agg.leases = { ...snap.leases };
+    if (snap.shards !== undefined) agg.shards = snap.shards;
   }
   agg.maxQueued = Math.max(agg.maxQueued, queuedTotal);
   for (const p of REQUEST_PRIORITIES) {
@@ -198,6 +203,8 @@ function mergeAdmission(into: Bucket, from: AdmissionAggregate, source: string):
   if (from.at >= t.at) {
     Object.assign(t, { at: from.at, limit: from.limit, inflight: from.inflight, queued: { ...from.queued }, loadLevel: from.loadLevel });
     Object.assign(t, { serviceRatePerSec: from.serviceRatePerSec, completionRatePerSec: from.completionRatePerSec });
+    if (from.leases) t.leases = { ...from.leases };
+    if (from.shards !== undefined) t.shards = from.shards;
   }
   t.maxQueued = Math.max(t.maxQueued, from.maxQueued);
   for (const p of REQUEST_PRIORITIES) {

@@ -21,6 +21,7 @@ const SECTION_6 = {
   taskflow_db_slow_queries_total: ["COUNTER", []],
   taskflow_cache_requests_total: ["COUNTER", ["cache", "result"]],
   taskflow_cache_evictions_total: ["COUNTER", ["cache"]],
+  taskflow_admission_controller_calls_total: ["COUNTER", ["tenant", "kind"]],
 } as const;
 
 function exposition(maxTenants = 20, tenants = ["t1", "t2"]) {
@@ -35,6 +36,7 @@ function exposition(maxTenants = 20, tenants = ["t1", "t2"]) {
   batch.db.queries = { bins: [[100, 4]], count: 4, sum: 30, min: 5, max: 10 };
   batch.db.slow = 1;
   batch.cache = { "api-keys": { hits: 9, misses: 1, evictions: 0 } };
+  batch.controllerCalls = Object.fromEntries(tenants.map((tenant) => [tenant, { acquire: 7, release: 6, renew: 2 }]));
   addBatch(minute, batch);
   countBatch(counters, batch, labels);
   const snap = admissionSnapshot({ at: T0 + 2000 });
