@@ -13,10 +13,11 @@ describe("graceful degradation", () => {
     expect(cappedPageSize(50, "overloaded")).toEqual({ limit: 10, degraded: true });
   });
 
-  it("refuses search to low priority only, and only under load", () => {
+  it("refuses search to low priority only, and only once a queue stands (overloaded)", () => {
     expect([underLoad("normal"), underLoad("elevated"), underLoad("overloaded")]).toEqual([false, true, true]);
     expect(searchRefused("normal", "low")).toBe(false);
-    expect(searchRefused("elevated", "low")).toBe(true);
+    expect(searchRefused("elevated", "low")).toBe(false);
+    expect(searchRefused("overloaded", "low")).toBe(true);
     expect(searchRefused("overloaded", "normal")).toBe(false);
   });
 });
