@@ -1,7 +1,6 @@
 import type { TimedStats } from "../db/tasks-repo";
 import { CacheRegistry, IsolateCache, isolateCaches } from "./isolate-caches";
 import type { CachedRead } from "./read-through";
-import { SharedVersionReads } from "./shared-version-reads";
 
 /**
  * The caches of task reads (DESIGN.md section 9), under the registry's policy and bounds:
@@ -14,7 +13,6 @@ export interface TaskReadCaches {
   pages: IsolateCache<CachedRead<string>>;
   stats: IsolateCache<CachedRead<TimedStats>>;
   /** Version reads shared by concurrent requests of a tenant (never with CACHE_STRATEGY=off). */
-  versions: SharedVersionReads;
 }
 
 /**
@@ -28,17 +26,7 @@ export function defineTaskReadCaches(registry: CacheRegistry): TaskReadCaches {
     registry,
     pages: registry.define("task-pages", { ttlMs: TASK_READ_TTL_MS }),
     stats: registry.define("stats", { ttlMs: TASK_READ_TTL_MS }),
-    versions: new SharedVersionReads(),
   };
-}
-
-/**
- * How a request reads its tenant's data version: shared with the tenant's other requests in
- * this isolate (cache/shared-version-reads.ts), or, with CACHE_STRATEGY=off, on its own.
- */
-export function versionReader(caches: TaskReadCaches, tenantId: string, read: () => Promise<number>): () => Promise<number> {
-  if (caches.registry.settings.strategy === "off") return read;
-  return () => caches.versions.version(tenantId, read);
 }
 
 /** The isolate's own, on the registry every request configures. */

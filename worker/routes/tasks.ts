@@ -2,7 +2,6 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { cappedPageSize, searchRefused, STATS_SNAPSHOT_MAX_AGE_MS, underLoad } from "../admission/degradation";
 import { admit, type UnderLoadPolicy } from "../admission/route-admission";
 import { readThrough } from "../cache/read-through";
-import { versionReader } from "../cache/task-read-caches";
 import { listQueryKey } from "../cache/task-read-keys";
 import { readDataVersion } from "../db/data-version";
 import { dbOf } from "../db/request-db";
@@ -109,7 +108,7 @@ tasksApp.openapi(
     const queryKey = listQueryKey(served);
     const caches = c.get("taskReads");
     const db = dbOf(c);
-    const source = pageSource(db, tenantId, served, versionReader(caches, tenantId, () => readDataVersion(db, tenantId)));
+    const source = pageSource(db, tenantId, served, () => readDataVersion(db, tenantId));
     // A list's ETag needs only the version: a client whose page is current gets its 304 from one small query.
     let knownVersion: number | undefined;
     if (c.req.header("if-none-match") !== undefined) {
@@ -148,7 +147,7 @@ tasksApp.openapi(
       return snapshotAnswer(c, tenantId, snapshot, now);
     }
     const db = dbOf(c);
-    const source = statsSource(db, tenantId, Date.now, versionReader(caches, tenantId, () => readDataVersion(db, tenantId)));
+    const source = statsSource(db, tenantId, Date.now, () => readDataVersion(db, tenantId));
     const read = await readThrough(caches.stats, tenantId, source, { now: Date.now, trueUntil: (v) => v.trueUntil });
     return statsAnswer(c, tenantId, read);
   },
