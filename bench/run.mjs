@@ -59,7 +59,8 @@ console.log(`machine: ${machineLine(machine)}`);
 console.log(`serving path: ${a.path}; client: ${a.client}; scenarios: ${selected.map((s) => s.id).join(", ")}\n`);
 
 // Every run is bounded: a watchdog stops the servers and exits if the run overstays.
-const budgetMs = (a.quick ? 6 : 40) * 60_000;
+// Twelve scenarios: a quick run takes about 9 min on 2 cores, a full one about 35.
+const budgetMs = (a.quick ? 15 : 60) * 60_000;
 const watchdog = setTimeout(async () => {
   log(`\nbench exceeded its ${budgetMs / 60_000} min budget; stopping`);
   await taskflow.stop().catch(() => {});
