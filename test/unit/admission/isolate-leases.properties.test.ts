@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { AdmissionCore } from "../../../durable-objects/admission/admission-core";
 import { LEASE_FRACTION, sizeLease } from "../../../durable-objects/admission/isolate-leases";
 import { LocalLease } from "../../../worker/admission/local-lease";
-import { T0, testQuota } from "./support";
+import { T0, testQuota, rng } from "./support";
 
 /**
  * Many isolates with lease clients against one controller core, flooding at several times the
@@ -33,15 +33,6 @@ const scenario = fc.record({
   seed: fc.integer(),
 });
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 type Scenario = { limit: number; isolates: number; overload: number; serviceMs: number; dies: number[]; renewalRttMs: number; seed: number; durationMs: number };
 

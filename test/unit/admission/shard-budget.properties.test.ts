@@ -5,7 +5,7 @@ import { sizeShardLease } from "../../../durable-objects/admission/shard-budget"
 import { ShardPlan } from "../../../durable-objects/admission/shard-plan";
 import { ShardServing } from "../../../durable-objects/admission/shard-serving";
 import type { ShardLeaseGrant } from "../../../durable-objects/contracts/shards";
-import { T0, testQuota } from "./support";
+import { T0, testQuota, rng } from "./support";
 
 /**
  * The root's split of its budget between shards (shard-budget.ts) and the shards' side of it
@@ -60,15 +60,6 @@ const flood = fc.record({
   seed: fc.integer(),
 });
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 describe("shards leasing from one root under a flood", () => {
   it("admit at most burst + rate x t together, and never run more than the tenant's limit", async () => {

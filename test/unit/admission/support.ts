@@ -24,3 +24,14 @@ export function request(priority: RequestPriority, now: number, overrides: Parti
 export function flushPromises(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** A seeded xorshift32 generator in [0, 1): simulations replay exactly from their fast-check seed. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}
