@@ -16,6 +16,8 @@ const arg = (name, fallback) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const admission = !process.argv.includes("--off");
+/** `--var NAME=VALUE` (repeatable) overrides a wrangler.toml var for this probe. */
+const vars = Object.fromEntries(process.argv.flatMap((a, i) => (process.argv[i - 1] === "--var" ? [a.split("=")] : [])));
 const BUCKET_MS = arg("bucket-ms", 1000);
 const capacity = arg("capacity", 300), multiple = arg("multiple", 4), seconds = arg("seconds", 10);
 
@@ -45,7 +47,7 @@ try {
     const r = spawnSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "d1", "execute", "DB", "--local", "--persist-to", tf.persistTo, ...(process.env.PROBE_SQL_FILE ? ["--file", process.env.PROBE_SQL_FILE] : ["--command", process.env.PROBE_SQL])], { encoding: "utf8" });
     console.error(`PROBE_SQL exit ${r.status} ${r.stderr.slice(-300)}`);
   }
-  const server = await tf.serve(admission, { ...(process.argv.includes("--no-telemetry") ? { TELEMETRY: "off" } : {}), ...(process.env.PROBE_SLOW_MS ? { DB_ENABLE_QUERY_LOGGING: "true", DB_SLOW_QUERY_THRESHOLD: process.env.PROBE_SLOW_MS } : {}) });
+  const server = await tf.serve(admission, { ...(process.argv.includes("--no-telemetry") ? { TELEMETRY: "off" } : {}), ...(process.env.PROBE_SLOW_MS ? { DB_ENABLE_QUERY_LOGGING: "true", DB_SLOW_QUERY_THRESHOLD: process.env.PROBE_SLOW_MS } : {}), ...vars });
   if (process.env.PROBE_PIN) {
     // Debugging only: server tree on CPU 0, this client on CPU 1 (is a stall CPU contention?).
     const { execSync } = await import("node:child_process");
@@ -61,7 +63,7 @@ try {
   const sampler = setInterval(async () => {
     const r = await adminRequest(tf.origin, tf.adminToken, "GET", `/admin/tenants/${tenant.id}/admission`).catch(() => undefined);
     if (r?.json) samples.push(r.json);
-  }, 2000);
+  }, Number(process.env.PROBE_SAMPLE_MS ?? 2000));
   // PROBE_STALLS: sample the server's busiest thread every 50 ms (is it busy during a stall?)
   const cpuTrace = [];
   const mainThread = [...threadTicks(pids)].sort((a, b) => b[1] - a[1])[0]?.[0];
@@ -104,7 +106,11 @@ try {
   const busy = [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / 100 / wall]).filter(([, v]) => v > 0.01).sort((a, b) => b[1] - a[1]);
   console.log(`  client CPU (whole run, s): user ${(clientCpu.user / 1e6).toFixed(1)} system ${(clientCpu.system / 1e6).toFixed(1)}`);
   console.log(`  server CPU by thread (cores): ${busy.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}`);
-  for (const s of samples) console.log(`  state limit ${s.limit} inflight ${s.inflight} queued ${JSON.stringify(s.queued)} level ${s.loadLevel} saturation ${JSON.stringify(s.saturation)} decisions ${JSON.stringify(s.decisions)}`);
+  for (const s of samples) {
+    console.log(`  state limit ${s.limit} inflight ${s.inflight} queued ${JSON.stringify(s.queued)} level ${s.loadLevel} saturation ${JSON.stringify(s.saturation)} decisions ${JSON.stringify(s.decisions)}`);
+    const sh = s.sharding;
+    if (sh) console.log(`    K ${sh.k} calls/s ${sh.callsPerSec} forecast ${sh.forecastPerSec} leased ${JSON.stringify(sh.leased)} shards ${sh.shards.map((x) => `${x.tokens}t/${x.slots}s/${x.demandRps}rps`).join(" ")}`);
+  }
   if (process.env.PROBE_STALLS) console.log(`  stalls (100 ms slots by send time, worst latency > 200 ms): ${[...worstBySlot].filter(([, v]) => v > 200).map(([k, v]) => `${((k - t0Wall) / 1000).toFixed(1)}s:${v.toFixed(0)}`).join(" ")}`);
   if (process.env.PROBE_STALLS) {
     // Busy fraction of the main thread per 200 ms, around the stalls.

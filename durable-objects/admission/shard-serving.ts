@@ -40,6 +40,8 @@ export class ShardServing {
   private lease: IsolateLease | undefined;
   private receivedAt = -Infinity;
   private grantedTokens = 0;
+  /** Tokens left in the root's bucket when it answered the last renewal. */
+  private rootTokens = 0;
   private cap = 0;
   private targetSlots = 0;
   private retired = false;
@@ -87,6 +89,9 @@ export class ShardServing {
     else if (this.renewalDue(now)) void this.renewNow(now).catch(() => undefined);
     const core = this.core;
     if (this.retired || !core || this.cap === 0 || this.lapsed(this.clock())) return this.notServing(now);
+    // An empty wallet is this shard's share running out, not the tenant's rate, while the root
+    // still holds tokens: the root answers then, so a tenant under its rate never gets a 429.
+    if (core.tokens(now) < req.cost && this.rootMayHold(req.cost, now)) return this.notServing(now);
     return undefined;
   }
 
@@ -161,6 +166,7 @@ export class ShardServing {
     this.lease = grant.lease;
     this.receivedAt = now;
     this.targetSlots = grant.targetSlots;
+    this.rootTokens = grant.rateLimit.remaining;
     const core = this.ensureCore(grant.quota, now);
     const slots = grant.lease?.slots ?? 0;
     // Lower to the target only as far as the work already running allows; never above the lease.
@@ -205,6 +211,14 @@ export class ShardServing {
     this.cap = cap;
     this.quota = quota;
     this.core?.configure(shardQuota(quota, Math.max(1, cap)), now);
+  }
+
+  /** Whether the root's bucket, as its last grant left it plus its refill since, holds `cost` tokens. */
+  private rootMayHold(cost: number, now: number): boolean {
+    const quota = this.quota;
+    if (!quota) return false;
+    const refillPerMs = quota.rateLimit.requests / quota.rateLimit.windowMs;
+    return this.rootTokens + Math.max(0, now - this.receivedAt) * refillPerMs >= cost;
   }
 
   private renewalDue(now: number): boolean {
