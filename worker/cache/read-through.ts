@@ -1,3 +1,5 @@
+import type { VersionCheck } from "./version-check-policy";
+
 /**
  * A read served from an isolate cache only while its data version is current (DESIGN.md
  * section 9). Every write bumps the tenant's version in its own transaction, so an entry whose
@@ -40,6 +42,8 @@ export interface ReadOptions<V> {
   trueUntil?: (value: V) => number;
   /** The current version, when the caller has just read it (e.g. to answer If-None-Match). */
   knownVersion?: number;
+  /** Whether a version check is worth its round trip for this key (version-check-policy.ts); always, without one. */
+  check?: VersionCheck;
 }
 
 export interface ReadResult<V> extends Versioned<V> {
@@ -54,11 +58,15 @@ export const isCurrent = (entry: Pick<CachedRead<unknown>, "version" | "trueUnti
 
 export async function readThrough<V>(cache: ReadCache<V>, key: string, source: VersionedSource<V>, options: ReadOptions<V>): Promise<ReadResult<V>> {
   const cached = cache.peek(key);
-  if (cached) {
+  // A version the caller already holds costs nothing to check against.
+  const checking = cached !== undefined && (options.knownVersion !== undefined || (options.check?.worthChecking() ?? true));
+  if (cached && checking) {
     // The version read happens after this instant, so the entry is known current at least then.
     const asked = options.now();
     const version = options.knownVersion ?? (await source.version());
-    if (isCurrent(cached, version, options.now())) {
+    const current = isCurrent(cached, version, options.now());
+    options.check?.record(current);
+    if (current) {
       cache.count("hit");
       cached.verifiedAt = Math.max(cached.verifiedAt, asked);
       return { version, value: cached.value, hit: true, verifiedAt: asked };
@@ -67,6 +75,8 @@ export async function readThrough<V>(cache: ReadCache<V>, key: string, source: V
   cache.count("miss");
   const asked = options.now();
   const fresh = await source.valueWithVersion();
+  // Read past the entry: the batch's version still says whether it would have been served.
+  if (cached && !checking) options.check?.record(isCurrent(cached, fresh.version, options.now()));
   // A slower read of an older version must not replace what a later one stored meanwhile.
   const stored = cache.peek(key);
   if (!stored || stored.version <= fresh.version) cache.set(key, { ...fresh, trueUntil: options.trueUntil?.(fresh.value) ?? Infinity, verifiedAt: asked });

@@ -1,6 +1,7 @@
 import type { TimedStats } from "../db/tasks-repo";
 import { CacheRegistry, IsolateCache, isolateCaches } from "./isolate-caches";
 import type { CachedRead } from "./read-through";
+import { VersionCheckPolicy } from "./version-check-policy";
 
 /**
  * The caches of task reads (DESIGN.md section 9), under the registry's policy and bounds:
@@ -12,7 +13,9 @@ export interface TaskReadCaches {
   registry: CacheRegistry;
   pages: IsolateCache<CachedRead<string>>;
   stats: IsolateCache<CachedRead<TimedStats>>;
-  /** Version reads shared by concurrent requests of a tenant (never with CACHE_STRATEGY=off). */
+  /** Per tenant: whether its entries are current often enough to be worth a version check first. */
+  pageChecks: VersionCheckPolicy;
+  statsChecks: VersionCheckPolicy;
 }
 
 /**
@@ -26,6 +29,8 @@ export function defineTaskReadCaches(registry: CacheRegistry): TaskReadCaches {
     registry,
     pages: registry.define("task-pages", { ttlMs: TASK_READ_TTL_MS }),
     stats: registry.define("stats", { ttlMs: TASK_READ_TTL_MS }),
+    pageChecks: new VersionCheckPolicy(),
+    statsChecks: new VersionCheckPolicy(),
   };
 }
 

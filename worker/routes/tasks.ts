@@ -115,7 +115,7 @@ tasksApp.openapi(
       knownVersion = await source.version();
       if (pageUnchanged(c, tenantId, knownVersion, queryKey)) return notModified(c);
     }
-    const read = await readThrough(caches.pages, `${tenantId}\n${queryKey}`, source, { now: Date.now, knownVersion });
+    const read = await readThrough(caches.pages, `${tenantId}\n${queryKey}`, source, { now: Date.now, knownVersion, check: caches.pageChecks.for(tenantId) });
     return pageAnswer(c, read, tenantId, queryKey);
   },
 );
@@ -148,7 +148,7 @@ tasksApp.openapi(
     }
     const db = dbOf(c);
     const source = statsSource(db, tenantId, Date.now, () => readDataVersion(db, tenantId));
-    const read = await readThrough(caches.stats, tenantId, source, { now: Date.now, trueUntil: (v) => v.trueUntil });
+    const read = await readThrough(caches.stats, tenantId, source, { now: Date.now, trueUntil: (v) => v.trueUntil, check: caches.statsChecks.for(tenantId) });
     return statsAnswer(c, tenantId, read);
   },
 );

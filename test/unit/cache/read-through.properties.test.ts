@@ -2,11 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CacheRegistry } from "../../../worker/cache/isolate-caches";
 import { isCurrent, readThrough, type CachedRead, type VersionedSource } from "../../../worker/cache/read-through";
+import { VersionCheckPolicy } from "../../../worker/cache/version-check-policy";
 
 /**
  * The version rule of the isolate caches, against a model of D1: one data version that every
  * write bumps atomically with the data (here the value *is* the version it was written at), two
- * isolates each with its own cache, and fast-check's scheduler choosing how every round trip
+ * isolates each with its own cache (one of them skipping version checks while its entries are
+ * mostly stale), and fast-check's scheduler choosing how every round trip
  * interleaves with the others.
  */
 type Op = { kind: "write" } | { kind: "read"; isolate: 0 | 1 };
@@ -38,6 +40,8 @@ describe("readThrough", () => {
             valueWithVersion: () => roundTrip(() => ({ version: db.version, value: db.version })),
           };
           const isolates = [isolate(strategy, () => 0), isolate(strategy, () => 0)];
+          // The second isolate skips version checks whenever its entries were lately stale.
+          const checks = new VersionCheckPolicy({ minHitRate: 0.5, weight: 0.5, maxKeys: 10 });
           const reads: { floor: number; value: number; version: number }[] = [];
           const running = plan.map((op) =>
             s.schedule(Promise.resolve()).then(async () => {
@@ -49,7 +53,7 @@ describe("readThrough", () => {
                 return;
               }
               const floor = completed;
-              const read = await readThrough(isolates[op.isolate]!.cache, "k", source, { now: () => 0 });
+              const read = await readThrough(isolates[op.isolate]!.cache, "k", source, { now: () => 0, ...(op.isolate === 1 && { check: checks.for("t") }) });
               reads.push({ floor, value: read.value, version: read.version });
             }),
           );
