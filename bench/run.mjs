@@ -60,26 +60,36 @@ console.log(`serving path: ${a.path}; client: ${a.client}; scenarios: ${selected
 
 // Every run is bounded: a watchdog stops the servers and exits if the run overstays.
 // Twelve scenarios: a quick run takes about 9 min on 2 cores, a full one about 35.
-const budgetMs = (a.quick ? 15 : 60) * 60_000;
+const budgetMs = Number(process.env.BENCH_BUDGET_MIN ?? (a.quick ? 15 : 60)) * 60_000;
+const results = [];
+let running;
 const watchdog = setTimeout(async () => {
   log(`\nbench exceeded its ${budgetMs / 60_000} min budget; stopping`);
   await taskflow.stop().catch(() => {});
+  // The scenarios that finished are written all the same, the one cut short marked as such.
+  if (running) results.push(failedResult(running, `stopped by the watchdog after the run's ${budgetMs / 60_000} min budget`));
+  writeResults();
   process.exit(3);
 }, budgetMs);
 watchdog.unref();
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, async () => (await taskflow.stop().catch(() => {}), process.exit(130)));
 
-const results = [];
+function failedResult(scenario, error) {
+  return { id: scenario.id, title: scenario.title, tables: [], targets: [], charts: [], notes: [], error: String(error).slice(0, 500), data: null };
+}
+
 try {
   for (const s of selected) {
     const t0 = performance.now();
     log(`== ${s.title}`);
+    running = s;
     try {
       results.push(await s.run(ctx));
     } catch (err) {
       log(`   scenario ${s.id} failed: ${err?.stack ?? err}`);
-      results.push({ id: s.id, title: s.title, tables: [], targets: [], charts: [], notes: [], error: String(err?.message ?? err).slice(0, 500), data: null });
+      results.push(failedResult(s, err?.message ?? err));
     }
+    running = undefined;
     log(`   (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
   }
 } finally {
@@ -88,15 +98,21 @@ try {
 }
 
 // ---- results ----
-const durationS = (Date.now() - started.getTime()) / 1000;
-const base = `${today()}-${machineSlug(machine)}${a.quick ? "-quick" : ""}`;
-mkdirSync(a.out, { recursive: true });
-const command = `npm run bench${process.argv.length > 2 ? " -- " + process.argv.slice(2).join(" ") : ""}`;
-const charts = results.flatMap((r) => r.charts ?? []);
-const { markdown, evaluated } = markdownReport({ machine, command, started, durationS, quick: a.quick, servingPath: a.path, clientKind: a.client, results, chartFile: `${base}.svg` });
-writeFileSync(join(a.out, `${base}.md`), markdown);
-if (charts.length) writeFileSync(join(a.out, `${base}.svg`), svgDocument(charts));
-writeFileSync(join(a.out, `${base}.json`), JSON.stringify({ runId, started, durationS, quick: a.quick, command, machine, servingPath: a.path, client: a.client, targets: evaluated, results: results.map(({ charts: _c, ...r }) => r) }, (k, v) => (v instanceof Map ? Object.fromEntries(v) : v), 1) + "\n");
+const { evaluated, durationS, base } = writeResults();
+
+function writeResults() {
+  const durationS = (Date.now() - started.getTime()) / 1000;
+  const base = `${today()}-${machineSlug(machine)}${a.quick ? "-quick" : ""}`;
+  mkdirSync(a.out, { recursive: true });
+  const command = `npm run bench${process.argv.length > 2 ? " -- " + process.argv.slice(2).join(" ") : ""}`;
+  const charts = results.flatMap((r) => r.charts ?? []);
+  const { markdown, evaluated } = markdownReport({ machine, command, started, durationS, quick: a.quick, servingPath: a.path, clientKind: a.client, results, chartFile: `${base}.svg` });
+  writeFileSync(join(a.out, `${base}.md`), markdown);
+  if (charts.length) writeFileSync(join(a.out, `${base}.svg`), svgDocument(charts));
+  writeFileSync(join(a.out, `${base}.json`), JSON.stringify({ runId, started, durationS, quick: a.quick, command, machine, servingPath: a.path, client: a.client, targets: evaluated, results: results.map(({ charts: _c, ...r }) => r) }, (k, v) => (v instanceof Map ? Object.fromEntries(v) : v), 1) + "\n");
+  log(`wrote ${relative(ROOT, join(a.out, base))}.{md,svg,json}`);
+  return { evaluated, durationS, base };
+}
 
 for (const r of results) {
   console.log(`\n${r.title}${r.error ? `  — FAILED: ${r.error}` : ""}`);
