@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { normalizeSql, observeQueries } from "../../../worker/telemetry/query-observer";
 import { TelemetryRecorder } from "../../../worker/telemetry/recorder";
 import { timeD1 } from "../../../worker/telemetry/time-d1";
+import { failingD1, InjectedD1Error } from "../../../worker/db/failing-d1";
 import { T0 } from "./support";
 
 /** A stand-in for the D1 binding: records what reached it. */
@@ -32,6 +33,26 @@ function fakeD1(fail = false) {
   };
   return { db: db as unknown as D1Database, seen };
 }
+
+describe("timeD1 over failingD1 (the request's two layers)", () => {
+  it("times a batch whose statements pass through both layers, hands D1 its own statements, and times an injected failure", async () => {
+    const { db, seen } = fakeD1();
+    const queries: { sql: string; failed: boolean }[] = [];
+    let fail = false;
+    const layered = timeD1(
+      failingD1(db, 0.5, () => (fail ? 0 : 0.9)),
+      (sql, _ms, error) => queries.push({ sql, failed: error !== undefined }),
+    );
+    await layered.batch([layered.prepare("INSERT INTO a VALUES (?)").bind("x"), layered.prepare("DELETE FROM b")]);
+    fail = true;
+    await expect(layered.prepare("SELECT 1").first()).rejects.toBeInstanceOf(InjectedD1Error);
+    expect(queries).toEqual([
+      { sql: "BATCH(2) INSERT INTO a VALUES (?); DELETE FROM b", failed: false },
+      { sql: "SELECT 1", failed: true },
+    ]);
+    expect(seen).toEqual(['INSERT INTO a VALUES (?)["x"]', "DELETE FROM b[]"]);
+  });
+});
 
 describe("timeD1", () => {
   it("reports every first/all/run/raw and batch with its SQL", async () => {
