@@ -160,7 +160,7 @@ export class AdmissionController extends DurableObject<Env> {
     const now = Date.now();
     let core: AdmissionCore;
     if (this.shard) {
-      const refusal = await this.shard.prepare(req, now);
+      const refusal = (await this.shard.prepare(req, now)) ?? this.shard.beforeAcquire(req, now);
       const shardCore = this.shard.admission;
       if (refusal || !shardCore) return this.withMap(req, refusal ?? this.shardUnready());
       core = shardCore;

@@ -92,8 +92,21 @@ try {
   let mix = overloadMix({ apiKey: tenant.apiKey, ledger, phase: "probe" });
   // --critical-read: the critical share reads instead of writing (is a stall the writes'?)
   if (process.argv.includes("--critical-read")) mix = mix.map((e) => (e.group === "critical" ? { name: "crit-read", path: "/v1/tasks?limit=5", headers: { ...e.headers }, weight: e.weight, group: "critical" } : e));
+  // Controller calls by kind and D1 queries, from /metrics (the scrape flushes the answering isolate first).
+  const counters = async () => {
+    const res = await adminRequest(tf.origin, tf.adminToken, "GET", "/metrics");
+    const sums = {};
+    for (const m of (res.text ?? "").matchAll(/^taskflow_admission_controller_calls_total\{([^}]*)\} (\S+)$/gm)) {
+      const kind = /kind="([^"]+)"/.exec(m[1])?.[1] ?? "?";
+      sums[kind] = (sums[kind] ?? 0) + Number(m[2]);
+    }
+    for (const m of (res.text ?? "").matchAll(/^taskflow_db_query_duration_seconds_count(?:\{[^}]*\})? (\S+)$/gm)) sums.d1 = (sums.d1 ?? 0) + Number(m[1]);
+    return sums;
+  };
+  const countersBefore = await counters();
   const ph = await openPhase({ origin: tf.origin, mix, rate: Math.round(capacity * multiple), durationMs: seconds * 1000, ledger: recorder, timeoutMs: 10_000, drainMs: 5000, maxInFlight: 2000, connections: arg("connections", 2000) });
   const wall = (performance.now() - t0) / 1000;
+  const countersAfter = await counters();
   const clientCpu = process.cpuUsage();
   clearInterval(sampler);
   if (cpuSampler) clearInterval(cpuSampler);
@@ -104,6 +117,8 @@ try {
   }
   console.log(`  shed p99 ${ph.total.rejected.p99?.toFixed(1)} ms; statuses ${JSON.stringify(ph.total.statusCounts)}; send lag ${JSON.stringify(ph.sendLag)}`);
   const busy = [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / 100 / wall]).filter(([, v]) => v > 0.01).sort((a, b) => b[1] - a[1]);
+  const sent = Object.values(ph.total.statusCounts ?? {}).reduce((a, b) => a + b, 0) || 1;
+  console.log(`  per request sent: ${Object.keys(countersAfter).map((k) => `${k} ${((countersAfter[k] - (countersBefore[k] ?? 0)) / sent).toFixed(2)}`).join(", ")}`);
   console.log(`  client CPU (whole run, s): user ${(clientCpu.user / 1e6).toFixed(1)} system ${(clientCpu.system / 1e6).toFixed(1)}`);
   console.log(`  server CPU by thread (cores): ${busy.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}`);
   for (const s of samples) {

@@ -271,6 +271,11 @@ export class AdmissionCore {
     return this.shedder.level;
   }
 
+  /** A shard's K: the tenant's arrivals are spread over that many controllers (saturation-shedder.ts). */
+  spreadArrivalsOver(controllers: number): void {
+    this.shedder.spreadOver(controllers);
+  }
+
   /** An event-loop lag sample from the caller's probe timer (see saturation-shedder.ts). */
   observeLag(lagMs: number, nowIn: number): void {
     this.shedder.observeLag(lagMs, this.tick(nowIn));

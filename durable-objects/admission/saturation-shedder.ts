@@ -75,6 +75,8 @@ export class SaturationShedder {
   private bucketStart = -Infinity;
   private arrivalsNow = 0;
   private arrivalsBefore = 0;
+  /** How many controllers share the tenant's arrivals (a shard sees about 1/K of them). */
+  private arrivalShare = 1;
 
   constructor(private readonly options: ShedderOptions = DEFAULT_SHEDDER) {}
 
@@ -115,10 +117,19 @@ export class SaturationShedder {
     return Math.min(1, Math.max(0, this.shedLevel - index));
   }
 
+  /**
+   * The tenant's arrivals are spread over `controllers` (a shard's K): the floor is the
+   * tenant's, so a shard counts its arrivals that many times over. Without it a tenant
+   * flooding K shards at under the floor each was never shed at all.
+   */
+  spreadOver(controllers: number): void {
+    this.arrivalShare = Math.max(1, Math.floor(controllers) || 1);
+  }
+
   /** One arrival at the controller; decides whether to shed it. `random` in [0, 1). */
   shouldShed(priority: RequestPriority, random: number, now: number): boolean {
     this.countArrival(now);
-    if (this.shedLevel === 0 || this.arrivalsPerSec(now) < this.options.minArrivalsPerSec) return false;
+    if (this.shedLevel === 0 || this.arrivalsPerSec(now) * this.arrivalShare < this.options.minArrivalsPerSec) return false;
     return random < this.shedProbability(priority);
   }
 

@@ -89,9 +89,18 @@ export class ShardServing {
     else if (this.renewalDue(now)) void this.renewNow(now).catch(() => undefined);
     const core = this.core;
     if (this.retired || !core || this.cap === 0 || this.lapsed(this.clock())) return this.notServing(now);
-    // An empty wallet is this shard's share running out, not the tenant's rate, while the root
-    // still holds tokens: the root answers then, so a tenant under its rate never gets a 429.
-    if (core.tokens(now) < req.cost && this.rootMayHold(req.cost, now)) return this.notServing(now);
+    return undefined;
+  }
+
+  /**
+   * Right before the core decides, with no await in between (requests that waited for the
+   * same renewal all resume before any of them takes a token): an empty wallet is this shard's
+   * share running out, not the tenant's rate, while the root still holds tokens. The root
+   * answers then, so a tenant under its rate never gets a 429 from a shard.
+   */
+  beforeAcquire(req: AcquireRequest, now: number): Rejection | undefined {
+    const core = this.core;
+    if (core && core.tokens(now) < req.cost && this.rootMayHold(req.cost, now)) return this.notServing(now);
     return undefined;
   }
 
@@ -168,6 +177,7 @@ export class ShardServing {
     this.targetSlots = grant.targetSlots;
     this.rootTokens = grant.rateLimit.remaining;
     const core = this.ensureCore(grant.quota, now);
+    core.spreadArrivalsOver(grant.shardMap.k);
     const slots = grant.lease?.slots ?? 0;
     // Lower to the target only as far as the work already running allows; never above the lease.
     const cap = Math.min(slots, Math.max(this.targetSlots, core.inflight));

@@ -71,6 +71,20 @@ describe("SaturationShedder", () => {
     expect(shedder.arrivalsPerSec(t + 4000)).toBe(0);
   });
 
+  it("applies the floor to the tenant's arrivals when they are spread over K shards", () => {
+    const spread = new SaturationShedder();
+    const alone = new SaturationShedder();
+    let t = feed(spread, T0, 3000, () => 10 * DEFAULT_SHEDDER.targetMs);
+    feed(alone, T0, 3000, () => 10 * DEFAULT_SHEDDER.targetMs);
+    spread.spreadOver(4);
+    // 20 a second at each of 4 shards is a tenant at 80 a second, past the floor of 50.
+    const shedSpread: boolean[] = [];
+    const shedAlone: boolean[] = [];
+    for (let i = 0; i < 60; i++, t += 50) (shedSpread.push(spread.shouldShed("low", 0, t)), shedAlone.push(alone.shouldShed("low", 0, t)));
+    expect(shedAlone.some((shed) => shed)).toBe(false);
+    expect(shedSpread.slice(-20).every((shed) => shed)).toBe(true);
+  });
+
   it("keeps its level in [0, 3] and its shed probabilities ordered by priority, whatever the lags", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 200 }), fc.double({ min: 0, max: 1000, noNaN: true })), { maxLength: 300 }), (steps) => {
