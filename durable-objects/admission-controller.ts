@@ -488,7 +488,8 @@ export class AdmissionController extends DurableObject<Env> {
     this.lagProbe = setTimeout(() => {
       this.lagProbe = undefined;
       const now = Date.now();
-      const core = this.core;
+      // A shard's own core (its thread may be saturated as much as a root's).
+      const core = this.active;
       if (!core) return;
       core.observeLag(now - due, now);
       if (now - this.lastAcquireAt < LAG_PROBE_IDLE_MS || core.saturationLevel > 0) this.probeLag();
