@@ -68,7 +68,12 @@ export async function run(ctx) {
   const poller = (async () => {
     while (polling) {
       const [probe, state] = await Promise.all([faultRequest(tf, tenant.apiKey, `${VICTIM}=down`), admissionState(tf, tenant.id).catch(() => null)]);
-      polls.push({ t: Date.now() - faultAt, status: probe.status, refused: Number(probe.headers["x-fault-shard-refused"] ?? NaN) - refusedBefore, rootListed: victimOf(state)?.healthy === false });
+      const victim = victimOf(state);
+      polls.push({
+        t: Date.now() - faultAt, status: probe.status, refused: Number(probe.headers["x-fault-shard-refused"] ?? NaN) - refusedBefore, rootListed: victim?.healthy === false,
+        // The failed shard's lease still holds root slots until its TTL: what the others cannot get meanwhile.
+        rootLimit: state?.limit ?? NaN, leasedSlots: state?.sharding?.leased.slots ?? NaN, victimSlots: victim?.slots ?? NaN,
+      });
       await pause(POLL_MS);
     }
   })();
@@ -130,6 +135,7 @@ export async function run(ctx) {
       `Shard ${VICTIM} went down by X-Fault-Shard (every call to it throws, as an overloaded object's would) ${leadMs} ms before the failure phase began; it refused ${refused} acquires in ${fmt(failure.sendWindowS, 0)} s (the answer to X-Fault-Shard: ${VICTIM}=up counts them), ${pct(refused, failWindow.requests).toFixed(2)} % of the phase's requests.`,
       `Acquire calls per request ${baseWindow.acquiresPerRequest.toFixed(4)} with all shards up, ${failWindow.acquiresPerRequest.toFixed(4)} with one down: a rise of ${(failWindow.acquiresPerRequest - baseWindow.acquiresPerRequest).toFixed(4)} against ${hitShare.toFixed(4)}, the share of requests that first hit the failed shard. Most calls beyond one per request are a shard without a slot answering not_serving and the request asking the root (${baseWindow.rootAcquires} and ${failWindow.rootAcquires} root answers): they vary by more than the failure adds, so the target counts the calls beyond one per request that the root did not answer. (A request whose isolate holds no fresh shard map goes to the root first, with no extra call, and would make that count low by one; the baseline, with no failure, came out at ${baseWindow.shardExtra}.)`,
       `Ejection: the isolate ejects a shard on its first failed call, for HEALTH_CHECK_INTERVAL. Read every ${POLL_MS} ms: the shard's first refusal came by ${fmt((data.firstRefusalMs ?? NaN) / 1000, 2)} s after the fault${refusalsLater.length ? `, later ones at ${refusalsLater.map((t) => `${(t / 1000).toFixed(1)} s`).join(", ")}` : ", and none after it"}; the root's health map listed it as failing ${rootListedAt === undefined ? "not before the phase ended" : `by ${(rootListedAt / 1000).toFixed(1)} s (it probes every ${HEALTH_MS / 1000} s on its alarm; the isolate then leaves it out whatever its own ejection says)`}. ${polls.length} polls (critical reads), ${polls.filter((p) => p.status === 200).length} served.`,
+      `Not 2xx: ${data.phases.map((p) => `${p.name} ${p.failuresText}`).join("; ")}.`,
       `Server-Timing queue of 2+ calls' worth (≥ ${TWO_CALLS * RTT_MS} ms) is no failover count: ${data.phases[0].queue.twoCalls} answers of the baseline had it without any failure (queueing in a shard, redirects to the root, the 2 shared cores).`,
     ],
     charts: charts(data),
