@@ -12,5 +12,6 @@ import * as fairness from "./weighted-fairness.mjs";
 import * as conservation from "./work-conservation.mjs";
 import * as readHeavy from "./read-heavy.mjs";
 import * as hotTenant from "./hot-tenant.mjs";
+import * as shardFailure from "./shard-failure.mjs";
 
-export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, chaos, authFlood, fairness, conservation, readHeavy, hotTenant];
+export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, chaos, authFlood, fairness, conservation, readHeavy, hotTenant, shardFailure];

@@ -118,6 +118,36 @@ describe("sharded admission (ADMISSION_CONTROLLER_TARGET_RPS=5 in this project)"
     await shardOf(tenant.id, 1).injectFault({ down: false });
   });
 
+  it("X-Fault-Shard takes a shard of the request's tenant down and back up from outside (FAULT_INJECTION only)", async () => {
+    const tenant = await createTenant(eightSlots);
+    const k = await shardUp(tenant.id, tenant.apiKey);
+    expect(k).toBeGreaterThanOrEqual(2);
+    const roundRobin = workerWith({ ISOLATE_LEASES: "off", LOAD_BALANCER_ALGORITHM: "round-robin", HEALTH_CHECK_INTERVAL: "60000" });
+    const send = (fault: string, worker = roundRobin) => worker("GET", "/v1/tasks?limit=1", { token: tenant.apiKey, headers: { "x-fault-shard": fault } });
+    const answersPing = () => shardOf(tenant.id, 1).ping().then(() => true, () => false);
+
+    // As shipped the header is not read: the shard stays up.
+    expect((await send("1=down", workerWith({ ISOLATE_LEASES: "off", FAULT_INJECTION: "off" }))).status).toBe(200);
+    expect(await answersPing()).toBe(true);
+
+    // The request that takes the shard down is served itself (failing over if it picked that shard).
+    const down = await send("1=down");
+    expect(down.status).toBe(200);
+    expect(down.headers.get("x-fault-shard-refused")).toBe("0");
+    expect(await answersPing()).toBe(false);
+    const answers = await load(tenant, 4 * k, 1, roundRobin);
+    expect(answers.map((r) => r.status)).toEqual(answers.map(() => 200));
+
+    const up = await send("1=up");
+    expect(up.status).toBe(200);
+    expect(await answersPing()).toBe(true);
+    // The answer counts the acquires it refused before the isolate ejected it: round robin sent it one
+    // or two (the request that took it down may have picked it too), then none for HEALTH_CHECK_INTERVAL.
+    const refused = Number(up.headers.get("x-fault-shard-refused"));
+    expect(refused).toBeGreaterThanOrEqual(1);
+    expect(refused).toBeLessThanOrEqual(2);
+  });
+
   it("HEALTH_CHECK_INTERVAL is how long the isolate leaves a failing shard out", async () => {
     const tenant = await createTenant(eightSlots);
     const k = await shardUp(tenant.id, tenant.apiKey);

@@ -71,6 +71,7 @@ describe("chaos faults: inert unless FAULT_INJECTION=on, checked before admissio
       [{ "x-fault-d1-error": "1.5" }, ["header.x-fault-d1-error"]],
       [{ "x-fault-controller": "crash" }, ["header.x-fault-controller"]],
       [{ "x-fault-monitor": "up" }, ["header.x-fault-monitor"]],
+      [{ "x-fault-shard": "1=sideways" }, ["header.x-fault-shard"]],
       [{ "x-fault-d1-error": "-0.1", "x-fault-controller": "evict", "x-fault-monitor": "down" }, ["header.x-fault-d1-error"]],
     ];
     for (const [headers, paths] of cases) {

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_SHARDS } from "../../durable-objects/admission/shard-autoscaler";
 import type { FieldError } from "../errors";
 
 /**
@@ -13,17 +14,31 @@ export const CONTROLLER_FAULTS = ["evict", "drop-release", "unavailable"] as con
  */
 export type ControllerFault = (typeof CONTROLLER_FAULTS)[number];
 
+/**
+ * X-Fault-Shard: `<i>=down` makes every call to shard i of the request's tenant fail, as an
+ * overloaded object's would, until a later `<i>=up` (the shard's injectFault RPC), so failover
+ * can be measured from outside the Worker. Applied before the request's own acquire.
+ */
+export interface ShardFault {
+  index: number;
+  down: boolean;
+}
+
 export interface ChaosFaults {
   /** Probability, 0..1, that each of the request's D1 calls throws before it reaches D1. */
   d1ErrorRate: number;
   controller: ControllerFault | undefined;
   /** Telemetry flushes to the Monitor fail. */
   monitorDown: boolean;
+  shard: ShardFault | undefined;
 }
 
-export const NO_FAULTS: ChaosFaults = Object.freeze({ d1ErrorRate: 0, controller: undefined, monitorDown: false });
+export const NO_FAULTS: ChaosFaults = Object.freeze({ d1ErrorRate: 0, controller: undefined, monitorDown: false, shard: undefined });
 
-export const CHAOS_HEADERS = { d1Error: "x-fault-d1-error", controller: "x-fault-controller", monitor: "x-fault-monitor" } as const;
+export const CHAOS_HEADERS = { d1Error: "x-fault-d1-error", controller: "x-fault-controller", monitor: "x-fault-monitor", shard: "x-fault-shard" } as const;
+
+/** `<shard index>=down|up`, the index in decimal without leading zeros. */
+const SHARD_FAULT = /^(0|[1-9]\d{0,5})=(down|up)$/;
 
 /** A decimal in [0, 1]: "0", "1", "0.25", ".5", "1.000"; no exponent, sign or hex. */
 const RATE = /^(?:[01](?:\.\d{1,9})?|\.\d{1,9})$/;
@@ -48,6 +63,14 @@ export function parseChaosFaults(header: (name: string) => string | undefined): 
   }
   const monitor = header(CHAOS_HEADERS.monitor)?.trim().toLowerCase();
   if (monitor !== undefined && monitor !== "down") errors.push({ path: `header.${CHAOS_HEADERS.monitor}`, message: "must be down" });
+  let shard: ShardFault | undefined;
+  const shardAsked = header(CHAOS_HEADERS.shard)?.trim().toLowerCase();
+  if (shardAsked !== undefined) {
+    const match = SHARD_FAULT.exec(shardAsked);
+    const index = Number(match?.[1]);
+    if (match && index < DEFAULT_MAX_SHARDS) shard = { index, down: match[2] === "down" };
+    else errors.push({ path: `header.${CHAOS_HEADERS.shard}`, message: `must be <index>=down or <index>=up, the index 0..${DEFAULT_MAX_SHARDS - 1}` });
+  }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, faults: { d1ErrorRate, controller, monitorDown: monitor === "down" } };
+  return { ok: true, faults: { d1ErrorRate, controller, monitorDown: monitor === "down", shard } };
 }

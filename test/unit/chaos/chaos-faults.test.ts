@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_MAX_SHARDS } from "../../../durable-objects/admission/shard-autoscaler";
 import { CHAOS_HEADERS, CONTROLLER_FAULTS, NO_FAULTS, parseChaosFaults } from "../../../worker/chaos/chaos-faults";
 
 const headers = (values: Record<string, string>) => (name: string) => values[name];
@@ -54,6 +55,28 @@ describe("parseChaosFaults", () => {
   it("X-Fault-Monitor takes down only", () => {
     expect(parseChaosFaults(headers({ [CHAOS_HEADERS.monitor]: "down" }))).toEqual({ ok: true, faults: { ...NO_FAULTS, monitorDown: true } });
     for (const text of ["up", "", "1", "true"]) expect(parseChaosFaults(headers({ [CHAOS_HEADERS.monitor]: text })).ok, text).toBe(false);
+  });
+
+  it("X-Fault-Shard takes <index>=down or <index>=up (any case) for a shard index a tenant can have", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: DEFAULT_MAX_SHARDS - 1 }), fc.boolean(), (index, down) => {
+        const text = `${index}=${down ? "DOWN" : "up"}`;
+        expect(parseChaosFaults(headers({ [CHAOS_HEADERS.shard]: text }))).toEqual({ ok: true, faults: { ...NO_FAULTS, shard: { index, down } } });
+      }),
+    );
+  });
+
+  it("X-Fault-Shard refuses any other value, naming the header", () => {
+    const valid = /^(0|[1-9]\d*)=(down|up)$/;
+    const outOfRange = fc.integer({ min: DEFAULT_MAX_SHARDS, max: 10_000_000 }).map((i) => `${i}=down`);
+    const malformed = fc.string().filter((s) => !valid.test(s.trim().toLowerCase()));
+    fc.assert(
+      fc.property(fc.oneof(outOfRange, malformed, fc.constantFrom("", "1", "down", "01=down", "-1=down", "1=sideways", "1 = down", "1.0=up", "0x1=up")), (text) => {
+        const parsed = parseChaosFaults(headers({ [CHAOS_HEADERS.shard]: text }));
+        expect(parsed.ok).toBe(false);
+        if (!parsed.ok) expect(parsed.errors.map((e) => e.path)).toEqual(["header.x-fault-shard"]);
+      }),
+    );
   });
 
   it("reports every invalid header at once, and applies none of them", () => {
