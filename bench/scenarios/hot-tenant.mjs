@@ -58,7 +58,7 @@ export async function run(ctx) {
     notes: [
       `One tenant, GET /v1/tasks?limit=5 at ${rate} req/s open-model, ISOLATE_LEASES=off, ADMISSION_CONTROLLER_TARGET_RPS=${TARGET}; K peaked at ${maxK}.`,
       "A shard's calls/s is twice the acquires per second it last reported to the root (every acquire is followed by a release); the root samples its state every 500 ms.",
-      "K halves at most once per 60 s under 30 % of K x target (shard-autoscaler.ts), so from K = 2^n it takes n x 60 s to reach 1.",
+      "After 60 s under 30 % of K x target K halves as many times as the forecast stays under 30 % of the K halved (shard-autoscaler.ts): a tenant gone quiet is back to K = 1 in one step.",
     ],
     charts: [],
     data: { samples, quietAt, load: { successPct: load.total.status.successPct, sent: load.sent } },

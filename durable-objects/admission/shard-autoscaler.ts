@@ -4,9 +4,11 @@
  * halves only after the forecast has stayed under 30 % of K x target for 60 s. The gap
  * between the two thresholds is the hysteresis: right after a doubling demand sits at 35 %
  * of the new capacity and right after a halving under 60 %, so neither undoes the other.
- * Scaling up may double several times in one decision (a spike should not wait a second
- * per step); scaling down is one halving per 60 s, since a retired shard's budget has to
- * return to the root first.
+ * Either way K may move several steps in one decision: a spike should not wait a second per
+ * doubling, and a tenant gone quiet should not keep idle shards for a minute per halving. Each
+ * halving still needs the forecast under 30 % of the K it halves, so the K it lands on is one
+ * the demand does not immediately double again; retired shards drain and give their budget
+ * back to the root in parallel.
  */
 
 export const SCALE_UP_FRACTION = 0.7;
@@ -58,8 +60,10 @@ export class ShardAutoscaler {
       if (this.quietSince === null) {
         this.quietSince = now;
       } else if (now - this.quietSince >= SCALE_DOWN_AFTER_MS) {
-        this.shardCount /= 2;
-        // The next halving needs another 60 s under the new, lower threshold.
+        // As many halvings as the forecast allows, each under 30 % of the K it halves (as a
+        // spike doubles several times at once): a tenant gone quiet is back to K = 1 after 60 s.
+        while (this.shardCount > 1 && forecastRps < this.capacity(SCALE_DOWN_FRACTION)) this.shardCount /= 2;
+        // A further halving needs another 60 s under the new, lower threshold.
         this.quietSince = now;
       }
     } else {

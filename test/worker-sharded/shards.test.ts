@@ -187,9 +187,9 @@ describe("sharded admission (ADMISSION_CONTROLLER_TARGET_RPS=5 in this project)"
       shards = (await rootState(tenant.id)).shards ?? 1;
       ks.push(shards);
     }
-    // At most one halving per 60 s, down to 1.
+    // A tenant gone quiet is back to the root alone after one quiet minute (every halving at once), two at most.
     expect(ks.at(-1)).toBe(1);
-    [k, ...ks].slice(1).forEach((shardsNow, i) => expect([k, ...ks][i]! / shardsNow).toBeLessThanOrEqual(2));
+    expect(ks.length).toBeLessThanOrEqual(2);
     const after = await rootState(tenant.id);
     expect(after.sharding?.leased).toEqual({ tokens: 0, slots: 0 });
     expect(after.inflight).toBe(0);
