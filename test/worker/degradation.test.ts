@@ -22,12 +22,13 @@ async function underLoad<T>(apiKey: string, run: () => Promise<T>): Promise<T> {
  * isolate. `run` goes while the queue still stands.
  */
 async function overloaded<T>(apiKey: string, run: () => Promise<T>): Promise<T> {
-  const holder = call("GET", "/v1/tasks", { token: apiKey, headers: { "x-fault-delay-ms": "3000", "x-priority": "critical" } });
+  // Held long enough for the probes below on a loaded machine (the queue must still stand when `run` goes).
+  const holder = call("GET", "/v1/tasks", { token: apiKey, headers: { "x-fault-delay-ms": "6000", "x-priority": "critical" } });
   await sleep(40);
   const waiter = call("GET", "/v1/tasks?limit=1", { token: apiKey, headers: { "x-priority": "high" } });
   // Probe with short deadlines until the controller refuses a low request as overloaded.
   let overloadedSeen = false;
-  for (let i = 0; i < 25 && !overloadedSeen; i++) {
+  for (let i = 0; i < 50 && !overloadedSeen; i++) {
     await sleep(100);
     const probe = await call("GET", "/v1/tasks?limit=1", { token: apiKey, headers: { "x-priority": "low", "x-request-timeout-ms": "50" } });
     expect(probe.status).toBe(503);
@@ -42,7 +43,7 @@ async function overloaded<T>(apiKey: string, run: () => Promise<T>): Promise<T> 
 const decisions = async (tenantId: string) =>
   (await json<{ decisions: Record<string, number> }>(await call("GET", `/admin/tenants/${tenantId}/admission`, { token: ADMIN_TOKEN }))).decisions;
 
-describe("graceful degradation", () => {
+describe("graceful degradation", { timeout: 20_000 }, () => {
   it("at normal load nothing is degraded", async () => {
     const tenant = await createTenant(oneSlot);
     const res = await call("GET", "/v1/tasks?limit=100&q=report", { token: tenant.apiKey, headers: { "x-priority": "low" } });
