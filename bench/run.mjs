@@ -60,15 +60,21 @@ console.log(`serving path: ${a.path}; client: ${a.client}; scenarios: ${selected
 
 // Every run is bounded: a watchdog stops the servers and exits if the run overstays.
 // Twelve scenarios: a quick run takes about 9 min on 2 cores, a full one about 35.
-const budgetMs = Number(process.env.BENCH_BUDGET_MIN ?? (a.quick ? 15 : 60)) * 60_000;
+const budgetOverride = Number(process.env.BENCH_BUDGET_MIN);
+const budgetMs = (Number.isFinite(budgetOverride) && budgetOverride > 0 ? budgetOverride : a.quick ? 15 : 60) * 60_000;
 const results = [];
 let running;
+let stopping = false;
 const watchdog = setTimeout(async () => {
   log(`\nbench exceeded its ${budgetMs / 60_000} min budget; stopping`);
+  // Taken before the servers stop: the scenario cut short then fails, and no other may start.
+  stopping = true;
+  const done = results.slice();
+  const cut = running;
   await taskflow.stop().catch(() => {});
   // The scenarios that finished are written all the same, the one cut short marked as such.
-  if (running) results.push(failedResult(running, `stopped by the watchdog after the run's ${budgetMs / 60_000} min budget`));
-  writeResults();
+  if (cut) done.push(failedResult(cut, `stopped by the watchdog after the run's ${budgetMs / 60_000} min budget`));
+  writeResults(done);
   process.exit(3);
 }, budgetMs);
 watchdog.unref();
@@ -80,6 +86,7 @@ function failedResult(scenario, error) {
 
 try {
   for (const s of selected) {
+    if (stopping) break;
     const t0 = performance.now();
     log(`== ${s.title}`);
     running = s;
@@ -98,9 +105,9 @@ try {
 }
 
 // ---- results ----
-const { evaluated, durationS, base } = writeResults();
+const { evaluated, durationS, base } = writeResults(results);
 
-function writeResults() {
+function writeResults(results) {
   const durationS = (Date.now() - started.getTime()) / 1000;
   const base = `${today()}-${machineSlug(machine)}${a.quick ? "-quick" : ""}`;
   mkdirSync(a.out, { recursive: true });

@@ -8,7 +8,7 @@ import { maxShardsFor, ShardPlan, TICK_MS, type ShardPlanSnapshot } from "./admi
 import { DEFAULT_MAX_SHARDS } from "./admission/shard-autoscaler";
 import { SaturationShedder, shedderOptionsFor, type ShedderOptions } from "./admission/saturation-shedder";
 import { configOf } from "../worker/config";
-import { AdmissionCore, type Lease, type RestoredAdmission } from "./admission/admission-core";
+import { AdmissionCore, type AcquireOutcome, type Lease, type RestoredAdmission } from "./admission/admission-core";
 import { REQUEST_PRIORITIES, type AcquireRequest, type AcquireResult, type AdmissionStateDocument, type LeaseRenewal, type LeaseUsage, type AdmissionStats, type Quota, type ReleaseReport } from "./contracts/admission";
 import {
   BUDGET_KEY,
@@ -158,19 +158,20 @@ export class AdmissionController extends DurableObject<Env> {
     if (this.down) this.refusedAcquires++;
     this.failIfDown();
     const now = Date.now();
-    let core: AdmissionCore;
+    let outcome: AcquireOutcome;
     if (this.shard) {
-      const refusal = (await this.shard.prepare(req, now)) ?? this.shard.beforeAcquire(req, now);
-      const shardCore = this.shard.admission;
-      if (refusal || !shardCore) return this.withMap(req, refusal ?? this.shardUnready());
-      core = shardCore;
+      this.lastAcquireAt = now;
+      const answer = await this.shard.acquire(req, now);
+      this.probeLag();
+      if (answer.kind === "not_serving") return this.withMap(req, answer.result);
+      outcome = answer.outcome;
     } else {
-      core = this.core ?? this.configureFromFirstAcquire(quota);
+      const core = this.core ?? this.configureFromFirstAcquire(quota);
       this.noteRootCall(now, true);
+      this.lastAcquireAt = now;
+      this.probeLag();
+      outcome = core.acquire(req, now);
     }
-    this.lastAcquireAt = now;
-    this.probeLag();
-    const outcome = core.acquire(req, now);
     this.persist();
     if (outcome.kind === "granted" && outcome.result.isolateLease) this.armForLeases();
     if (outcome.kind !== "queued") return this.reported(req, outcome.result);
@@ -419,10 +420,6 @@ export class AdmissionController extends DurableObject<Env> {
 
   private shardStub(index: number) {
     return this.env.ADMISSION.get(this.env.ADMISSION.idFromName(shardControllerName(this.tenant, index)));
-  }
-
-  private shardUnready(): AcquireResult {
-    return { granted: false, reason: "shed", detail: "not_serving", retryAfterMs: 0, loadLevel: "normal", rateLimit: { quota: 0, windowSeconds: 0, remaining: 0, resetSeconds: 0 } };
   }
 
   private failIfDown(): void {

@@ -14,6 +14,8 @@
 export const SCALE_UP_FRACTION = 0.7;
 export const SCALE_DOWN_FRACTION = 0.3;
 export const SCALE_DOWN_AFTER_MS = 60_000;
+/** Halvings beyond the first need the forecast low for this long (every sample of it). */
+export const SETTLED_MS = 10_000;
 export const DEFAULT_MAX_SHARDS = 64;
 
 export interface ShardAutoscalerOptions {
@@ -34,6 +36,8 @@ export class ShardAutoscaler {
   private readonly maxShards: number;
   private shardCount: number;
   private quietSince: number | null;
+  /** Forecasts of the last SETTLED_MS, [at, rps]: what the halvings after the first are judged on. */
+  private recent: Array<[number, number]> = [];
 
   constructor(options: ShardAutoscalerOptions, snapshot: ShardAutoscalerSnapshot | null = null) {
     const { targetRps, maxShards = DEFAULT_MAX_SHARDS } = options;
@@ -53,6 +57,8 @@ export class ShardAutoscaler {
   /** Feeds the forecast demand (req/s) at `now` and returns the K to run from now on. */
   decide(forecastRps: number, now: number): number {
     if (!(forecastRps >= 0 && Number.isFinite(forecastRps))) throw new RangeError(`forecastRps must be a finite rate, got ${forecastRps}`);
+    this.recent = this.recent.filter(([at]) => now - at < SETTLED_MS);
+    this.recent.push([now, forecastRps]);
     if (forecastRps > this.capacity(SCALE_UP_FRACTION)) {
       while (this.shardCount < this.maxShards && forecastRps > this.capacity(SCALE_UP_FRACTION)) this.shardCount *= 2;
       this.quietSince = null;
@@ -60,9 +66,12 @@ export class ShardAutoscaler {
       if (this.quietSince === null) {
         this.quietSince = now;
       } else if (now - this.quietSince >= SCALE_DOWN_AFTER_MS) {
-        // As many halvings as the forecast allows, each under 30 % of the K it halves (as a
-        // spike doubles several times at once): a tenant gone quiet is back to K = 1 after 60 s.
-        while (this.shardCount > 1 && forecastRps < this.capacity(SCALE_DOWN_FRACTION)) this.shardCount /= 2;
+        // As many halvings as the last SETTLED_MS allow, each under 30 % of the K it halves (as a
+        // spike doubles several times at once): judged on their highest forecast, not the last
+        // one, so a dip at the 60 s mark does not take K below the demand.
+        const peak = Math.max(forecastRps, ...this.recent.map(([, f]) => f));
+        this.shardCount /= 2;
+        while (this.shardCount > 1 && peak < this.capacity(SCALE_DOWN_FRACTION)) this.shardCount /= 2;
         // A further halving needs another 60 s under the new, lower threshold.
         this.quietSince = now;
       }

@@ -1,6 +1,6 @@
 import type { AcquireRequest, IsolateLease, Quota, Rejection, ReleaseReport } from "../contracts/admission";
 import type { ShardLeaseGrant, ShardLeaseRequest, ShardMap, ShardRoleState } from "../contracts/shards";
-import type { AdmissionCore } from "./admission-core";
+import type { AcquireOutcome, AdmissionCore } from "./admission-core";
 
 /**
  * A shard controller's side of its capacity lease (DESIGN.md section 7, shard-budget.ts): it
@@ -42,6 +42,8 @@ export class ShardServing {
   private grantedTokens = 0;
   /** Tokens left in the root's bucket when it answered the last renewal. */
   private rootTokens = 0;
+  /** Tokens' worth of requests sent to the root since then for want of a wallet. */
+  private sentToRoot = 0;
   private cap = 0;
   private targetSlots = 0;
   private retired = false;
@@ -93,15 +95,23 @@ export class ShardServing {
   }
 
   /**
-   * Right before the core decides, with no await in between (requests that waited for the
-   * same renewal all resume before any of them takes a token): an empty wallet is this shard's
-   * share running out, not the tenant's rate, while the root still holds tokens. The root
+   * One acquire at this shard: budget made sure of (prepare), then the dry-wallet check and
+   * the core's decision together, with no await between them (requests that waited for the
+   * same renewal all resume before any of them takes a token). An empty wallet is this shard's
+   * share running out, not the tenant's rate, while the root still holds tokens: the root
    * answers then, so a tenant under its rate never gets a 429 from a shard.
    */
-  beforeAcquire(req: AcquireRequest, now: number): Rejection | undefined {
+  async acquire(req: AcquireRequest, now: number): Promise<{ kind: "not_serving"; result: Rejection } | { kind: "decided"; outcome: AcquireOutcome }> {
+    const refusal = await this.prepare(req, now);
+    const at = Math.max(now, this.clock());
     const core = this.core;
-    if (core && core.tokens(now) < req.cost && this.rootMayHold(req.cost, now)) return this.notServing(now);
-    return undefined;
+    if (refusal || !core) return { kind: "not_serving", result: refusal ?? this.notServing(at) };
+    if (core.tokens(at) < req.cost && this.rootMayHold(req.cost, at)) {
+      // Counted as taken from the root's estimate, so a tenant over its rate is not all sent on.
+      this.sentToRoot += req.cost;
+      return { kind: "not_serving", result: this.notServing(at) };
+    }
+    return { kind: "decided", outcome: core.acquire(req, at) };
   }
 
   /** A release (or any other call) served here: counted as controller load. */
@@ -176,6 +186,7 @@ export class ShardServing {
     this.receivedAt = now;
     this.targetSlots = grant.targetSlots;
     this.rootTokens = grant.rateLimit.remaining;
+    this.sentToRoot = 0;
     const core = this.ensureCore(grant.quota, now);
     core.spreadArrivalsOver(grant.shardMap.k);
     const slots = grant.lease?.slots ?? 0;
@@ -223,12 +234,15 @@ export class ShardServing {
     this.core?.configure(shardQuota(quota, Math.max(1, cap)), now);
   }
 
-  /** Whether the root's bucket, as its last grant left it plus its refill since, holds `cost` tokens. */
+  /**
+   * Whether the root's bucket may hold `cost` tokens for this shard: what its last grant left
+   * there, plus this shard's 1/K of the refill since, minus what this shard already sent on.
+   */
   private rootMayHold(cost: number, now: number): boolean {
     const quota = this.quota;
     if (!quota) return false;
-    const refillPerMs = quota.rateLimit.requests / quota.rateLimit.windowMs;
-    return this.rootTokens + Math.max(0, now - this.receivedAt) * refillPerMs >= cost;
+    const refillPerMs = quota.rateLimit.requests / quota.rateLimit.windowMs / Math.max(1, this.map?.k ?? 1);
+    return this.rootTokens + Math.max(0, now - this.receivedAt) * refillPerMs - this.sentToRoot >= cost;
   }
 
   private renewalDue(now: number): boolean {

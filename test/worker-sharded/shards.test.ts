@@ -195,7 +195,7 @@ describe("sharded admission (ADMISSION_CONTROLLER_TARGET_RPS=5 in this project)"
     expect(after.inflight).toBe(0);
   });
 
-  it("a shard samples its own thread's lag, as the root does, so its saturation shedder can rise", async () => {
+  it("a shard samples its own thread's lag, as the root does (the probe its saturation shedder rises on)", async () => {
     const tenant = await createTenant(eightSlots);
     const k = await shardUp(tenant.id, tenant.apiKey);
     expect(k).toBeGreaterThanOrEqual(2);
