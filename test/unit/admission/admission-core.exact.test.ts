@@ -141,4 +141,52 @@ describe("AdmissionCore, exactly", () => {
     expect(c.expire(T0 + 600_000).reclaimedLeases).toBe(1);
     expect(c.inflight).toBe(0);
   });
+
+  it("never lets time run backwards: an earlier clock reads as the latest one seen", () => {
+    const c = core();
+    c.tokens(T0 + 5000);
+    const outcome = c.acquire(request("normal", T0, { deadline: T0 + 3000 }), T0);
+    expect(outcome.kind === "rejected" && outcome.result).toMatchObject({ reason: "deadline", detail: "expired" });
+  });
+
+  it("names the earliest expiry among its leases", () => {
+    const c = core({ maxConcurrency: 3 });
+    granted(c.acquire(request("normal", T0, { deadline: T0 + 5000 }), T0));
+    granted(c.acquire(request("normal", T0, { deadline: T0 + 2000 }), T0));
+    granted(c.acquire(request("normal", T0, { deadline: T0 + 9000 }), T0));
+    expect(c.nextLeaseExpiry()).toBe(T0 + 2000 + 1000);
+  });
+
+  it("refuses an invalid new quota, bumps the durable version for a valid one, and refuses the waiters a smaller queue drops", async () => {
+    const c = core({ maxConcurrency: 1, queueSize: 2 });
+    granted(c.acquire(request("normal", T0), T0));
+    c.acquire(request("normal", T0), T0);
+    const dropped = c.acquire(request("low", T0), T0);
+    if (dropped.kind !== "queued") throw new Error("expected to be queued");
+    expect(() => c.configure(testQuota({ queueSize: -1 }), T0)).toThrow(RangeError);
+    const v = c.durableVersion;
+    c.configure(testQuota({ maxConcurrency: 1, queueSize: 1 }), T0);
+    expect(c.durableVersion).toBeGreaterThan(v);
+    expect(await dropped.waiter.answer).toMatchObject({ granted: false, reason: "queue_full", detail: "evicted" });
+  });
+
+  it("bumps the durable version when a fund is taken, not for an empty one", () => {
+    const c = core({}, { funded: true });
+    const v = c.durableVersion;
+    expect(c.fund(0, T0)).toBe(0);
+    expect(c.durableVersion).toBe(v);
+    c.fund(3, T0);
+    expect(c.durableVersion).toBe(v + 1);
+  });
+
+  it("describes itself in the state document: configured, RTTs only for gradient2, saturation and governor share", () => {
+    const aimd = core({ limitAlgorithm: "aimd" });
+    expect(aimd.state(T0)).toMatchObject({ configured: true, rtt: null, share: null, saturation: { shedLevel: 0 } });
+    expect(Object.keys(aimd.state(T0).saturation ?? {}).sort()).toEqual(["lagMs", "shedLevel", "targetMs"]);
+    aimd.setGovernorCap(1, T0);
+    expect(aimd.state(T0).share).toBe(1);
+    const rtt = core({ limitAlgorithm: "gradient2" }).state(T0).rtt;
+    expect(rtt).not.toBeNull();
+    expect(Object.keys(rtt ?? {}).sort()).toEqual(["longMs", "minMs", "shortMs"]);
+  });
 });
