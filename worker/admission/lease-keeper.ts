@@ -20,8 +20,8 @@ export function keepLease(leaseMs: number, extend: ExtendLease, onError: (err: u
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const schedule = (remainingMs: number) => {
+    // No `stopped` check on entry: the stop clears this timer, so it never fires after one.
     timer = setTimeout(async () => {
-      if (stopped) return;
       let left: number | null;
       try {
         left = await extend(EXTENSION_MS);

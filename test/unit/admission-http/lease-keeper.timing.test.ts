@@ -32,4 +32,12 @@ describe("keepLease timing", () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(extend).toHaveBeenCalledTimes(1);
   });
+
+  it("a stop releases the pending renewal timer, so nothing keeps the isolate's event loop busy", async () => {
+    const extend = vi.fn(async (byMs: number) => byMs);
+    const stop = keepLease(5000, extend, () => {});
+    expect(vi.getTimerCount()).toBe(1);
+    stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });

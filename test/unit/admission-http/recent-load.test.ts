@@ -32,4 +32,12 @@ describe("RecentLoad", () => {
     for (const id of ["a", "b", "c"]) recent.note(id, "elevated");
     expect(["a", "b", "c"].map((id) => recent.level(id))).toEqual(["normal", "elevated", "elevated"]);
   });
+
+  it("spends no room on tenants at normal, so their news never pushes out a degraded tenant", () => {
+    const { recent } = withClock(2000, 2);
+    recent.note("a", "elevated");
+    recent.note("b", "overloaded");
+    recent.note("c", "normal");
+    expect(["a", "b", "c"].map((id) => recent.level(id))).toEqual(["elevated", "overloaded", "normal"]);
+  });
 });

@@ -55,4 +55,24 @@ describe("alert webhook delivery", () => {
     }) as typeof fetch;
     expect(await postWebhook(failing, "https://hooks.example.com/x", delivery)).toBe("retry");
   });
+
+  it("posts the payload as JSON, keyed for idempotency and bounded in time", async () => {
+    const sent: RequestInit[] = [];
+    const fetcher = (async (_url: string, init: RequestInit) => {
+      sent.push(init);
+      return new Response(null, { status: 204 });
+    }) as typeof fetch;
+    expect(await postWebhook(fetcher, "https://hooks.example.com/x", delivery)).toBe("done");
+    expect(sent[0]?.headers).toEqual({ "content-type": "application/json", "idempotency-key": "p99@0:firing" });
+    expect(JSON.parse(String(sent[0]?.body))).toEqual(delivery.payload);
+    expect(sent[0]?.signal).toBeInstanceOf(AbortSignal);
+    expect(sent[0]?.signal?.aborted).toBe(false);
+  });
+
+  it("still reads the status when letting the body go fails", async () => {
+    const body = new ReadableStream<Uint8Array>({ pull: () => undefined }, { highWaterMark: 0 });
+    const response = new Response(body, { status: 503 });
+    Object.defineProperty(response, "body", { value: { cancel: () => Promise.reject(new Error("stream already closed")) } });
+    expect(await postWebhook((async () => response) as typeof fetch, "https://hooks.example.com/x", delivery)).toBe("retry");
+  });
 });

@@ -12,13 +12,14 @@ export class RoundRobinBalancer implements Balancer {
   private lastIndex = -1;
 
   pick(candidates: readonly ShardCandidate[], _now: number, _random: () => number): ShardId | undefined {
-    if (candidates.length === 0) return undefined;
     const at = candidates.findIndex((candidate) => candidate.id === this.last);
     const index = at >= 0 ? (at + 1) % candidates.length : Math.max(this.lastIndex, 0) % candidates.length;
     const chosen = candidates[index];
-    this.last = chosen?.id;
+    // Only an empty set has no candidate here (the index is NaN): nothing to pick, nothing to remember.
+    if (chosen === undefined) return undefined;
+    this.last = chosen.id;
     this.lastIndex = index;
-    return chosen?.id;
+    return chosen.id;
   }
 
   onStart(_shard: ShardId, _now: number): void {}
