@@ -109,6 +109,8 @@ function report(ctx, capacity, capConcurrency, phases) {
       { id: `overload.${mode}.critical_p99`, description: `4× overload: critical p99 ≤ 2× its unloaded p99${suffix}`, value: f.p99Ratio.critical, op: "<=", threshold: 2, unit: "×" },
       { id: `overload.${mode}.goodput`, description: `4× overload: goodput ≥ 90 % of capacity${suffix}`, value: f.goodputPct, op: ">=", threshold: 90, unit: "%" },
       { id: `overload.${mode}.shed_p99`, description: `4× overload: shed answered in p99 ≤ 50 ms${suffix}`, value: f.shedP99, op: "<=", threshold: 50, unit: "ms" },
+      // Issue 11: at exactly the capacity, admission should refuse almost nothing the server could do.
+      { id: `overload.${mode}.goodput_1x`, description: `1× capacity: goodput ≥ 95 % of capacity${suffix}`, value: figures[`${mode}-1x`].goodputPct, op: ">=", threshold: 95, unit: "%" },
     ];
   };
   return {
@@ -121,7 +123,7 @@ function report(ctx, capacity, capConcurrency, phases) {
         rows,
       },
       peerVersus(
-        `4× overload, target by target: admission off, on and the ${PEER_LABEL} (the tenant's fair rate = capacity)`,
+        `Overload, target by target: admission off, on and the ${PEER_LABEL} (the tenant's fair rate = capacity)`,
         target("on").map((t, i) => ({ ...t, values: Object.fromEntries(MODES.map((mode) => [modeLabel(mode), target(mode)[i].value])) })),
         MODES.map(modeLabel),
         "on",
