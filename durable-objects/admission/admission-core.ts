@@ -629,10 +629,12 @@ export class AdmissionCore {
   }
 
   private updateLoad(now: number): LoadLevel {
-    const tracked = this.load.update(
-      { utilisation: this.inflight / Math.max(1, this.limiter.current), queueDelayMs: this.oldestWaitMs(now), serviceMs: this.service.serviceMsOrFallback },
-      now,
-    );
+    // Slots leased to shards are the shards' to fill, and each shard reports its own load: a
+    // root that leased most of its limit out is not busy for that (it read as elevated, and its
+    // answers kept isolates from asking for leases).
+    const toShards = this.shardLeases.heldSlots;
+    const utilisation = (this.inflight - toShards) / Math.max(1, this.limiter.current - toShards);
+    const tracked = this.load.update({ utilisation, queueDelayMs: this.oldestWaitMs(now), serviceMs: this.service.serviceMsOrFallback }, now);
     return this.withSaturation(tracked);
   }
 

@@ -124,3 +124,23 @@ describe("ShardServing's saturation floor", () => {
     expect(outcomes.slice(-10)).toEqual(Array.from({ length: 10 }, () => "saturated"));
   });
 });
+
+describe("a root whose limit is mostly leased to shards", () => {
+  it("reads its load from its own slots: leased slots are the shards' to fill, not the root's utilisation", () => {
+    const quota = testQuota({ maxConcurrency: 20, minConcurrency: 20 });
+    const root = new AdmissionCore({ quota, now: T0, random: () => 0.5 });
+    // One shard, all the demand: its lease takes the root's limit but the one slot the root keeps.
+    const answer = root.renewShardLease(
+      { index: 0, heldSlots: 0, walletTokens: 0, returnedTokens: 0, demandRps: 500, callsPerSec: 1000, samples: [] },
+      { totalDemandRps: 500, liveShards: 1, retired: false, reserveSlots: 1 },
+      T0,
+    );
+    expect(answer.lease?.slots).toBeGreaterThanOrEqual(18);
+    expect(root.inflight).toBeGreaterThanOrEqual(18);
+    expect(root.state(T0).loadLevel).toBe("normal");
+    // The root's own requests still count: the slot it kept, taken, is all of its own share.
+    const own = root.acquire(request("normal", T0), T0);
+    expect(own.kind).toBe("granted");
+    expect(root.state(T0).loadLevel).toBe("elevated");
+  });
+});
