@@ -68,9 +68,9 @@ export class ShardAutoscaler {
       } else if (now - this.quietSince >= SCALE_DOWN_AFTER_MS) {
         // As many halvings as the last SETTLED_MS allow, each under 30 % of the K it halves (as a
         // spike doubles several times at once): judged on their highest forecast, not the last
-        // one, so a dip at the 60 s mark does not take K below the demand.
+        // one, so a dip at the 60 s mark does not take K below the demand. The first always
+        // passes: those forecasts are part of the quiet minute, each under 30 % of K.
         const peak = Math.max(forecastRps, ...this.recent.map(([, f]) => f));
-        this.shardCount /= 2;
         while (this.shardCount > 1 && peak < this.capacity(SCALE_DOWN_FRACTION)) this.shardCount /= 2;
         // A further halving needs another 60 s under the new, lower threshold.
         this.quietSince = now;

@@ -74,6 +74,33 @@ describe("ShardAutoscaler", () => {
     expect(scaler.decide(300, T0 + 61 * SECOND)).toBe(16);
   });
 
+  it("halves no further than the K whose 30 % the last 10 s reached, at the boundary exactly", () => {
+    const scaler = new ShardAutoscaler({ targetRps: 100 });
+    expect(scaler.decide(500, T0)).toBe(8);
+    // 120 req/s for a minute: under 30 % of 8 (240), exactly 30 % of 4 (120): one halving.
+    for (let sec = 1; sec <= 60; sec++) scaler.decide(120, T0 + sec * SECOND);
+    expect(scaler.decide(120, T0 + 61 * SECOND)).toBe(4);
+  });
+
+  it("counts a forecast in the last 10 s, not one exactly 10 s old", () => {
+    const run = (spikeAtSec: number) => {
+      const scaler = new ShardAutoscaler({ targetRps: 100 });
+      scaler.decide(500, T0); // K = 8: quiet under 240
+      for (let sec = 1; sec <= 61; sec++) scaler.decide(sec === spikeAtSec ? 200 : 0, T0 + sec * SECOND);
+      return scaler.shards;
+    };
+    // The decision comes at 61 s (60 s after the quiet began at 1 s).
+    expect(run(51)).toBe(1); // exactly 10 s before: out of the window
+    expect(run(52)).toBe(4); // 9 s before: 200 holds K at 4 (30 % of 4 is 120)
+  });
+
+  it("keeps no quiet timer at K = 1 (there is nothing to halve)", () => {
+    const scaler = new ShardAutoscaler({ targetRps: 100 });
+    scaler.decide(0, T0);
+    scaler.decide(0, T0 + SECOND);
+    expect(scaler.snapshot()).toEqual({ shards: 1, quietSince: null });
+  });
+
   it("restarts the quiet timer on any sample at or above 30 %", () => {
     const scaler = new ShardAutoscaler({ targetRps: TARGET });
     scaler.decide(4 * TARGET, T0); // K = 8: quiet means under 1200 req/s
