@@ -82,7 +82,7 @@ export class ShardServing {
    * retired, or holds no slot; the Worker then asks the root. A root that cannot be reached
    * throws: the Worker fails over.
    */
-  async prepare(req: AcquireRequest, now: number): Promise<Rejection | undefined> {
+  private async prepare(req: AcquireRequest, now: number): Promise<Rejection | undefined> {
     this.count(now, true);
     if (this.givingBack) await this.renewing?.catch(() => undefined);
     const short = !this.core || this.lapsed(now) || this.cap === 0 || this.core.tokens(now) < req.cost;

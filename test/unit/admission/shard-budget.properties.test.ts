@@ -113,10 +113,10 @@ describe("shards leasing from one root under a flood", () => {
             const shard = shards[index];
             if (!shard) continue;
             const req = { priority: "normal" as const, cost: 1, deadline: now + 5000, route: "GET /v1/tasks" };
-            void shard.prepare(req, now).then((refusal) => {
-              const core = shard.admission;
-              if (refusal || !core) return;
-              const outcome = core.acquire(req, now);
+            // The controller's own path: a not_serving answer would go on to the root, which this model leaves out.
+            void shard.acquire(req, now).then((answer) => {
+              if (answer.kind === "not_serving") return;
+              const { outcome } = answer;
               if (outcome.kind === "granted") {
                 admitted++;
                 running.push({ shard: index, ticket: outcome.result.ticket, endsAt: now + serviceMs * (0.5 + random()) });
