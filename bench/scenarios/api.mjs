@@ -16,6 +16,13 @@ export async function adminRequest(origin, adminToken, method, path, body) {
   }
 }
 
+/** The Prometheus text of /metrics (the scrape flushes the answering isolate's telemetry first); read it with lib/metric-samples.ts. */
+export async function metricsText(tf) {
+  const res = await adminRequest(tf.origin, tf.adminToken, "GET", "/metrics");
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text ?? "";
+}
+
 /** POST /admin/tenants → {id, name, apiKey, quota}. */
 export async function createTenant(origin, adminToken, name, quota) {
   const res = await adminRequest(origin, adminToken, "POST", "/admin/tenants", { name, ...(quota ? { quota } : {}) });

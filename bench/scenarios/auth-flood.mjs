@@ -3,7 +3,8 @@
 // known prefix should hit the failure budget (429), so D1 sees at most ~10 key lookups a second
 // per isolate, the quiet tenant keeps its latency, and a key issued during the flood works.
 import { randomBytes } from "node:crypto";
-import { adminRequest, auth, createTenant, seedTasks, UNLIMITED_RATE } from "./api.mjs";
+import { adminRequest, auth, createTenant, metricsText, seedTasks, UNLIMITED_RATE } from "./api.mjs";
+import { sumMetric } from "../lib/metric-samples.ts";
 import { openPhase, pause } from "./util.mjs";
 import { ratio } from "../lib/stats.ts";
 import { createClient } from "../lib/http-client.mjs";
@@ -119,15 +120,7 @@ async function newKeyDuringFlood(tf, tenantId, afterMs) {
 
 /** D1 queries this server has run so far (the answering isolate flushes its telemetry first). */
 async function dbQueries(tf) {
-  const client = createClient({ origin: tf.origin, connections: 1 });
-  try {
-    const res = await client.send({ method: "GET", path: "/metrics", headers: { authorization: `Bearer ${tf.adminToken}` }, readBody: true, timeoutMs: 30_000 });
-    if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
-    const line = res.body.split("\n").find((l) => l.startsWith("taskflow_db_query_duration_seconds_count"));
-    return Number(line?.split(/\s+/).at(-1) ?? Number.NaN);
-  } finally {
-    await client.close();
-  }
+  return sumMetric(await metricsText(tf), "taskflow_db_query_duration_seconds_count") ?? Number.NaN;
 }
 
 /** The scenario's chart panels from its `data` (also how bench/tools/rechart.mjs redraws a saved run). */

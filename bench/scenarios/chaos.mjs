@@ -3,7 +3,8 @@
 // always with its own Idempotency-Key. Per fault: no write lost, duplicated or phantom (D1
 // read directly afterwards, with the server stopped), every slot back once the phase is over,
 // and every failure a problem+json whose status says whether to retry.
-import { adminRequest, auth, createTaskEntry, createTenant, safeJson, UNLIMITED_RATE } from "./api.mjs";
+import { adminRequest, auth, createTaskEntry, createTenant, metricsText, safeJson, UNLIMITED_RATE } from "./api.mjs";
+import { sumMetric } from "../lib/metric-samples.ts";
 import { backoffMs, settle, verdictOf } from "./chaos-check.ts";
 import { queryD1 } from "./integrity.mjs";
 import { checkIntegrity } from "./integrity-check.ts";
@@ -247,12 +248,5 @@ async function drainToZero(tf, tenantId) {
 
 /** taskflow_telemetry_flush_failures_total from /metrics (the scrape flushes the answering isolate first). */
 async function flushFailures(tf) {
-  const client = createClient({ origin: tf.origin, connections: 1 });
-  try {
-    const res = await client.send({ method: "GET", path: "/metrics", headers: { authorization: `Bearer ${tf.adminToken}` }, readBody: true, timeoutMs: 30_000 });
-    const line = (res.body ?? "").split("\n").find((l) => l.startsWith("taskflow_telemetry_flush_failures_total"));
-    return Number(line?.split(/\s+/)[1] ?? 0);
-  } finally {
-    await client.close();
-  }
+  return sumMetric(await metricsText(tf), "taskflow_telemetry_flush_failures_total") ?? 0;
 }

@@ -1,7 +1,8 @@
 // Scenario 6, distance: what a remote controller costs, with and without isolate leases.
 // SIMULATED_CONTROLLER_RTT_MS (fault injection only) delays every Worker-to-controller call,
 // as a controller on another continent would; moderate load, normal and high priority.
-import { adminRequest, auth, createTenant, seedTasks, UNLIMITED_RATE } from "./api.mjs";
+import { adminRequest, auth, createTenant, metricsText, seedTasks, UNLIMITED_RATE } from "./api.mjs";
+import { sumMetric } from "../lib/metric-samples.ts";
 import { measureCapacity, openPhase, pause } from "./util.mjs";
 import { ratio } from "../lib/stats.ts";
 
@@ -95,11 +96,7 @@ export function charts({ off, phases }) {
   ];
 }
 
-/** Every Worker-to-controller call for the tenant so far, from /metrics (the scrape flushes the answering isolate first). */
+/** Every Worker-to-controller call for the tenant so far. */
 async function controllerCalls(tf, tenantId) {
-  const res = await adminRequest(tf.origin, tf.adminToken, "GET", "/metrics");
-  if (res.status !== 200) throw new Error(`/metrics failed: ${res.status}`);
-  let sum = 0;
-  for (const m of (res.text ?? "").matchAll(/^taskflow_admission_controller_calls_total\{([^}]*)\} (\S+)$/gm)) if (m[1].includes(`tenant="${tenantId}"`)) sum += Number(m[2]);
-  return sum;
+  return sumMetric(await metricsText(tf), "taskflow_admission_controller_calls_total", (l) => l.tenant === tenantId) ?? 0;
 }

@@ -1,7 +1,8 @@
 // Scenario 11, read-heavy: lists and stats with 5 % writes, the isolate caches on (the shipped
 // CACHE_STRATEGY) against CACHE_STRATEGY=off, same run, same data. Every read is checked
 // against the writes that completed before it was sent (bench/lib/read-consistency.ts).
-import { adminRequest, auth, createTenant, safeJson, seedTasks, UNLIMITED_RATE } from "./api.mjs";
+import { adminRequest, auth, createTenant, metricsText, safeJson, seedTasks, UNLIMITED_RATE } from "./api.mjs";
+import { sumMetric } from "../lib/metric-samples.ts";
 import { createClient } from "../lib/http-client.mjs";
 import { newHistogram, recordMs, summarize } from "../lib/histogram.mjs";
 import { staleReads } from "../lib/read-consistency.ts";
@@ -169,17 +170,10 @@ async function currentTotal(client, headers) {
   return safeJson(res.body).total;
 }
 
-/** Hits and misses of the two task-read caches so far, from /metrics (which flushes the answering isolate first). */
+/** Hits and misses of the two task-read caches so far, from one scrape of /metrics. */
 async function cacheCounters(tf) {
-  const res = await adminRequest(tf.origin, tf.adminToken, "GET", "/metrics");
-  if (res.status !== 200) throw new Error(`/metrics failed: ${res.status}`);
-  const count = (result) => {
-    let sum = 0;
-    for (const m of (res.text ?? "").matchAll(/^taskflow_cache_requests_total\{([^}]*)\} (\S+)$/gm)) {
-      if (/cache="(task-pages|stats)"/.test(m[1]) && m[1].includes(`result="${result}"`)) sum += Number(m[2]);
-    }
-    return sum;
-  };
+  const text = await metricsText(tf);
+  const count = (result) => sumMetric(text, "taskflow_cache_requests_total", (l) => (l.cache === "task-pages" || l.cache === "stats") && l.result === result) ?? 0;
   return { hit: count("hit"), miss: count("miss") };
 }
 

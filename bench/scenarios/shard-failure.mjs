@@ -7,7 +7,8 @@
 // per request rise by at most the share of requests that first hit the failed shard (its own
 // count of refused acquires). Acquires the root answered are taken out first: a shard without a
 // slot sends requests there at any time.
-import { adminRequest, auth, createTenant, seedTasks } from "./api.mjs";
+import { adminRequest, auth, createTenant, metricsText, seedTasks } from "./api.mjs";
+import { sumMetric } from "../lib/metric-samples.ts";
 import { openPhase, pause } from "./util.mjs";
 import { createClient } from "../lib/http-client.mjs";
 import { fmt, pct, ratio } from "../lib/stats.ts";
@@ -220,15 +221,9 @@ async function faultRequest(tf, apiKey, fault) {
 
 /** The tenant's taskflow_admission_controller_calls_total by kind (the scrape flushes the answering isolate first). */
 async function controllerCalls(tf, tenantId) {
-  const res = await adminRequest(tf.origin, tf.adminToken, "GET", "/metrics");
-  if (res.status !== 200) throw new Error(`/metrics failed: ${res.status}`);
-  const calls = { acquire: 0, release: 0, renew: 0 };
-  for (const line of (res.text ?? "").split("\n")) {
-    if (!line.startsWith("taskflow_admission_controller_calls_total{") || !line.includes(`tenant="${tenantId}"`)) continue;
-    const kind = /kind="([^"]+)"/.exec(line)?.[1];
-    if (kind && kind in calls) calls[kind] = Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return calls;
+  const text = await metricsText(tf);
+  const calls = (kind) => sumMetric(text, "taskflow_admission_controller_calls_total", (l) => l.tenant === tenantId && l.kind === kind) ?? 0;
+  return { acquire: calls("acquire"), release: calls("release"), renew: calls("renew") };
 }
 
 /** The failed shard's entry in the root's state (its `healthy` is the root's last probe). */

@@ -4,7 +4,8 @@
 // server's CPU per thread and the controller's state sampled during the phase.
 //   node bench/tools/overload-probe.mjs [--capacity 300] [--multiple 4] [--seconds 10] [--seed 4000] [--off] [--no-telemetry] [--connections 2000]
 import { readdirSync, readFileSync } from "node:fs";
-import { adminRequest, createTenant, seedTasks } from "../scenarios/api.mjs";
+import { adminRequest, createTenant, metricsText, seedTasks } from "../scenarios/api.mjs";
+import { sumMetric } from "../lib/metric-samples.ts";
 import { Ledger } from "../scenarios/ledger.mjs";
 import { OVERLOAD_QUOTA, overloadMix } from "../scenarios/overload.mjs";
 import { Taskflow } from "../scenarios/taskflow.mjs";
@@ -94,14 +95,9 @@ try {
   if (process.argv.includes("--critical-read")) mix = mix.map((e) => (e.group === "critical" ? { name: "crit-read", path: "/v1/tasks?limit=5", headers: { ...e.headers }, weight: e.weight, group: "critical" } : e));
   // Controller calls by kind and D1 queries, from /metrics (the scrape flushes the answering isolate first).
   const counters = async () => {
-    const res = await adminRequest(tf.origin, tf.adminToken, "GET", "/metrics");
-    const sums = {};
-    for (const m of (res.text ?? "").matchAll(/^taskflow_admission_controller_calls_total\{([^}]*)\} (\S+)$/gm)) {
-      const kind = /kind="([^"]+)"/.exec(m[1])?.[1] ?? "?";
-      sums[kind] = (sums[kind] ?? 0) + Number(m[2]);
-    }
-    for (const m of (res.text ?? "").matchAll(/^taskflow_db_query_duration_seconds_count(?:\{[^}]*\})? (\S+)$/gm)) sums.d1 = (sums.d1 ?? 0) + Number(m[1]);
-    return sums;
+    const text = await metricsText(tf);
+    const calls = (kind) => sumMetric(text, "taskflow_admission_controller_calls_total", (l) => l.kind === kind) ?? 0;
+    return { acquire: calls("acquire"), release: calls("release"), renew: calls("renew"), d1: sumMetric(text, "taskflow_db_query_duration_seconds_count") ?? 0 };
   };
   const countersBefore = await counters();
   const ph = await openPhase({ origin: tf.origin, mix, rate: Math.round(capacity * multiple), durationMs: seconds * 1000, ledger: recorder, timeoutMs: 10_000, drainMs: 5000, maxInFlight: 2000, connections: arg("connections", 2000) });
