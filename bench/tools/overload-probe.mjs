@@ -2,12 +2,14 @@
 // Serves TaskFlow (miniflare-direct), seeds a tenant, offers the overload mix at
 // --multiple × --capacity req/s, and prints per-priority p50/p99, statuses, shed p99, the
 // server's CPU per thread and the controller's state sampled during the phase.
-//   node bench/tools/overload-probe.mjs [--capacity 300] [--multiple 4] [--seconds 10] [--seed 4000] [--off] [--no-telemetry] [--connections 2000]
+// `--governor-mix` offers the governor scenarios' mix (pages and creates, all normal) instead.
+//   node bench/tools/overload-probe.mjs [--governor-mix] [--capacity 300] [--multiple 4] [--seconds 10] [--seed 4000] [--off] [--no-telemetry] [--connections 2000]
 import { readdirSync, readFileSync } from "node:fs";
 import { adminRequest, createTenant, metricsText, seedTasks } from "../scenarios/api.mjs";
 import { sumMetric } from "../lib/metric-samples.ts";
 import { Ledger } from "../scenarios/ledger.mjs";
 import { OVERLOAD_QUOTA, overloadMix } from "../scenarios/overload.mjs";
+import { GOVERNOR_QUOTA, governorMix } from "../scenarios/governor-mix.mjs";
 import { Taskflow } from "../scenarios/taskflow.mjs";
 import { openPhase } from "../scenarios/util.mjs";
 import { processTree } from "../lib/proc-cpu.mjs";
@@ -17,6 +19,7 @@ const arg = (name, fallback) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const admission = !process.argv.includes("--off");
+const useGovernorMix = process.argv.includes("--governor-mix");
 /** `--var NAME=VALUE` (repeatable) overrides a wrangler.toml var for this probe. */
 const vars = Object.fromEntries(process.argv.flatMap((a, i) => (process.argv[i - 1] === "--var" ? [a.split("=")] : [])));
 const BUCKET_MS = arg("bucket-ms", 1000);
@@ -55,7 +58,7 @@ try {
     for (const pid of processTree(server.pid)) execSync(`taskset -a -p -c 0 ${pid} > /dev/null`);
     execSync(`taskset -a -p -c 1 ${process.pid} > /dev/null`);
   }
-  const tenant = await createTenant(tf.origin, tf.adminToken, "probe", OVERLOAD_QUOTA);
+  const tenant = await createTenant(tf.origin, tf.adminToken, "probe", useGovernorMix ? GOVERNOR_QUOTA : OVERLOAD_QUOTA);
   await seedTasks(tf.origin, tenant.apiKey, arg("seed", 4000));
   const ledger = new Ledger("probe");
   const pids = processTree(server.pid);
@@ -90,7 +93,7 @@ try {
       timeline.get(key).push(timing.latencyMs);
     },
   };
-  let mix = overloadMix({ apiKey: tenant.apiKey, ledger, phase: "probe" });
+  let mix = useGovernorMix ? governorMix({ apiKey: tenant.apiKey, ledger, phase: "probe", group: "normal" }) : overloadMix({ apiKey: tenant.apiKey, ledger, phase: "probe" });
   // --critical-read: the critical share reads instead of writing (is a stall the writes'?)
   if (process.argv.includes("--critical-read")) mix = mix.map((e) => (e.group === "critical" ? { name: "crit-read", path: "/v1/tasks?limit=5", headers: { ...e.headers }, weight: e.weight, group: "critical" } : e));
   // Controller calls by kind and D1 queries, from /metrics (the scrape flushes the answering isolate first).

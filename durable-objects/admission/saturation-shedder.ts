@@ -18,11 +18,14 @@ import type { RequestPriority } from "../contracts/admission";
  *   0.0 nothing shed · 0.5 half of low · 1.0 all low · 1.5 all low, half of normal · …
  * Critical is never shed here. Every `windowMs` the window's lag moves it: when even the least
  * lag is above `targetMs` it rises by `riseStep` times how far above (up to 10×, so a flood is
- * met within a few windows); when the mean lag is below half the target it falls by
- * `fallStep` (3× that below a quarter of the target: clear headroom), but not within `holdMs`
- * of a rise; otherwise (a thread busy enough to queue now and then) it holds. Rising fast
- * and falling slowly keeps the thread out of saturation (where every request waits, shed ones
- * included) at the price of shedding a little more than the minimum while it recovers.
+ * met within a few windows); when the thread caught up within the window (least lag under
+ * half the target, mean under the target) it falls by `fallStep`, and on clear headroom (mean
+ * under a quarter of the target) by 3× that or a tenth of the level, whichever is more; never
+ * within `holdMs` of a rise; otherwise it holds. Rising fast and falling slowly keeps the
+ * thread out of saturation (where every request waits, shed ones included) at the price of
+ * shedding a little more than the minimum while it recovers. The fall reads the least lag,
+ * not the mean alone: answering a flood's refusals keeps a thread busy enough for a mean of
+ * a few ms, and a level that waited for a calm mean stayed at its ceiling for the whole flood.
  *
  * Only a tenant that sends its controller at least `minArrivalsPerSec` requests is shed. The
  * lag is the thread's, not the tenant's: on the local runtime every tenant's controller sees
@@ -158,9 +161,10 @@ export class SaturationShedder {
     if (leastLagMs > targetMs) {
       this.shedLevel = Math.min(MAX_SHED_LEVEL, this.shedLevel + riseStep * Math.min(10, leastLagMs / targetMs));
       this.lastRiseAt = now;
-    } else if (meanLagMs < targetMs / 2 && now - this.lastRiseAt >= holdMs) {
+    } else if (leastLagMs < targetMs / 2 && meanLagMs < targetMs && now - this.lastRiseAt >= holdMs) {
       // A thread with clear headroom gives the level back faster than one just under the target.
-      this.shedLevel = Math.max(0, this.shedLevel - (meanLagMs < targetMs / 4 ? 3 * fallStep : fallStep));
+      const step = meanLagMs < targetMs / 4 ? Math.max(3 * fallStep, this.shedLevel * 0.1) : fallStep;
+      this.shedLevel = Math.max(0, this.shedLevel - step);
     }
   }
 }

@@ -10,16 +10,24 @@ import type { RequestPriority } from "../../durable-objects/contracts/admission"
  *
  * so a flood is answered in microseconds without an RPC, and the controller's own time goes to
  * the requests that can still be served. With K = 2 nothing is refused locally until the
- * controller refuses more than half; the controller keeps seeing at least K times what it
- * accepts, so it notices at once when capacity returns. Critical requests always ask.
+ * controller refuses more than half. Critical requests always ask.
+ *
+ * Two departures from the book, because here one controller (not a pool of backends) decides
+ * and its shedding level moves within a second. The memory is short (2 s): a longer one keeps
+ * refusing for seconds after the controller recovered. And at most `maxRefusal` is refused
+ * locally: once accepts vanish, p = 1 is a fixed point the formula leaves only by doubling
+ * the forwarded share per half window, so a floor of forwarded requests is what lets the
+ * controller's "accepted again" reach the isolate quickly.
  * Pure: no Workers API; clock and randomness passed in.
  */
 export interface ThrottleOptions {
   k: number;
   windowMs: number;
+  /** Largest share refused locally: the rest still asks the controller. */
+  maxRefusal: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleOptions = { k: 2, windowMs: 10_000 };
+export const DEFAULT_THROTTLE: ThrottleOptions = { k: 2, windowMs: 2_000, maxRefusal: 0.9 };
 
 interface Counts {
   requests: number;
@@ -39,8 +47,7 @@ export class AdaptiveThrottle {
   shouldRefuse(tenantId: string, priority: RequestPriority, now: number, random: number): { refuse: false } | { refuse: true; retryAfterMs: number } {
     if (priority === "critical") return { refuse: false };
     const counts = this.current(tenantId, priority, now);
-    const p = Math.max(0, (counts.requests - this.options.k * counts.accepts) / (counts.requests + 1));
-    if (random >= p) return { refuse: false };
+    if (random >= this.probability(counts)) return { refuse: false };
     // A local refusal is a request too (as in the SRE book); a forwarded one counts when
     // its answer is recorded, so a burst of concurrent first requests cannot look refused.
     counts.requests++;
@@ -57,8 +64,12 @@ export class AdaptiveThrottle {
 
   /** Probability of a local refusal right now (for tests and the state document). */
   refusalProbability(tenantId: string, priority: RequestPriority, now: number): number {
-    const counts = this.current(tenantId, priority, now);
-    return Math.max(0, (counts.requests - this.options.k * counts.accepts) / (counts.requests + 1));
+    return this.probability(this.current(tenantId, priority, now));
+  }
+
+  private probability(counts: Counts): number {
+    const p = (counts.requests - this.options.k * counts.accepts) / (counts.requests + 1);
+    return Math.min(this.options.maxRefusal, Math.max(0, p));
   }
 
   private current(tenantId: string, priority: RequestPriority, now: number): Counts {

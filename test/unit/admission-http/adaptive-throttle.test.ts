@@ -1,6 +1,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AdaptiveThrottle } from "../../../worker/admission/adaptive-throttle";
+import { AdaptiveThrottle, DEFAULT_THROTTLE, type ThrottleOptions } from "../../../worker/admission/adaptive-throttle";
+
+/**
+ * One request per ms: the controller refuses everything for `refusingMs`, then accepts all it
+ * is asked. Returns the local refusal probability `afterMs` into the recovery.
+ */
+function recoveryAfter(options: ThrottleOptions, refusingMs: number, afterMs: number): number {
+  const throttle = new AdaptiveThrottle(options);
+  for (let now = 0; now < refusingMs + afterMs; now++) {
+    if (throttle.shouldRefuse("t", "normal", now, ((now * 7919) % 1000) / 1000).refuse) continue;
+    throttle.record("t", "normal", now >= refusingMs, 1000, now);
+  }
+  return throttle.refusalProbability("t", "normal", refusingMs + afterMs);
+}
 
 describe("isolate-side adaptive throttle", () => {
   it("never refuses while the controller accepts everything", () => {
@@ -40,7 +53,7 @@ describe("isolate-side adaptive throttle", () => {
   });
 
   it("forgets: refusals stop once the window passes without refusals", () => {
-    const throttle = new AdaptiveThrottle({ k: 2, windowMs: 1000 });
+    const throttle = new AdaptiveThrottle({ k: 2, windowMs: 1000, maxRefusal: 1 });
     for (let i = 0; i < 100; i++) {
       throttle.shouldRefuse("t", "normal", i, 1);
       throttle.record("t", "normal", false, 1000, i);
@@ -52,7 +65,7 @@ describe("isolate-side adaptive throttle", () => {
   it("never refuses locally while the controller accepts at least half (property)", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(50)), { minLength: 1, maxLength: 300 }), (steps) => {
-        const throttle = new AdaptiveThrottle({ k: 2, windowMs: 5000 });
+        const throttle = new AdaptiveThrottle({ k: 2, windowMs: 5000, maxRefusal: 1 });
         let now = 0;
         steps.forEach(([random, gap], i) => {
           now += gap;
@@ -62,5 +75,11 @@ describe("isolate-side adaptive throttle", () => {
         });
       }),
     );
+  });
+
+  it("stops refusing within 5 s once the controller accepts again, where the book's long memory without a floor still refuses all at 10 s", () => {
+    expect(recoveryAfter(DEFAULT_THROTTLE, 5000, 5000)).toBeLessThan(0.05);
+    expect(recoveryAfter({ ...DEFAULT_THROTTLE, windowMs: 10_000, maxRefusal: 1 }, 5000, 10_000)).toBeGreaterThan(0.99);
+    expect(recoveryAfter({ ...DEFAULT_THROTTLE, maxRefusal: 1 }, 5000, 10_000)).toBeGreaterThan(0.99);
   });
 });

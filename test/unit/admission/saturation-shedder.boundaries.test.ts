@@ -29,7 +29,7 @@ describe("SaturationShedder level arithmetic", () => {
     expect(shedder.shedProbability("critical")).toBe(0);
   });
 
-  it("falls only from holdMs after the last rise, by fallStep on a mean under half the target and 3× under a quarter", () => {
+  it("falls only from holdMs after the last rise, on a least lag under half the target and a mean under it; 3× (or a tenth of the level) on a mean under a quarter", () => {
     const shedder = new SaturationShedder({ ...OPTIONS, riseStep: 1 });
     let t = window(shedder, T0, [15, 15]); // rise to 1.5 at t
     const risenAt = t;
@@ -38,17 +38,35 @@ describe("SaturationShedder level arithmetic", () => {
       t = window(shedder, t, [0, 8]);
       expect(shedder.level).toBeCloseTo(1.5);
     }
-    t = window(shedder, t, [0, 8]); // closes exactly holdMs after the rise; mean 4 < 5
+    t = window(shedder, t, [0, 8]); // closes exactly holdMs after the rise; least 0, mean 4
     expect(t - risenAt).toBe(OPTIONS.holdMs);
     expect(shedder.level).toBeCloseTo(1.4);
     t = window(shedder, t, [0, 5]); // mean 2.5: a quarter of the target is not below it
     expect(shedder.level).toBeCloseTo(1.3);
-    t = window(shedder, t, [0, 2]); // mean 1: clear headroom
+    t = window(shedder, t, [0, 2]); // mean 1: clear headroom, 3 × fallStep (more than a tenth of 1.3)
     expect(shedder.level).toBeCloseTo(1.0);
-    t = window(shedder, t, [0, 10]); // mean 5: half the target is not below it, so it holds
+    t = window(shedder, t, [5, 5]); // least 5: half the target is not below it, so it holds
     expect(shedder.level).toBeCloseTo(1.0);
-    window(shedder, t, [10, 10, 10, -30]); // a negative lag counts as 0: mean 7.5 holds
+    t = window(shedder, t, [0, 20]); // mean 10: the target is not below it, so it holds
     expect(shedder.level).toBeCloseTo(1.0);
+    t = window(shedder, t, [4, 14]); // least 4, mean 9: the thread caught up, if barely
+    expect(shedder.level).toBeCloseTo(0.9);
+    window(shedder, t, [10, 10, 10, -30]); // a negative lag counts as 0: least 0, mean 7.5
+    expect(shedder.level).toBeCloseTo(0.8);
+  });
+
+  it("gives a high level back by a tenth of itself per clear window, faster than fallStep's steps", () => {
+    const shedder = new SaturationShedder({ ...OPTIONS, riseStep: 1, fallStep: 0.02 });
+    let t = window(shedder, T0, [100, 100]); // 10× the target: up to the ceiling
+    t = window(shedder, t, [100, 100]);
+    expect(shedder.level).toBe(3);
+    while (t < T0 + 2 * OPTIONS.windowMs + OPTIONS.holdMs) t = window(shedder, t, [0, 8]);
+    expect(shedder.level).toBeCloseTo(3 - 0.02); // the one window past the hold, mean 4: fallStep
+    const before = shedder.level;
+    t = window(shedder, t, [0, 1]);
+    expect(shedder.level).toBeCloseTo(before * 0.9);
+    for (let i = 0; i < 30; i++) t = window(shedder, t, [0, 1]);
+    expect(shedder.level).toBeLessThan(0.3);
   });
 
   it("reports the last lag sample, never below zero", () => {
