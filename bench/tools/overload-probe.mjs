@@ -2,6 +2,7 @@
 // Serves TaskFlow (miniflare-direct), seeds a tenant, offers the overload mix at
 // --multiple × --capacity req/s, and prints per-priority p50/p99, statuses, shed p99, the
 // server's CPU per thread and the controller's state sampled during the phase.
+// PROBE_QUOTA='{"minConcurrency":20}' merges into the tenant's quota.
 // `--governor-mix` offers the governor scenarios' mix (pages and creates, all normal) instead.
 //   node bench/tools/overload-probe.mjs [--governor-mix] [--capacity 300] [--multiple 4] [--seconds 10] [--seed 4000] [--off] [--no-telemetry] [--connections 2000]
 import { readdirSync, readFileSync } from "node:fs";
@@ -58,7 +59,7 @@ try {
     for (const pid of processTree(server.pid)) execSync(`taskset -a -p -c 0 ${pid} > /dev/null`);
     execSync(`taskset -a -p -c 1 ${process.pid} > /dev/null`);
   }
-  const tenant = await createTenant(tf.origin, tf.adminToken, "probe", useGovernorMix ? GOVERNOR_QUOTA : OVERLOAD_QUOTA);
+  const tenant = await createTenant(tf.origin, tf.adminToken, "probe", { ...(useGovernorMix ? GOVERNOR_QUOTA : OVERLOAD_QUOTA), ...JSON.parse(process.env.PROBE_QUOTA ?? "{}") });
   await seedTasks(tf.origin, tenant.apiKey, arg("seed", 4000));
   const ledger = new Ledger("probe");
   const pids = processTree(server.pid);
@@ -78,9 +79,17 @@ try {
   const worstBySlot = new Map();
   const slowAnswers = [];
   const t0Wall = Date.now();
+  // Why refusals were refused: reason / reasonDetail / decidedBy of each problem+json.
+  const refusalReasons = new Map();
   const recorder = {
     onResponse: (entry, status, body, index, timing) => {
       ledger.onResponse(entry, status, body, index);
+      if (status >= 400) {
+        let problem;
+        try { problem = typeof body === "string" ? JSON.parse(body) : body; } catch { problem = undefined; }
+        const why = `${status} ${problem?.reason ?? "?"}/${problem?.reasonDetail ?? "-"}/${problem?.decidedBy ?? "controller"}`;
+        refusalReasons.set(why, (refusalReasons.get(why) ?? 0) + 1);
+      }
       if (!timing) return;
       const sentAbs = Math.floor((t0Wall + timing.sentAtMs) / 100) * 100;
       worstBySlot.set(sentAbs, Math.max(worstBySlot.get(sentAbs) ?? 0, timing.latencyMs));
@@ -114,6 +123,7 @@ try {
   for (const [g, s] of Object.entries(ph.groups)) {
     console.log(`  ${g.padEnd(8)} ok ${String(s.status.success).padStart(5)} p50 ${s.ok.p50?.toFixed(1)} p99 ${s.ok.p99?.toFixed(1)} | rejected p50 ${s.rejected.p50?.toFixed(1)} p99 ${s.rejected.p99?.toFixed(1)} | ${JSON.stringify(s.statusCounts)}`);
   }
+  console.log(`  refusals by reason/detail/decider: ${[...refusalReasons].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(", ")}`);
   console.log(`  shed p99 ${ph.total.rejected.p99?.toFixed(1)} ms; statuses ${JSON.stringify(ph.total.statusCounts)}; send lag ${JSON.stringify(ph.sendLag)}`);
   const busy = [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / 100 / wall]).filter(([, v]) => v > 0.01).sort((a, b) => b[1] - a[1]);
   const sent = Object.values(ph.total.statusCounts ?? {}).reduce((a, b) => a + b, 0) || 1;
