@@ -60,13 +60,15 @@ export class Taskflow {
       persistTo: this.persistTo,
       workerRoot: this.workerRoot,
       withAssets: this.withAssets,
-      vars: { ADMIN_TOKEN: this.adminToken, FAULT_INJECTION: "on", ADMISSION_CONTROL: admissionVar(admission), DB_ENABLE_QUERY_LOGGING: "false", ...extraVars },
+      // BENCH_VARS (JSON, experiments only) overrides every phase's vars; the log line says so.
+      vars: { ADMIN_TOKEN: this.adminToken, FAULT_INJECTION: "on", ADMISSION_CONTROL: admissionVar(admission), DB_ENABLE_QUERY_LOGGING: "false", ...extraVars, ...benchVarOverrides() },
       ratelimits,
     });
     this.admission = admission;
     this.varsKey = varsKey;
     const limits = ratelimits ? `, ${Object.entries(ratelimits).map(([name, { limit }]) => `${name} limit ${limit}`).join(", ")}` : "";
-    this.log(`  TaskFlow on ${this.server.url} (${this.servingPath}, admission ${admissionVar(admission)}${limits}, started in ${Math.round(this.server.startMs)} ms)`);
+    const overrides = process.env.BENCH_VARS ? `, BENCH_VARS ${process.env.BENCH_VARS}` : "";
+    this.log(`  TaskFlow on ${this.server.url} (${this.servingPath}, admission ${admissionVar(admission)}${limits}${overrides}, started in ${Math.round(this.server.startMs)} ms)`);
     return this.server;
   }
 
@@ -79,3 +81,8 @@ export class Taskflow {
 
 /** The ADMISSION_CONTROL value for a serve() mode. */
 const admissionVar = (admission) => (admission === true ? "on" : admission === false ? "off" : admission);
+
+/** @returns {Record<string,string>} */
+function benchVarOverrides() {
+  return process.env.BENCH_VARS ? JSON.parse(process.env.BENCH_VARS) : {};
+}
