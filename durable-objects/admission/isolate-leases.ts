@@ -8,8 +8,8 @@ import type { IsolateLease, LeaseUsage } from "../contracts/admission";
  * grants, so a lease can never admit more than the budget it was carved from.
  *
  * - Sizing: the next LEASE_HORIZON_MS of the isolate's reported demand, and at most
- *   1/LEASE_FRACTION of what is free (tokens in the bucket, slots under the limit), so parked
- *   budget stays small and many isolates can hold leases at once.
+ *   1/LEASE_FRACTION of what is free (tokens in the bucket, slots under the limit; or one slot
+ *   of two free), so parked budget stays small and many isolates can hold leases at once.
  * - Renewal: the isolate reports the tokens it used and the requests it still runs; unused
  *   tokens go back to the bucket, and the new lease (if the controller is still `normal`)
  *   covers at least the requests still running. Without a new lease, a drain lease of just
@@ -36,7 +36,10 @@ export function sizeLease(demandRps: number, freeTokens: number, freeSlots: numb
   if (!(demandRps > 0)) return undefined;
   const wanted = Math.ceil((demandRps * LEASE_HORIZON_MS) / 1000);
   const tokens = Math.min(wanted * costPerRequest, Math.floor(freeTokens / LEASE_FRACTION));
-  const slots = Math.min(wanted, Math.floor(freeSlots / LEASE_FRACTION));
+  // One slot while two are free: a shard holds a few of the tenant's slots, and 1/LEASE_FRACTION
+  // of a handful rounds to nothing (no sharded tenant's isolate ever held a lease). Tokens keep
+  // the plain fraction: a bucket's last few tokens stay with the controller.
+  const slots = Math.min(wanted, Math.max(freeSlots >= 2 ? 1 : 0, Math.floor(freeSlots / LEASE_FRACTION)));
   if (tokens < costPerRequest || slots < 1) return undefined;
   return { tokens, slots };
 }

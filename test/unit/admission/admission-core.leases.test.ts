@@ -27,6 +27,17 @@ describe("AdmissionCore isolate leases", () => {
     expect(granted(c).isolateLease).toBeUndefined(); // no demand reported: no lease
   });
 
+  it("a controller with a handful of slots (a shard's share) still leases one, as long as two are free", () => {
+    const small = (slots: number) => {
+      let n = 0;
+      const quota = testQuota({ rateLimit: { requests: 1000, windowMs: 1000, burst: 800 }, minConcurrency: slots, maxConcurrency: slots, limitAlgorithm: "aimd" });
+      return new AdmissionCore({ quota, now: T0, newTicket: () => `id-${++n}` });
+    };
+    // 4 slots, one taken by the asking request: 3 free, 1/8 of which rounds to 0.
+    expect(granted(small(4), 40).isolateLease).toMatchObject({ tokens: 10, slots: 1 });
+    expect(granted(small(2), 40).isolateLease).toBeUndefined(); // one free: the next request's
+  });
+
   it("a renewal refunds the unused tokens and gives a new lease that covers the requests still running", () => {
     const c = core();
     const lease = granted(c, 40).isolateLease!;

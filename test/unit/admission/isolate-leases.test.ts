@@ -22,14 +22,22 @@ describe("sizeLease", () => {
     expect(sizeLease(400, 1000, 87)).toEqual({ tokens: 100, slots: 10 });
   });
 
-  it("offers nothing without demand, or when it could not carry one whole request and one slot", () => {
+  it("offers nothing without demand, or when it could not carry one whole request, or fewer than two slots are free", () => {
     expect(sizeLease(0, 1000, 1000)).toBeUndefined();
     expect(sizeLease(Number.NaN, 1000, 1000)).toBeUndefined();
-    expect(sizeLease(40, 7, 1000)).toBeUndefined(); // floor(7 / 8) = 0 tokens
+    expect(sizeLease(40, 7, 1000)).toBeUndefined(); // floor(7 / 8) = 0 tokens: the last few stay with the controller
     expect(sizeLease(40, 8, 1000)).toEqual({ tokens: 1, slots: 10 });
-    expect(sizeLease(40, 1000, 7)).toBeUndefined(); // floor(7 / 8) = 0 slots
+    expect(sizeLease(40, 1000, 1)).toBeUndefined(); // one slot free: the asker's own request needs it
     expect(sizeLease(40, 23, 1000, 3)).toBeUndefined(); // 2 tokens, a request costs 3
     expect(sizeLease(40, 24, 1000, 3)).toEqual({ tokens: 3, slots: 10 });
+  });
+
+  it("offers one slot while two are free, where 1/LEASE_FRACTION of a small controller's slots rounds to nothing", () => {
+    // A shard holds a few of the tenant's slots: floor(7 / 8) = 0 would never lease.
+    expect(sizeLease(40, 1000, 7)).toEqual({ tokens: 10, slots: 1 });
+    expect(sizeLease(40, 1000, 2)).toEqual({ tokens: 10, slots: 1 });
+    expect(sizeLease(40, 1000, 16)).toEqual({ tokens: 10, slots: 2 }); // past that, the fraction rules
+    expect(sizeLease(2, 1000, 7)).toEqual({ tokens: 1, slots: 1 }); // and never more than the demand
   });
 });
 
