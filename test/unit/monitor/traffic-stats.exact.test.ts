@@ -36,7 +36,9 @@ const view = (bucket: Bucket, seconds = 10) => ({ from: T0, to: T0 + seconds * 1
 
 describe("trafficStats: rates and ratios", () => {
   // 100 requests in 10 s: 60 fast successes, 10 slow ones, 10 server errors, 5 shed, 5 deadline, 5 rate limited, 5 client errors.
-  const bucket = bucketOf([
+  // Built inside each test, not at describe time: Stryker's per-test coverage does not see code
+  // run while collecting tests, and would not rerun these tests for mutants only they reach.
+  const stats = () => trafficStats(view(bucketOf([
     series("success", 60, 20),
     series("success", 10, 900),
     series("server_error", 10, 30),
@@ -44,14 +46,15 @@ describe("trafficStats: rates and ratios", () => {
     series("deadline", 5, 1, "low"),
     series("rate_limited", 5, 1, "none"),
     series("client_error", 5, 40),
-  ], { errors: { api: 0, admission: 4, db: 0, cache: 2 }, db: { queries: sketchOf([1, 2, 3, 4]), slow: 1, errors: 3, slowByRoute: { "GET /x": 1 }, slowest: [] } });
-  const s = trafficStats(view(bucket), 500);
+  ], { errors: { api: 0, admission: 4, db: 0, cache: 2 }, db: { queries: sketchOf([1, 2, 3, 4]), slow: 1, errors: 3, slowByRoute: { "GET /x": 1 }, slowest: [] } })), 500);
 
   it("divides by the true span in seconds", () => {
+    const s = stats();
     expect(s).toMatchObject({ from: T0, to: T0 + 10_000, seconds: 10, requests: 100, rps: 10, rpm: 600 });
   });
 
   it("counts shed and server errors as errors, and refusals of capacity as shed", () => {
+    const s = stats();
     expect(s.errorRate).toBeCloseTo(0.2, 12);
     expect(s.shedRatio).toBeCloseTo(0.1, 12);
     expect(s.rateLimitedRatio).toBeCloseTo(0.05, 12);
@@ -59,18 +62,22 @@ describe("trafficStats: rates and ratios", () => {
   });
 
   it("splits errors by component over all requests", () => {
+    const s = stats();
     expect(s.errorRateByComponent).toEqual({ api: 0.1, admission: 0.04, db: 0.03, cache: 0.02 });
   });
 
   it("counts as goodput only successes within the objective", () => {
+    const s = stats();
     expect(s.goodputRps).toBe(6);
   });
 
   it("takes latency over served requests only: refusals are fast and would flatter it", () => {
+    const s = stats();
     expect(s.latencyMs).toMatchObject({ count: 85, min: 20, max: 900 });
   });
 
   it("breaks the figures down by priority, requests without one included", () => {
+    const s = stats();
     expect(s.byPriority.low).toMatchObject({ requests: 10, rps: 1, errorRate: 1, shedRatio: 1, rateLimitedRatio: 0, latencyMs: null });
     expect(s.byPriority.none).toMatchObject({ requests: 5, rateLimitedRatio: 1, errorRate: 0 });
     expect(s.byPriority.normal).toMatchObject({ requests: 85, errorRate: 10 / 85, shedRatio: 0 });
@@ -78,6 +85,7 @@ describe("trafficStats: rates and ratios", () => {
   });
 
   it("reports the database per second and as summed", () => {
+    const s = stats();
     expect(s.db).toMatchObject({ queriesPerSec: 0.4, slow: 1, errors: 3, slowByRoute: { "GET /x": 1 }, slowest: [] });
     expect(s.db.queriesMs).toMatchObject({ count: 4, min: 1, max: 4 });
   });
@@ -96,6 +104,13 @@ describe("trafficStats: edges", () => {
     const s = trafficStats(view(b), 500);
     expect(s.cache).toEqual({ hot: { hits: 3, misses: 1, evictions: 5, hitRate: 0.75, evictionsPerSec: 0.5 }, cold: { hits: 0, misses: 0, evictions: 0, hitRate: null, evictionsPerSec: 0 } });
     expect(s.telemetry).toEqual({ batches: 1, isolates: 1, flushFailures: 2, flushDropped: 1 });
+  });
+
+  it("reads a cache that only missed as a 0 % hit rate, not as one without lookups", () => {
+    // Hits and misses are added, not subtracted: equal counts are a 50 % rate, misses alone 0 %.
+    const b = bucketOf([], { cache: { missing: { hits: 0, misses: 4, evictions: 0 }, even: { hits: 3, misses: 3, evictions: 0 } } });
+    const { cache } = trafficStats(view(b), 500);
+    expect([cache.missing?.hitRate, cache.even?.hitRate]).toEqual([0, 0.5]);
   });
 });
 
