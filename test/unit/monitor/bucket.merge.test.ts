@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ANY_TENANT, MAX_SERIES_PER_BUCKET, OTHER_TENANT, addBatch, combine, emptyBucket, mergeBucket, seriesKey, topSlowest } from "../../../durable-objects/monitor/windows/bucket";
 import { emptySketch, sketchOf } from "../../../durable-objects/monitor/windows/sketch";
 import type { SeriesEntry, SlowQuery, TelemetryBatch } from "../../../durable-objects/contracts/telemetry";
-import { T0 } from "./support";
+import { handBatch, T0 } from "./support";
 
 const MINUTE = 60_000;
 
@@ -12,20 +12,7 @@ function entry(over: Partial<SeriesEntry> = {}): SeriesEntry {
 
 /** A batch written out by hand, so every count in it is known. */
 function batch(over: Partial<TelemetryBatch> = {}): TelemetryBatch {
-  return {
-    v: 1,
-    source: "iso-a",
-    seq: 1,
-    from: T0,
-    to: T0,
-    series: [],
-    components: { queue: emptySketch(), db: emptySketch(), handler: emptySketch() },
-    db: { queries: emptySketch(), slow: 0, errors: 0, slowByRoute: {}, slowest: [] },
-    cache: {},
-    errors: { api: 0, admission: 0, db: 0, cache: 0 },
-    flush: { failures: 0, dropped: 0 },
-    ...over,
-  };
+  return handBatch(T0, { source: "iso-a", ...over });
 }
 
 describe("emptyBucket", () => {

@@ -3,7 +3,7 @@ import { C, countAdmission, countBatch, CumulativeCounters } from "../../../dura
 import { TenantLabels } from "../../../durable-objects/monitor/exposition/tenant-labels";
 import { emptySketch, sketchOf } from "../../../durable-objects/monitor/windows/sketch";
 import type { SeriesEntry, TelemetryBatch } from "../../../durable-objects/contracts/telemetry";
-import { admissionSnapshot, T0 } from "./support";
+import { admissionSnapshot, handBatch, T0 } from "./support";
 
 const series = (over: Partial<SeriesEntry>): SeriesEntry => ({
   route: "/v1/tasks",
@@ -16,20 +16,7 @@ const series = (over: Partial<SeriesEntry>): SeriesEntry => ({
   ...over,
 });
 
-const batch = (over: Partial<TelemetryBatch> = {}): TelemetryBatch => ({
-  v: 1,
-  source: "i",
-  seq: 1,
-  from: T0,
-  to: T0 + 1000,
-  series: [],
-  components: { queue: emptySketch(), db: emptySketch(), handler: emptySketch() },
-  db: { queries: emptySketch(), slow: 0, errors: 0, slowByRoute: {}, slowest: [] },
-  cache: {},
-  errors: { api: 0, admission: 0, db: 0, cache: 0 },
-  flush: { failures: 0, dropped: 0 },
-  ...over,
-});
+const batch = (over: Partial<TelemetryBatch> = {}): TelemetryBatch => handBatch(T0, { source: "i", to: T0 + 1000, ...over });
 
 describe("CumulativeCounters", () => {
   it("adds up increments per metric and label set, and ignores anything not above zero", () => {

@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { addAdmission, addBatch, emptyBucket, type Bucket } from "../../../durable-objects/monitor/windows/bucket";
 import type { AlertRecord } from "../../../durable-objects/monitor/alerts/alert-log";
 import { dashboardData } from "../../../durable-objects/monitor/reports/dashboard-data";
-import { emptySketch, sketchOf } from "../../../durable-objects/monitor/windows/sketch";
+import { sketchOf } from "../../../durable-objects/monitor/windows/sketch";
 import type { RequestOutcome, SeriesEntry } from "../../../durable-objects/contracts/telemetry";
 import type { RequestPriority } from "../../../durable-objects/contracts/admission";
-import { admissionSnapshot, T0 } from "./support";
+import { admissionSnapshot, handBatch, T0 } from "./support";
 
 const MINUTE = 60_000;
 
@@ -15,19 +15,7 @@ function series(priority: RequestPriority, outcome: RequestOutcome, values: numb
 
 function minute(start: number, entries: SeriesEntry[]): Bucket {
   const b = emptyBucket(start, MINUTE);
-  addBatch(b, {
-    v: 1,
-    source: "iso",
-    seq: 1,
-    from: start,
-    to: start,
-    series: entries,
-    components: { queue: emptySketch(), db: emptySketch(), handler: emptySketch() },
-    db: { queries: emptySketch(), slow: 0, errors: 0, slowByRoute: {}, slowest: [] },
-    cache: {},
-    errors: { api: 0, admission: 0, db: 0, cache: 0 },
-    flush: { failures: 0, dropped: 0 },
-  });
+  addBatch(b, handBatch(start, { series: entries }));
   return b;
 }
 

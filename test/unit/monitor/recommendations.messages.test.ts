@@ -4,7 +4,7 @@ import { recommend, type Recommendation } from "../../../durable-objects/monitor
 import { emptySketch, sketchOf } from "../../../durable-objects/monitor/windows/sketch";
 import { trafficStats } from "../../../durable-objects/monitor/windows/traffic-stats";
 import type { SeriesEntry, TelemetryBatch } from "../../../durable-objects/contracts/telemetry";
-import { admissionSnapshot, T0 } from "./support";
+import { admissionSnapshot, handBatch, T0 } from "./support";
 
 // The messages are what an operator reads on /admin/performance: each names the figures that
 // fired the rule, so they are pinned word for word (recommendations.rules.test.ts pins when rules fire).
@@ -22,20 +22,7 @@ const served = (n: number, ms: number): SeriesEntry => ({
 
 function hourOf(series: SeriesEntry[], over: Partial<TelemetryBatch> = {}, start = T0): Bucket {
   const b = emptyBucket(start, HOUR, true);
-  addBatch(b, {
-    v: 1,
-    source: "iso",
-    seq: 1,
-    from: start,
-    to: start,
-    series,
-    components: { queue: emptySketch(), db: emptySketch(), handler: emptySketch() },
-    db: { queries: emptySketch(), slow: 0, errors: 0, slowByRoute: {}, slowest: [] },
-    cache: {},
-    errors: { api: 0, admission: 0, db: 0, cache: 0 },
-    flush: { failures: 0, dropped: 0 },
-    ...over,
-  });
+  addBatch(b, handBatch(start, { series, ...over }));
   return b;
 }
 

@@ -5,7 +5,7 @@ import { emptySketch, sketchOf } from "../../../durable-objects/monitor/windows/
 import { trafficStats } from "../../../durable-objects/monitor/windows/traffic-stats";
 import type { RequestOutcome, SeriesEntry, TelemetryBatch } from "../../../durable-objects/contracts/telemetry";
 import type { RequestPriority } from "../../../durable-objects/contracts/admission";
-import { admissionSnapshot, T0 } from "./support";
+import { admissionSnapshot, handBatch, T0 } from "./support";
 
 const HOUR = 3_600_000;
 
@@ -15,20 +15,7 @@ function series(outcome: RequestOutcome, values: number[], over: Partial<SeriesE
 
 function bucketOf(entries: SeriesEntry[], over: Partial<TelemetryBatch> = {}, start = T0): Bucket {
   const b = emptyBucket(start, HOUR, true);
-  addBatch(b, {
-    v: 1,
-    source: "iso",
-    seq: 1,
-    from: start,
-    to: start,
-    series: entries,
-    components: { queue: emptySketch(), db: emptySketch(), handler: emptySketch() },
-    db: { queries: emptySketch(), slow: 0, errors: 0, slowByRoute: {}, slowest: [] },
-    cache: {},
-    errors: { api: 0, admission: 0, db: 0, cache: 0 },
-    flush: { failures: 0, dropped: 0 },
-    ...over,
-  });
+  addBatch(b, handBatch(start, { series: entries, ...over }));
   return b;
 }
 

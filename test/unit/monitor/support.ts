@@ -43,6 +43,24 @@ export interface Traffic {
   route?: string;
 }
 
+/** A batch written out by hand, so every count in it is known: empty but for `over`, sent at `at`. */
+export function handBatch(at: number, over: Partial<TelemetryBatch> = {}): TelemetryBatch {
+  return {
+    v: 1,
+    source: "iso",
+    seq: 1,
+    from: at,
+    to: at,
+    series: [],
+    components: { queue: emptySketch(), db: emptySketch(), handler: emptySketch() },
+    db: { queries: emptySketch(), slow: 0, errors: 0, slowByRoute: {}, slowest: [] },
+    cache: {},
+    errors: { api: 0, admission: 0, db: 0, cache: 0 },
+    flush: { failures: 0, dropped: 0 },
+    ...over,
+  };
+}
+
 /** A batch as an isolate would send it, built through the real recorder. */
 export function batchOf(traffic: Traffic[], at: number, source = "isolate-a", seq?: number): TelemetryBatch {
   const r = new TelemetryRecorder({ intervalMs: 10_000, source });

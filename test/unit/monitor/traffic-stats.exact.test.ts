@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { addAdmission, addBatch, emptyBucket, type Bucket } from "../../../durable-objects/monitor/windows/bucket";
-import { emptySketch, sketchOf } from "../../../durable-objects/monitor/windows/sketch";
+import { sketchOf } from "../../../durable-objects/monitor/windows/sketch";
 import { outcomeCounts, sloCounts, trafficStats } from "../../../durable-objects/monitor/windows/traffic-stats";
 import type { RequestOutcome, SeriesEntry, TelemetryBatch } from "../../../durable-objects/contracts/telemetry";
 import type { RequestPriority } from "../../../durable-objects/contracts/admission";
-import { admissionSnapshot, T0 } from "./support";
+import { admissionSnapshot, handBatch, T0 } from "./support";
 
 const MINUTE = 60_000;
 
@@ -15,20 +15,7 @@ function series(outcome: RequestOutcome, n: number, ms: number, priority: Reques
 
 function bucketOf(entries: SeriesEntry[], over: Partial<TelemetryBatch> = {}): Bucket {
   const b = emptyBucket(T0, MINUTE);
-  addBatch(b, {
-    v: 1,
-    source: "iso",
-    seq: 1,
-    from: T0,
-    to: T0,
-    series: entries,
-    components: { queue: emptySketch(), db: emptySketch(), handler: emptySketch() },
-    db: { queries: emptySketch(), slow: 0, errors: 0, slowByRoute: {}, slowest: [] },
-    cache: {},
-    errors: { api: 0, admission: 0, db: 0, cache: 0 },
-    flush: { failures: 0, dropped: 0 },
-    ...over,
-  });
+  addBatch(b, handBatch(T0, { series: entries, ...over }));
   return b;
 }
 
