@@ -1,19 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { AdmissionCore, type AcquireOutcome, type Lease } from "../../../durable-objects/admission/admission-core";
+import { AdmissionCore, type Lease } from "../../../durable-objects/admission/admission-core";
 import { LEASE_TTL_MS } from "../../../durable-objects/admission/isolate-leases";
 import { SHARD_LEASE_TTL_MS } from "../../../durable-objects/admission/shard-budget";
-import type { Grant, Quota } from "../../../durable-objects/contracts/admission";
-import { request, T0, testQuota } from "./support";
-
-function core(quota: Partial<Quota> = {}, extra: Partial<ConstructorParameters<typeof AdmissionCore>[0]> = {}): AdmissionCore {
-  let n = 0;
-  return new AdmissionCore({ quota: testQuota(quota), now: T0, newTicket: () => `t${++n}`, ...extra });
-}
-
-function granted(outcome: AcquireOutcome): Grant {
-  if (outcome.kind !== "granted") throw new Error(`expected a grant, got ${outcome.kind}`);
-  return outcome.result;
-}
+import { request, T0, testQuota, testCore as core, granted } from "./support";
 
 const ok = { latencyMs: 10, outcome: "success" } as const;
 const NO_DECISIONS = { admitted: 0, queued: 0, rate_limited: 0, queue_full: 0, shed: 0, deadline: 0 };

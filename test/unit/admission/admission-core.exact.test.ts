@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { AdmissionCore, SATURATED_RETRY_AFTER_MS, type AcquireOutcome, type AdmissionHooks, type Lease } from "../../../durable-objects/admission/admission-core";
+import { AdmissionCore, SATURATED_RETRY_AFTER_MS, type AdmissionHooks, type Lease } from "../../../durable-objects/admission/admission-core";
 import { SaturationShedder } from "../../../durable-objects/admission/saturation-shedder";
-import type { Grant, Quota, RequestPriority } from "../../../durable-objects/contracts/admission";
-import { request, T0, testQuota } from "./support";
-
-function core(quota: Partial<Quota> = {}, extra: Partial<ConstructorParameters<typeof AdmissionCore>[0]> = {}): AdmissionCore {
-  let n = 0;
-  return new AdmissionCore({ quota: testQuota(quota), now: T0, newTicket: () => `t${++n}`, ...extra });
-}
-
-function granted(outcome: AcquireOutcome): Grant {
-  if (outcome.kind !== "granted") throw new Error(`expected a grant, got ${outcome.kind}`);
-  return outcome.result;
-}
+import type { RequestPriority } from "../../../durable-objects/contracts/admission";
+import { request, T0, testQuota, testCore as core, granted } from "./support";
 
 /** Sheds every request that is not critical, as a saturated thread at level 1 would. */
 class ShedAll extends SaturationShedder {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AdmissionCore, SATURATED_RETRY_AFTER_MS, type AcquireOutcome } from "../../../durable-objects/admission/admission-core";
+import { AdmissionCore, SATURATED_RETRY_AFTER_MS } from "../../../durable-objects/admission/admission-core";
 import { SaturationShedder } from "../../../durable-objects/admission/saturation-shedder";
-import type { Grant } from "../../../durable-objects/contracts/admission";
-import { request, T0, testQuota } from "./support";
+import { request, T0, testQuota, granted } from "./support";
 
 /** A shedder stuck at one level that never picks a request itself: only the level's effect on load shows. */
 class FixedLevel extends SaturationShedder {
@@ -21,11 +20,6 @@ class FixedLevel extends SaturationShedder {
 function core(shedder: SaturationShedder, random: () => number = Math.random): AdmissionCore {
   const quota = testQuota({ rateLimit: { requests: 1000, windowMs: 1000, burst: 800 }, minConcurrency: 80, maxConcurrency: 80, limitAlgorithm: "aimd" });
   return new AdmissionCore({ quota, now: T0, shedder, random });
-}
-
-function granted(outcome: AcquireOutcome): Grant {
-  if (outcome.kind !== "granted") throw new Error(`expected a grant, got ${outcome.kind}`);
-  return outcome.result;
 }
 
 describe("AdmissionCore reads a saturated thread as load", () => {

@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AdmissionCore, LEASE_MARGIN_MS, type AcquireOutcome, type Lease } from "../../../durable-objects/admission/admission-core";
-import type { AcquireResult, Grant, Quota, Rejection } from "../../../durable-objects/contracts/admission";
-import { request, T0, testQuota } from "./support";
-
-function core(quota: Partial<Quota> = {}, extra: Partial<ConstructorParameters<typeof AdmissionCore>[0]> = {}): AdmissionCore {
-  let n = 0;
-  return new AdmissionCore({ quota: testQuota(quota), now: T0, newTicket: () => `t${++n}`, ...extra });
-}
-
-function granted(outcome: AcquireOutcome): Grant {
-  if (outcome.kind !== "granted") throw new Error(`expected a grant, got ${JSON.stringify(outcome)}`);
-  return outcome.result;
-}
+import type { AcquireResult, Grant, Rejection } from "../../../durable-objects/contracts/admission";
+import { request, T0, testQuota, testCore as core, granted } from "./support";
 
 function rejected(outcome: AcquireOutcome): Rejection {
   if (outcome.kind !== "rejected") throw new Error(`expected a rejection, got ${outcome.kind}`);

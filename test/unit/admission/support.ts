@@ -1,4 +1,5 @@
-import type { AcquireRequest, Quota, RequestPriority } from "../../../durable-objects/contracts/admission";
+import { AdmissionCore, type AcquireOutcome } from "../../../durable-objects/admission/admission-core";
+import type { AcquireRequest, Grant, Quota, RequestPriority } from "../../../durable-objects/contracts/admission";
 
 /** A quota with test-sized numbers; override what a test is about. */
 export function testQuota(overrides: Partial<Quota> = {}): Quota {
@@ -34,4 +35,16 @@ export function rng(seed: number): () => number {
     s ^= s << 5;
     return (s >>> 0) / 2 ** 32;
   };
+}
+
+/** A core at T0 on a test quota, its tickets numbered t1, t2, ... so tests can name them. */
+export function testCore(quota: Partial<Quota> = {}, extra: Partial<ConstructorParameters<typeof AdmissionCore>[0]> = {}): AdmissionCore {
+  let n = 0;
+  return new AdmissionCore({ quota: testQuota(quota), now: T0, newTicket: () => `t${++n}`, ...extra });
+}
+
+/** The grant, or a thrown error naming what came instead. */
+export function granted(outcome: AcquireOutcome): Grant {
+  if (outcome.kind !== "granted") throw new Error(`expected a grant, got ${JSON.stringify(outcome)}`);
+  return outcome.result;
 }
