@@ -14,7 +14,9 @@ export default {
   disableTypeChecks: false,
   mutate: [
     "durable-objects/admission/*.ts",
-    "durable-objects/governor/fair-share.ts",
+    // Talks to the Governor Durable Object through its stub: workerd only.
+    "!durable-objects/admission/governor-link.ts",
+    "durable-objects/governor/*.ts",
     "durable-objects/monitor/**/*.ts",
     // Runs SQL on the Monitor's SqlStorage; exercised by test/worker/ in workerd only.
     "!durable-objects/monitor/monitor-store.ts",
@@ -24,6 +26,7 @@ export default {
     "!worker/admission/admission-step.ts",
     "!worker/admission/controller.ts",
     "!worker/admission/faults.ts",
+    "!worker/admission/rate-limit-peer.ts",
     "!worker/admission/route-admission.ts",
     "worker/admission/balancers/*.ts",
   ],
