@@ -3,14 +3,16 @@
 // --multiple × --capacity req/s, and prints per-priority p50/p99, statuses, shed p99, the
 // server's CPU per thread and the controller's state sampled during the phase.
 // PROBE_QUOTA='{"minConcurrency":20}' merges into the tenant's quota.
-// `--governor-mix` offers the governor scenarios' mix (pages and creates, all normal) instead.
-//   node bench/tools/overload-probe.mjs [--governor-mix] [--capacity 300] [--multiple 4] [--seconds 10] [--seed 4000] [--off] [--no-telemetry] [--connections 2000]
+// `--governor-mix` offers the governor scenarios' mix (pages and creates, all normal) instead,
+// `--distance-mix` the distance scenario's (reads at normal and high, a quota that never limits).
+//   node bench/tools/overload-probe.mjs [--governor-mix | --distance-mix] [--pre-seconds 5 --pre-var ISOLATE_LEASES=off] [--capacity 300] [--multiple 4] [--seconds 10] [--seed 4000] [--off] [--no-telemetry] [--connections 2000]
 import { readdirSync, readFileSync } from "node:fs";
 import { adminRequest, createTenant, metricsText, seedTasks } from "../scenarios/api.mjs";
 import { sumMetric } from "../lib/metric-samples.ts";
 import { Ledger } from "../scenarios/ledger.mjs";
 import { OVERLOAD_QUOTA, overloadMix } from "../scenarios/overload.mjs";
 import { GOVERNOR_QUOTA, governorMix } from "../scenarios/governor-mix.mjs";
+import { DISTANCE_QUOTA, distanceMix } from "../scenarios/distance.mjs";
 import { Taskflow } from "../scenarios/taskflow.mjs";
 import { openPhase } from "../scenarios/util.mjs";
 import { processTree } from "../lib/proc-cpu.mjs";
@@ -21,9 +23,13 @@ const arg = (name, fallback) => {
 };
 const admission = !process.argv.includes("--off");
 const useGovernorMix = process.argv.includes("--governor-mix");
+const useDistanceMix = process.argv.includes("--distance-mix");
 /** `--var NAME=VALUE` (repeatable) overrides a wrangler.toml var for this probe. */
 const vars = Object.fromEntries(process.argv.flatMap((a, i) => (process.argv[i - 1] === "--var" ? [a.split("=")] : [])));
 const BUCKET_MS = arg("bucket-ms", 1000);
+/** `--pre-seconds N --pre-var NAME=VALUE`: first the same load for N s with those vars on top, then a restart with the plain ones. */
+const preSeconds = arg("pre-seconds", 0);
+const preVars = Object.fromEntries(process.argv.flatMap((a, i) => (process.argv[i - 1] === "--pre-var" ? [a.split("=")] : [])));
 const capacity = arg("capacity", 300), multiple = arg("multiple", 4), seconds = arg("seconds", 10);
 
 function threadTicks(pids) {
@@ -52,16 +58,24 @@ try {
     const r = spawnSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "d1", "execute", "DB", "--local", "--persist-to", tf.persistTo, ...(process.env.PROBE_SQL_FILE ? ["--file", process.env.PROBE_SQL_FILE] : ["--command", process.env.PROBE_SQL])], { encoding: "utf8" });
     console.error(`PROBE_SQL exit ${r.status} ${r.stderr.slice(-300)}`);
   }
-  const server = await tf.serve(admission, { ...(process.argv.includes("--no-telemetry") ? { TELEMETRY: "off" } : {}), ...(process.env.PROBE_SLOW_MS ? { DB_ENABLE_QUERY_LOGGING: "true", DB_SLOW_QUERY_THRESHOLD: process.env.PROBE_SLOW_MS } : {}), ...vars });
+  const serveVars = { ...(process.argv.includes("--no-telemetry") ? { TELEMETRY: "off" } : {}), ...(process.env.PROBE_SLOW_MS ? { DB_ENABLE_QUERY_LOGGING: "true", DB_SLOW_QUERY_THRESHOLD: process.env.PROBE_SLOW_MS } : {}), ...vars };
+  let server = await tf.serve(admission, preSeconds > 0 ? { ...serveVars, ...preVars } : serveVars);
   if (process.env.PROBE_PIN) {
     // Debugging only: server tree on CPU 0, this client on CPU 1 (is a stall CPU contention?).
     const { execSync } = await import("node:child_process");
     for (const pid of processTree(server.pid)) execSync(`taskset -a -p -c 0 ${pid} > /dev/null`);
     execSync(`taskset -a -p -c 1 ${process.pid} > /dev/null`);
   }
-  const tenant = await createTenant(tf.origin, tf.adminToken, "probe", { ...(useGovernorMix ? GOVERNOR_QUOTA : OVERLOAD_QUOTA), ...JSON.parse(process.env.PROBE_QUOTA ?? "{}") });
+  const tenant = await createTenant(tf.origin, tf.adminToken, "probe", { ...(useGovernorMix ? GOVERNOR_QUOTA : useDistanceMix ? DISTANCE_QUOTA : OVERLOAD_QUOTA), ...JSON.parse(process.env.PROBE_QUOTA ?? "{}") });
   await seedTasks(tf.origin, tenant.apiKey, arg("seed", 4000));
   const ledger = new Ledger("probe");
+  if (preSeconds > 0) {
+    // The tenant's controllers keep what the pre-phase left them (K, limits) across the restart.
+    const mixOf = useDistanceMix ? distanceMix(tenant.apiKey) : useGovernorMix ? governorMix({ apiKey: tenant.apiKey, ledger, phase: "pre", group: "normal" }) : overloadMix({ apiKey: tenant.apiKey, ledger, phase: "pre" });
+    const pre = await openPhase({ origin: tf.origin, mix: mixOf, rate: Math.round(capacity * multiple), durationMs: preSeconds * 1000, timeoutMs: 10_000, drainMs: 3000 });
+    console.log(`pre-phase with ${JSON.stringify(preVars)}: ${preSeconds}s, goodput ${pre.goodput.toFixed(1)} req/s`);
+    server = await tf.serve(admission, serveVars);
+  }
   const pids = processTree(server.pid);
   const before = threadTicks(pids);
   const samples = [];
@@ -102,7 +116,7 @@ try {
       timeline.get(key).push(timing.latencyMs);
     },
   };
-  let mix = useGovernorMix ? governorMix({ apiKey: tenant.apiKey, ledger, phase: "probe", group: "normal" }) : overloadMix({ apiKey: tenant.apiKey, ledger, phase: "probe" });
+  let mix = useDistanceMix ? distanceMix(tenant.apiKey) : useGovernorMix ? governorMix({ apiKey: tenant.apiKey, ledger, phase: "probe", group: "normal" }) : overloadMix({ apiKey: tenant.apiKey, ledger, phase: "probe" });
   // --critical-read: the critical share reads instead of writing (is a stall the writes'?)
   if (process.argv.includes("--critical-read")) mix = mix.map((e) => (e.group === "critical" ? { name: "crit-read", path: "/v1/tasks?limit=5", headers: { ...e.headers }, weight: e.weight, group: "critical" } : e));
   // Controller calls by kind and D1 queries, from /metrics (the scrape flushes the answering isolate first).

@@ -288,7 +288,7 @@ export class AdmissionCore {
     if (!lease) return false;
     this.leases.delete(ticket);
     this.hooks.leaseEnded?.(lease, "released");
-    this.service.record(now - lease.grantedAt, now);
+    this.service.record(now - lease.grantedAt, now, report.latencyMs);
     this.limiter.onSample({ rttMs: report.latencyMs, inflight: lease.inflightAtGrant, dropped: report.outcome !== "success" });
     this.version++;
     this.drain(now);
@@ -396,8 +396,10 @@ export class AdmissionCore {
     }
     if (samples.length > 0) this.version++;
     const loadLevel = this.updateLoad(now);
-    let lease = loadLevel === "normal" ? this.leaseToIsolate(usage.demandRps, 1, now, stillRunning) : undefined;
-    if (!lease && stillRunning > 0) lease = this.isolateLeases.open({ tokens: 0, slots: stillRunning }, now);
+    // What the isolate really runs (not the slots it keeps while it goes on admitting) is what loads the backend.
+    const running = Math.min(stillRunning, Math.max(0, Math.floor(finite(usage.running ?? stillRunning))));
+    let lease = loadLevel === "normal" ? this.leaseToIsolate(usage.demandRps, 1, now, stillRunning, running) : undefined;
+    if (!lease && stillRunning > 0) lease = this.isolateLeases.open({ tokens: 0, slots: stillRunning }, now, running);
     this.drain(now);
     return { lease, loadLevel, rateLimit: this.bucket.info(now) };
   }
@@ -556,16 +558,16 @@ export class AdmissionCore {
    * it is renewing (or all its slots, while it goes on admitting): the new lease holds at least
    * that many, whether or not a new one is worth giving.
    */
-  private leaseToIsolate(demandRps: number, cost: number, now: number, mustCover = 0): IsolateLease | undefined {
+  private leaseToIsolate(demandRps: number, cost: number, now: number, mustCover = 0, running = 0): IsolateLease | undefined {
     const freeSlots = this.limiter.current - this.inflight - mustCover;
-    const offer = sizeLease(demandRps, this.bucket.level(now), freeSlots, Math.max(1, cost));
+    const offer = sizeLease(demandRps, this.bucket.level(now), freeSlots, Math.max(1, cost), this.isolateLeases.active);
     if (!offer) return undefined;
     const take = this.bucket.tryTake(offer.tokens, now);
     if (!take.ok) return undefined;
     this.version++;
     // The isolate counts its running requests against the new lease's slots, so covering them
     // takes max(), not a sum: a sum would let the slots ratchet up with every renewal.
-    return this.isolateLeases.open({ tokens: offer.tokens, slots: Math.max(offer.slots, mustCover) }, now);
+    return this.isolateLeases.open({ tokens: offer.tokens, slots: Math.max(offer.slots, mustCover) }, now, running);
   }
 
   private reject(priority: RequestPriority, reason: RejectReason, detail: RejectDetail, retryAfterMs: number, now: number): AcquireOutcome {
@@ -632,8 +634,13 @@ export class AdmissionCore {
     // Slots leased to shards are the shards' to fill, and each shard reports its own load: a
     // root that leased most of its limit out is not busy for that (it read as elevated, and its
     // answers kept isolates from asking for leases).
+    // Of the rest, slots parked in isolate leases (held, reported unused) are budget, not work;
+    // and only the share of slot time spent working loads the backend: far from its isolates, a
+    // controller's slots are mostly held by requests on the wire. Reading either as load took
+    // leases away at moderate load, and without them every request went back on the wire.
     const toShards = this.shardLeases.heldSlots;
-    const utilisation = (this.inflight - toShards) / Math.max(1, this.limiter.current - toShards);
+    const parked = this.isolateLeases.heldSlots - this.isolateLeases.runningSlots;
+    const utilisation = ((this.inflight - toShards - parked) * this.service.workShare) / Math.max(1, this.limiter.current - toShards);
     const tracked = this.load.update({ utilisation, queueDelayMs: this.oldestWaitMs(now), serviceMs: this.service.serviceMsOrFallback }, now);
     return this.withSaturation(tracked);
   }

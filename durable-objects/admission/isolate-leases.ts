@@ -7,9 +7,12 @@ import type { IsolateLease, LeaseUsage } from "../contracts/admission";
  * controller debits the tokens from its bucket and counts the slots as in flight when it
  * grants, so a lease can never admit more than the budget it was carved from.
  *
- * - Sizing: the next LEASE_HORIZON_MS of the isolate's reported demand, and at most
- *   1/LEASE_FRACTION of what is free (tokens in the bucket, slots under the limit; or one slot
- *   of two free), so parked budget stays small and many isolates can hold leases at once.
+ * - Sizing: the next LEASE_HORIZON_MS of the isolate's reported demand, at most
+ *   1/LEASE_FRACTION of the tokens in the bucket, and of the slots under the limit a share
+ *   that shrinks with the leases already out: half of them with none, a quarter beside one,
+ *   1/(2(n+1)) beside n (or one slot of two free). Each renewal re-sizes, so n isolates settle
+ *   near limit/(3n) each and about a third of the limit in all: requests without a lease
+ *   (another isolate's, critical ones) still find slots at the controller.
  * - Renewal: the isolate reports the tokens it used and the requests it still runs; unused
  *   tokens go back to the bucket, and the new lease (if the controller is still `normal`)
  *   covers at least the requests still running. Without a new lease, a drain lease of just
@@ -22,7 +25,7 @@ import type { IsolateLease, LeaseUsage } from "../contracts/admission";
 export const LEASE_TTL_MS = 1000;
 /** A lease carries about this much of the isolate's demand. */
 export const LEASE_HORIZON_MS = 250;
-/** ...and never more than 1/LEASE_FRACTION of the free tokens or slots. */
+/** ...and never more than 1/LEASE_FRACTION of the free tokens. */
 export const LEASE_FRACTION = 8;
 
 
@@ -31,21 +34,28 @@ export interface LeaseOffer {
   slots: number;
 }
 
-/** What the lease would be, given the free budget; undefined when it would be too small to be worth it. */
-export function sizeLease(demandRps: number, freeTokens: number, freeSlots: number, costPerRequest = 1): LeaseOffer | undefined {
+/**
+ * What the lease would be, given the free budget and how many other leases are out (`holders`);
+ * undefined when it would be too small to be worth it.
+ */
+export function sizeLease(demandRps: number, freeTokens: number, freeSlots: number, costPerRequest = 1, holders = 0): LeaseOffer | undefined {
   if (!(demandRps > 0)) return undefined;
   const wanted = Math.ceil((demandRps * LEASE_HORIZON_MS) / 1000);
   const tokens = Math.min(wanted * costPerRequest, Math.floor(freeTokens / LEASE_FRACTION));
-  // One slot while two are free: a shard holds a few of the tenant's slots, and 1/LEASE_FRACTION
-  // of a handful rounds to nothing (no sharded tenant's isolate ever held a lease). Tokens keep
-  // the plain fraction: a bucket's last few tokens stay with the controller.
-  const slots = Math.min(wanted, Math.max(freeSlots >= 2 ? 1 : 0, Math.floor(freeSlots / LEASE_FRACTION)));
+  // An isolate whose lease is a few slots short of its bursts sends every request past them to
+  // the controller, a round trip each; a lone isolate gets half the free slots. One slot while
+  // two are free: a shard holds a few of the tenant's slots, and a share of a handful rounds to
+  // nothing. Tokens keep the plain fraction: a bucket's last few tokens stay with the controller.
+  const slotShare = Math.floor(freeSlots / (2 * (Math.max(0, Math.floor(holders)) + 1)));
+  const slots = Math.min(wanted, Math.max(freeSlots >= 2 ? 1 : 0, slotShare));
   if (tokens < costPerRequest || slots < 1) return undefined;
   return { tokens, slots };
 }
 
 export class IsolateLeaseLedger {
   private readonly leases = new Map<string, IsolateLease>();
+  /** Requests each lease's isolate last reported running under it (0 for a new one). */
+  private readonly running = new Map<string, number>();
 
   /** `ttlMs`: how long a lease lasts unrenewed (a shard controller's capacity lease uses the same ledger with its own TTL). */
   constructor(
@@ -57,6 +67,13 @@ export class IsolateLeaseLedger {
   get heldSlots(): number {
     let slots = 0;
     for (const lease of this.leases.values()) slots += lease.slots;
+    return slots;
+  }
+
+  /** Slots held by leases that their isolates reported running: the rest are parked, not load. */
+  get runningSlots(): number {
+    let slots = 0;
+    for (const [id, lease] of this.leases) slots += Math.min(lease.slots, this.running.get(id) ?? 0);
     return slots;
   }
 
@@ -75,10 +92,11 @@ export class IsolateLeaseLedger {
     return this.leases.get(id);
   }
 
-  /** Records a lease whose tokens the caller has already taken from its bucket. */
-  open(offer: LeaseOffer, now: number): IsolateLease {
+  /** Records a lease whose tokens the caller has already taken from its bucket; `running` of its slots are in use already. */
+  open(offer: LeaseOffer, now: number, running = 0): IsolateLease {
     const lease: IsolateLease = { id: this.newId(), tokens: offer.tokens, slots: offer.slots, expiresAt: now + this.ttlMs, ttlMs: this.ttlMs };
     this.leases.set(lease.id, lease);
+    this.running.set(lease.id, Math.max(0, finite(running)));
     return lease;
   }
 
@@ -91,6 +109,7 @@ export class IsolateLeaseLedger {
     const lease = this.leases.get(id);
     if (!lease) return undefined;
     this.leases.delete(id);
+    this.running.delete(id);
     const used = Math.min(lease.tokens, Math.max(0, usage.usedTokens));
     return { unusedTokens: lease.tokens - used, stillRunning: Math.min(lease.slots, Math.max(0, Math.floor(usage.inflight))) };
   }
@@ -101,6 +120,7 @@ export class IsolateLeaseLedger {
     for (const [id, lease] of this.leases) {
       if (lease.expiresAt > now) continue;
       this.leases.delete(id);
+      this.running.delete(id);
       reclaimed++;
     }
     return reclaimed;
@@ -115,5 +135,10 @@ export class IsolateLeaseLedger {
   /** Every lease ends now (a quota change): slots come back, unreported tokens stay spent. */
   clear(): void {
     this.leases.clear();
+    this.running.clear();
   }
+}
+
+function finite(n: number): number {
+  return Number.isFinite(n) ? n : 0;
 }

@@ -1,6 +1,7 @@
 /**
  * Measured service: how long a granted request holds its slot (EWMA of grant-to-release
- * time, as the admission controller sees it), and how many complete per second.
+ * time, as the admission controller sees it), how much of that it spends working (the time
+ * its Worker measured), and how many complete per second.
  *
  * Predicted wait uses the service time and the limit, not the measured completion rate:
  * with `slots` slots busy, one frees every serviceMs / slots on average, so the p-th waiter
@@ -24,6 +25,8 @@ const RATE_ALPHA = 0.3;
 
 export class ServiceRate {
   private serviceMs: number | null;
+  /** EWMA of the work part of the same samples: a remote controller's slot is held across two trips on top. */
+  private workMs: number | null = null;
   private bucketStart = 0;
   private bucketCount = 0;
   private ratePerSec = 0;
@@ -33,14 +36,24 @@ export class ServiceRate {
     this.serviceMs = typeof restored === "number" && Number.isFinite(restored) && restored >= 0 ? restored : null;
   }
 
-  /** A slot was held for `holdMs` and freed at `now`. */
-  record(holdMs: number, now: number): void {
+  /** A slot was held for `holdMs` (of which the request worked `workMs`) and freed at `now`. */
+  record(holdMs: number, now: number, workMs: number = holdMs): void {
     if (Number.isFinite(holdMs) && holdMs >= 0) {
-      const alpha = 2 / (SERVICE_WINDOW + 1);
-      this.serviceMs = this.serviceMs === null ? holdMs : this.serviceMs + alpha * (holdMs - this.serviceMs);
+      this.serviceMs = ewma(this.serviceMs, holdMs);
+      this.workMs = ewma(this.workMs, Number.isFinite(workMs) ? Math.min(Math.max(0, workMs), holdMs) : holdMs);
     }
     this.rollRate(now);
     this.bucketCount++;
+  }
+
+  /**
+   * The share of a held slot's time spent working, in (0, 1]; 1 before any measurement.
+   * Slots held across the round trip to a distant controller are busy for that controller's
+   * limit but not for the backend: the load level reads in flight × this share.
+   */
+  get workShare(): number {
+    if (this.serviceMs === null || this.workMs === null || !(this.serviceMs > 0)) return 1;
+    return Math.min(1, Math.max(0.01, this.workMs / this.serviceMs));
   }
 
   /** The measured mean service time, or null before any release. */
@@ -90,4 +103,8 @@ export class ServiceRate {
     this.bucketCount = 0;
     this.bucketStart += elapsedBuckets * RATE_BUCKET_MS;
   }
+}
+
+function ewma(current: number | null, sample: number): number {
+  return current === null ? sample : current + (2 / (SERVICE_WINDOW + 1)) * (sample - current);
 }

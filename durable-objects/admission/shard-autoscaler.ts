@@ -1,7 +1,8 @@
 /**
  * How many shard controllers K a tenant's root runs (DESIGN.md section 7, "Scaling"), from
- * the forecast demand: K doubles as soon as the forecast passes 70 % of K x target, and
- * halves only after the forecast has stayed under 30 % of K x target for 60 s. The gap
+ * the forecast demand: K doubles once the forecast has passed 70 % of K x target (and stayed
+ * over it for `scaleUpAfterMs`), and halves only after it has stayed under 30 % of K x target
+ * for 60 s. The gap
  * between the two thresholds is the hysteresis: right after a doubling demand sits at 35 %
  * of the new capacity and right after a halving under 60 %, so neither undoes the other.
  * Either way K may move several steps in one decision: a spike should not wait a second per
@@ -18,11 +19,21 @@ export const SCALE_DOWN_AFTER_MS = 60_000;
 export const SETTLED_MS = 10_000;
 export const DEFAULT_MAX_SHARDS = 64;
 
+/**
+ * A root's plan waits this long over the threshold before doubling: a tenant's isolates send
+ * every request to the controller until their first leases arrive (a second or so at a long
+ * round trip), and sharding on that burst split the tenant's slots so thin that no shard could
+ * lease any again.
+ */
+export const SCALE_UP_AFTER_MS = 2000;
+
 export interface ShardAutoscalerOptions {
   /** Requests per second one controller is meant to serve (ADMISSION_CONTROLLER_TARGET_RPS). */
   targetRps: number;
   /** Upper bound on K, a power of two. */
   maxShards?: number;
+  /** The forecast must stay over 70 % this long (every sample of it) before K doubles; 0: at once. */
+  scaleUpAfterMs?: number;
 }
 
 export interface ShardAutoscalerSnapshot {
@@ -36,11 +47,15 @@ export class ShardAutoscaler {
   private readonly maxShards: number;
   private shardCount: number;
   private quietSince: number | null;
+  private readonly scaleUpAfterMs: number;
+  /** Since when every forecast has been over the scale-up threshold, or null. */
+  private busySince: number | null = null;
   /** Forecasts of the last SETTLED_MS, [at, rps]: what the halvings after the first are judged on. */
   private recent: Array<[number, number]> = [];
 
   constructor(options: ShardAutoscalerOptions, snapshot: ShardAutoscalerSnapshot | null = null) {
-    const { targetRps, maxShards = DEFAULT_MAX_SHARDS } = options;
+    const { targetRps, maxShards = DEFAULT_MAX_SHARDS, scaleUpAfterMs = 0 } = options;
+    this.scaleUpAfterMs = Math.max(0, scaleUpAfterMs);
     if (!(targetRps > 0 && Number.isFinite(targetRps))) throw new RangeError(`targetRps must be positive, got ${targetRps}`);
     if (!isPowerOfTwo(maxShards)) throw new RangeError(`maxShards must be a power of two, got ${maxShards}`);
     this.targetRps = targetRps;
@@ -60,9 +75,15 @@ export class ShardAutoscaler {
     this.recent = this.recent.filter(([at]) => now - at < SETTLED_MS);
     this.recent.push([now, forecastRps]);
     if (forecastRps > this.capacity(SCALE_UP_FRACTION)) {
-      while (this.shardCount < this.maxShards && forecastRps > this.capacity(SCALE_UP_FRACTION)) this.shardCount *= 2;
+      this.busySince ??= now;
+      // Over the threshold, but not for long enough yet: K holds, and so does a quiet timer's reset.
+      if (now - this.busySince >= this.scaleUpAfterMs) {
+        while (this.shardCount < this.maxShards && forecastRps > this.capacity(SCALE_UP_FRACTION)) this.shardCount *= 2;
+        this.busySince = null;
+      }
       this.quietSince = null;
     } else if (forecastRps < this.capacity(SCALE_DOWN_FRACTION) && this.shardCount > 1) {
+      this.busySince = null;
       if (this.quietSince === null) {
         this.quietSince = now;
       } else if (now - this.quietSince >= SCALE_DOWN_AFTER_MS) {
@@ -76,6 +97,7 @@ export class ShardAutoscaler {
         this.quietSince = now;
       }
     } else {
+      this.busySince = null;
       this.quietSince = null;
     }
     return this.shardCount;

@@ -1,7 +1,7 @@
 import type { ShardingState, ShardLeaseRequest, ShardMap } from "../contracts/shards";
 import { shardControllerName } from "../contracts/object-names";
 import { HoltForecast, type HoltSnapshot } from "./holt-forecast";
-import { ShardAutoscaler, type ShardAutoscalerSnapshot } from "./shard-autoscaler";
+import { SCALE_UP_AFTER_MS, ShardAutoscaler, type ShardAutoscalerSnapshot } from "./shard-autoscaler";
 
 /**
  * A tenant root's view of its shards (DESIGN.md section 7): how many serve (K, from the Holt
@@ -70,7 +70,7 @@ export class ShardPlan {
     now: number,
     snapshot: ShardPlanSnapshot | null = null,
   ) {
-    this.autoscaler = new ShardAutoscaler({ targetRps: options.targetRps, maxShards: options.maxShards }, snapshot?.autoscaler ?? null);
+    this.autoscaler = new ShardAutoscaler({ targetRps: options.targetRps, maxShards: options.maxShards, scaleUpAfterMs: SCALE_UP_AFTER_MS }, snapshot?.autoscaler ?? null);
     this.holt = new HoltForecast({}, snapshot?.holt ?? null);
     this.mapVersion = snapshot?.version ?? 1;
     this.windowStart = now;

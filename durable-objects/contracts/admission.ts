@@ -68,8 +68,13 @@ export interface IsolateLease {
 export interface LeaseUsage {
   /** Tokens spent from the lease being renewed. */
   usedTokens: number;
-  /** Requests admitted under the lease that are still running. */
+  /** Requests admitted under the lease that are still running (all its slots while it goes on admitting). */
   inflight: number;
+  /**
+   * Requests actually running under the lease when the renewal left, for the load level only:
+   * `inflight` is an upper bound for the slots to keep, this is what loads the backend.
+   */
+  running?: number;
   /** The isolate's recent arrival rate for this tenant, requests per second. */
   demandRps: number;
   /**

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { SCALE_UP_AFTER_MS } from "../../durable-objects/admission/shard-autoscaler";
 import type { AdmissionStateDocument } from "../../durable-objects/contracts/admission";
 import { shardControllerName } from "../../durable-objects/contracts/object-names";
 import { createTenant, workerWith } from "../worker/helpers";
@@ -24,7 +25,7 @@ async function shardStates(tenantId: string, k: number): Promise<AdmissionStateD
  */
 async function shardUp(tenantId: string, apiKey: string): Promise<number> {
   let k = 1;
-  for (let round = 0; round < 4 && k === 1; round++) {
+  for (let round = 0; round < 8 && k === 1; round++) {
     const answers = await loadFor({ id: tenantId, apiKey, apiKeyId: "" }, 700);
     // Served, or refused for the tenant's own budget (a small burst runs out): never a 5xx.
     expect(answers.every((r) => r.status === 200 || r.status === 429)).toBe(true);
@@ -41,7 +42,7 @@ afterEach(() => {
 describe("sharded admission (ADMISSION_CONTROLLER_TARGET_RPS=5 in this project)", { timeout: 30_000 }, () => {
   it("ADMISSION_CONTROLLER_TARGET_RPS decides: 20 requests per second shard a tenant at a target of 5 (test/worker: not at 500)", async () => {
     const tenant = await createTenant(eightSlots);
-    const answers = await pacedLoad(noLeases, tenant.apiKey, 20, 1600);
+    const answers = await pacedLoad(noLeases, tenant.apiKey, 20, 1600 + SCALE_UP_AFTER_MS);
     expect(answers.every((r) => r.status === 200)).toBe(true);
     expect((await rootState(tenant.id)).shards).toBeGreaterThanOrEqual(2);
   });

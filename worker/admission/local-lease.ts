@@ -116,8 +116,8 @@ export class LocalLease {
     // Still admitting while the answer travels: every token counts as spent and every slot as
     // taken, so neither the bucket nor the limit can be overrun by what is admitted meanwhile.
     const usage: LeaseUsage = admitsMeanwhile
-      ? { usedTokens: lease.tokens, inflight: lease.slots, demandRps: this.demandRps(now) }
-      : { usedTokens: this.usedTokens, inflight: this.running, demandRps: givingBack ? 0 : this.demandRps(now), ...(givingBack ? { returnedTokens: this.carried } : {}) };
+      ? { usedTokens: lease.tokens, inflight: lease.slots, running: this.running, demandRps: this.demandRps(now) }
+      : { usedTokens: this.usedTokens, inflight: this.running, running: this.running, demandRps: givingBack ? 0 : this.demandRps(now), ...(givingBack ? { returnedTokens: this.carried } : {}) };
     return { id: lease.id, usage, samples };
   }
 

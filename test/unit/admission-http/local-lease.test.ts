@@ -65,7 +65,8 @@ describe("LocalLease renewal", () => {
     local.finished(report(1));
     local.tryAdmit(1, T);
     const renewal = local.beginRenewal(T + 10);
-    expect(renewal).toMatchObject({ id: "l1", usage: { usedTokens: 4, inflight: 3 } });
+    // ...and, for the load level, the one request really running.
+    expect(renewal).toMatchObject({ id: "l1", usage: { usedTokens: 4, inflight: 3, running: 1 } });
     expect(renewal?.samples).toHaveLength(1);
     expect(local.renewalDue(T + 900)).toBe(false); // one renewal at a time
     expect(local.beginRenewal(T + 10)).toBeUndefined();
@@ -77,7 +78,7 @@ describe("LocalLease renewal", () => {
   it("with no tokens left, reports what was really spent and what still runs", () => {
     const local = holding(2, 3);
     local.tryAdmit(2, T);
-    expect(local.beginRenewal(T)?.usage).toEqual({ usedTokens: 2, inflight: 1, demandRps: 0 });
+    expect(local.beginRenewal(T)?.usage).toEqual({ usedTokens: 2, inflight: 1, running: 1, demandRps: 0 });
   });
 
   it("giving back asks for nothing and returns the carried tokens, admitting nothing until the answer", () => {
@@ -87,7 +88,7 @@ describe("LocalLease renewal", () => {
     local.adopt(lease(4, 4, "l2"), T); // carries 3
     local.noteArrival(T);
     const giveBack = local.beginRenewal(T + 1, true);
-    expect(giveBack?.usage).toEqual({ usedTokens: 0, inflight: 1, demandRps: 0, returnedTokens: 3 });
+    expect(giveBack?.usage).toEqual({ usedTokens: 0, inflight: 1, running: 1, demandRps: 0, returnedTokens: 3 });
     expect(local.tryAdmit(1, T + 1)).toBe(false);
     local.adopt(undefined, T + 2);
     expect(local.held).toBeUndefined();

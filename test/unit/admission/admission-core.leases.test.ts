@@ -17,14 +17,16 @@ function granted(c: AdmissionCore, leaseDemandRps?: number) {
 }
 
 describe("AdmissionCore isolate leases", () => {
-  it("leases an asking isolate a quarter-second of its demand, within 1/8 of what is free, and counts it as spent and in flight", () => {
+  it("leases an asking isolate a quarter-second of its demand, within 1/8 of the free tokens and a share of the free slots, and counts it as spent and in flight", () => {
     const c = core();
     const grant = granted(c, 40);
-    // wanted 10; free tokens 799 / 8 = 99; free slots (80 - 1) / 8 = 9.
-    expect(grant.isolateLease).toMatchObject({ id: "id-2", tokens: 10, slots: 9 });
-    expect(c.state(T0)).toMatchObject({ inflight: 10, tokens: 789, leases: { active: 1, tokens: 10, slots: 9, renewals: 0 } });
+    // wanted 10; free tokens 799 / 8 = 99; free slots (80 - 1) / 2 = 39.
+    expect(grant.isolateLease).toMatchObject({ id: "id-2", tokens: 10, slots: 10 });
+    expect(c.state(T0)).toMatchObject({ inflight: 11, tokens: 789, leases: { active: 1, tokens: 10, slots: 10, renewals: 0 } });
     expect(c.nextLeaseExpiry()).toBe(grant.isolateLease?.expiresAt);
     expect(granted(c).isolateLease).toBeUndefined(); // no demand reported: no lease
+    // A busier isolate beside it: wanted 100; tokens 788 / 8 = 98; slots (80 - 12 - 1) / 4 = 16.
+    expect(granted(c, 400).isolateLease).toMatchObject({ tokens: 98, slots: 16 });
   });
 
   it("a controller with a handful of slots (a shard's share) still leases one, as long as two are free", () => {
@@ -33,9 +35,22 @@ describe("AdmissionCore isolate leases", () => {
       const quota = testQuota({ rateLimit: { requests: 1000, windowMs: 1000, burst: 800 }, minConcurrency: slots, maxConcurrency: slots, limitAlgorithm: "aimd" });
       return new AdmissionCore({ quota, now: T0, newTicket: () => `id-${++n}` });
     };
-    // 4 slots, one taken by the asking request: 3 free, 1/8 of which rounds to 0.
+    // 4 slots, one taken by the asking request: 3 free, half of which rounds to 1.
     expect(granted(small(4), 40).isolateLease).toMatchObject({ tokens: 10, slots: 1 });
     expect(granted(small(2), 40).isolateLease).toBeUndefined(); // one free: the next request's
+  });
+
+  it("reads slots parked in an isolate's lease as budget, not load: only what its isolate reports running counts", () => {
+    const c = core();
+    const lease = granted(c, 400).isolateLease!; // (80 - 1) / 2 = 39 slots, nothing running under them yet
+    expect(lease.slots).toBe(39);
+    for (let i = 0; i < 33; i++) granted(c);
+    // 73 of 80 slots held (91 %), 34 of them by requests that run: normal.
+    expect(c.state(T0)).toMatchObject({ inflight: 73, loadLevel: "normal" });
+    // The isolate reports every slot of its lease busy: the same 73 held slots now read as 91 % load.
+    const renewal = c.renewIsolateLease(lease.id, { usedTokens: lease.tokens, inflight: lease.slots, running: lease.slots, demandRps: 400 }, [], T0);
+    expect(renewal.lease?.slots).toBe(39);
+    expect(c.state(T0)).toMatchObject({ inflight: 73, loadLevel: "elevated" });
   });
 
   it("a renewal refunds the unused tokens and gives a new lease that covers the requests still running", () => {
@@ -43,9 +58,9 @@ describe("AdmissionCore isolate leases", () => {
     const lease = granted(c, 40).isolateLease!;
     const renewal = c.renewIsolateLease(lease.id, { usedTokens: 4, inflight: 2, demandRps: 40 }, [], T0);
     expect(renewal.loadLevel).toBe("normal");
-    // 795 after the refund of 6; free slots (80 - 1 - 2) / 8 = 9; then 10 tokens leave again.
-    expect(renewal.lease).toMatchObject({ tokens: 10, slots: 9 });
-    expect(c.state(T0)).toMatchObject({ tokens: 785, inflight: 10, leases: { active: 1, renewals: 1 } });
+    // 795 after the refund of 6; free slots (80 - 1 - 2) / 2 = 38, the demand's 10; then 10 tokens leave again.
+    expect(renewal.lease).toMatchObject({ tokens: 10, slots: 10 });
+    expect(c.state(T0)).toMatchObject({ tokens: 785, inflight: 11, leases: { active: 1, renewals: 1 } });
     expect(renewal.rateLimit.remaining).toBe(785);
   });
 

@@ -31,6 +31,7 @@ function trackedLevel(c: AdmissionCore, now: number): LoadLevel {
 }
 
 const ok = { latencyMs: 10, outcome: "success" } as const;
+const worked = (latencyMs: number) => ({ latencyMs, outcome: "success" }) as const;
 
 describe("AdmissionCore keeps its load level current after every call that frees slots", () => {
   it("a release that takes utilisation under 70 % brings the level back to normal once the hold has passed", () => {
@@ -38,11 +39,27 @@ describe("AdmissionCore keeps its load level current after every call that frees
     const tickets = Array.from({ length: 10 }, () => grant(c, T0));
     // The tenth grant found 9 of 10 slots busy.
     expect(trackedLevel(c, T0)).toBe("elevated");
-    // The first of these releases still sees 90 % and confirms the level at T0 + 1000.
-    for (const t of tickets.slice(0, 4)) c.release(t, ok, T0 + 1000);
+    // The first of these releases still sees 90 % and confirms the level at T0 + 1000. Each
+    // request worked as long as it held its slot (a controller next to its isolates).
+    for (const t of tickets.slice(0, 4)) c.release(t, worked(1000), T0 + 1000);
     expect(trackedLevel(c, T0 + 1000)).toBe("elevated");
-    c.release(tickets[4] ?? "", ok, T0 + 2000);
+    c.release(tickets[4] ?? "", worked(2000), T0 + 2000);
     expect(trackedLevel(c, T0 + 2000)).toBe("normal");
+  });
+
+  it("reads only the working share of its slots as load: requests on the wire to a distant controller are not", () => {
+    const releaseTwo = (workMs: number) => {
+      const c = core(10);
+      const tickets = Array.from({ length: 10 }, () => grant(c, T0));
+      expect(trackedLevel(c, T0)).toBe("elevated");
+      c.release(tickets[0] ?? "", worked(Math.min(workMs, 100)), T0 + 100);
+      c.release(tickets[1] ?? "", worked(Math.min(workMs, 1100)), T0 + 1100);
+      return trackedLevel(c, T0 + 1100);
+    };
+    // 8 of 10 slots held: not under 70 % when every held slot works...
+    expect(releaseTwo(Infinity)).toBe("elevated");
+    // ...but far under when each slot worked 5 ms of the time it was held.
+    expect(releaseTwo(5)).toBe("normal");
   });
 
   it("reclaiming leases lowers the level", () => {

@@ -33,7 +33,7 @@ describe("AdmissionCore reads a saturated thread as load", () => {
   it("gives an asking isolate a lease only while the load is normal, at a grant and at a renewal", () => {
     const calm = core(new FixedLevel(0));
     const lease = granted(calm.acquire(request("normal", T0, { leaseDemandRps: 40 }), T0)).isolateLease;
-    expect(lease).toMatchObject({ tokens: 10, slots: 9 });
+    expect(lease).toMatchObject({ tokens: 10, slots: 10 });
 
     const saturated = core(new FixedLevel(0.5));
     expect(granted(saturated.acquire(request("normal", T0, { leaseDemandRps: 40 }), T0)).isolateLease).toBeUndefined();

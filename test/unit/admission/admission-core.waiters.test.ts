@@ -59,9 +59,9 @@ describe("AdmissionCore answers waiters by their own deadlines", () => {
 
 describe("AdmissionCore isolate renewals free slots for waiters", () => {
   it("a renewal that closes a lease grants the waiter its slots were keeping out", async () => {
-    // 16 slots: an asking isolate is leased floor(15 / 8) = 1 of them.
+    // 16 slots: an asking isolate at 4 req/s is leased a quarter second of that, 1 slot.
     const c = core({ minConcurrency: 16, maxConcurrency: 16, limitAlgorithm: "aimd", rateLimit: { requests: 1000, windowMs: 1000, burst: 800 } });
-    const first = c.acquire(request("normal", T0, { leaseDemandRps: 40 }), T0);
+    const first = c.acquire(request("normal", T0, { leaseDemandRps: 4 }), T0);
     const lease = first.kind === "granted" ? first.result.isolateLease : undefined;
     expect(lease).toMatchObject({ slots: 1 });
     for (let i = 0; i < 14; i++) grantedTicket(c.acquire(request("normal", T0), T0));

@@ -16,10 +16,13 @@ describe("sizeLease", () => {
     expect(sizeLease(40, 1000, 1000, 3)).toEqual({ tokens: 30, slots: 10 });
   });
 
-  it("takes at most 1/LEASE_FRACTION of the free tokens and of the free slots", () => {
+  it("takes at most 1/LEASE_FRACTION of the free tokens, and of the free slots 1/(2(n+1)) beside n other leases", () => {
     expect(LEASE_FRACTION).toBe(8);
     expect(sizeLease(400, 80, 1000)).toEqual({ tokens: 10, slots: 100 });
-    expect(sizeLease(400, 1000, 87)).toEqual({ tokens: 100, slots: 10 });
+    expect(sizeLease(400, 1000, 87)).toEqual({ tokens: 100, slots: 43 }); // a lone isolate: half
+    expect(sizeLease(400, 1000, 87, 1, 1)).toEqual({ tokens: 100, slots: 21 });
+    expect(sizeLease(400, 1000, 87, 1, 3)).toEqual({ tokens: 100, slots: 10 });
+    expect(sizeLease(400, 1000, 87, 1, 3.7)).toEqual({ tokens: 100, slots: 10 }); // whole leases
   });
 
   it("offers nothing without demand, or when it could not carry one whole request, or fewer than two slots are free", () => {
@@ -32,11 +35,12 @@ describe("sizeLease", () => {
     expect(sizeLease(40, 24, 1000, 3)).toEqual({ tokens: 3, slots: 10 });
   });
 
-  it("offers one slot while two are free, where 1/LEASE_FRACTION of a small controller's slots rounds to nothing", () => {
-    // A shard holds a few of the tenant's slots: floor(7 / 8) = 0 would never lease.
-    expect(sizeLease(40, 1000, 7)).toEqual({ tokens: 10, slots: 1 });
-    expect(sizeLease(40, 1000, 2)).toEqual({ tokens: 10, slots: 1 });
-    expect(sizeLease(40, 1000, 16)).toEqual({ tokens: 10, slots: 2 }); // past that, the fraction rules
+  it("offers one slot while two are free, where the share of a small controller's slots rounds to nothing", () => {
+    // A shard holds a few of the tenant's slots: beside 3 leases, floor(7 / 8) = 0 would never lease.
+    expect(sizeLease(40, 1000, 7, 1, 3)).toEqual({ tokens: 10, slots: 1 });
+    expect(sizeLease(40, 1000, 2, 1, 3)).toEqual({ tokens: 10, slots: 1 });
+    expect(sizeLease(40, 1000, 7)).toEqual({ tokens: 10, slots: 3 });
+    expect(sizeLease(40, 1000, 16, 1, 3)).toEqual({ tokens: 10, slots: 2 }); // past that, the share rules
     expect(sizeLease(2, 1000, 7)).toEqual({ tokens: 1, slots: 1 }); // and never more than the demand
   });
 });
@@ -51,6 +55,21 @@ describe("IsolateLeaseLedger", () => {
     expect(leases.get(b.id)).toEqual(b);
     expect([leases.heldSlots, leases.heldTokens, leases.active]).toEqual([5, 12, 2]);
     expect(leases.nextExpiry()).toBe(T0 + LEASE_TTL_MS);
+  });
+
+  it("counts the slots whose requests its isolates reported running, each bounded by its lease, until the lease ends", () => {
+    const leases = ledger();
+    const a = leases.open({ tokens: 5, slots: 4 }, T0, 1);
+    const b = leases.open({ tokens: 5, slots: 2 }, T0, 9);
+    leases.open({ tokens: 5, slots: 3 }, T0 + 500); // a new lease: nothing runs under it yet
+    leases.open({ tokens: 5, slots: 3 }, T0 + 500, Number.NaN);
+    expect([leases.heldSlots, leases.runningSlots]).toEqual([12, 3]);
+    leases.close(b.id, { usedTokens: 0, inflight: 0, demandRps: 0 });
+    expect(leases.runningSlots).toBe(1);
+    leases.expire(T0 + LEASE_TTL_MS);
+    expect([leases.heldSlots, leases.runningSlots, leases.get(a.id)]).toEqual([6, 0, undefined]);
+    leases.clear();
+    expect(leases.heldSlots + leases.runningSlots).toBe(0);
   });
 
   it("closing gives back the unused tokens and the requests still running, each bounded by the lease", () => {

@@ -12,6 +12,24 @@ describe("ServiceRate", () => {
     expect(rate.capacityPerSec(4)).toBeCloseTo(20);
   });
 
+  it("tells the working share of a held slot: the Worker's own time over the controller's hold", () => {
+    const rate = new ServiceRate();
+    expect(rate.workShare).toBe(1); // nothing measured: every held slot counts
+    rate.record(80, T0, 8);
+    expect(rate.workShare).toBeCloseTo(0.1);
+    for (let i = 1; i < 200; i++) rate.record(100, T0 + i, 100); // a nearby controller: hold = work
+    expect(rate.workShare).toBeCloseTo(1);
+    rate.record(50, T0 + 200, 500); // work is never more than the hold it was part of
+    expect(rate.workShare).toBeLessThanOrEqual(1);
+    const distant = new ServiceRate();
+    for (let i = 0; i < 50; i++) distant.record(160, T0 + i, 0);
+    expect(distant.workShare).toBe(0.01); // floored: a slot is never free of load altogether
+    const restored = new ServiceRate({ serviceMs: 40 });
+    expect(restored.workShare).toBe(1); // the hold is restored, the work is not yet known
+    restored.record(40, T0, Number.NaN);
+    expect(restored.workShare).toBe(1); // an unreadable work time counts as the whole hold
+  });
+
   it("uses a fallback only until something was measured", () => {
     const rate = new ServiceRate();
     expect(rate.measuredServiceMs).toBeNull();

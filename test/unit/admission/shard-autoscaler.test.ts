@@ -15,6 +15,25 @@ describe("ShardAutoscaler", () => {
     expect(scaler.decide(701, T0 + 3 * SECOND)).toBe(4);
   });
 
+  it("with scaleUpAfterMs, doubles only once every forecast for that long was over 70 %: a burst of warm-up calls does not shard", () => {
+    const scaler = new ShardAutoscaler({ targetRps: TARGET, scaleUpAfterMs: 2 * SECOND });
+    expect(scaler.decide(4 * TARGET, T0)).toBe(1);
+    expect(scaler.decide(4 * TARGET, T0 + SECOND)).toBe(1);
+    expect(scaler.decide(4 * TARGET, T0 + 2 * SECOND)).toBe(8); // then as far as the spike needs at once
+    const bursty = new ShardAutoscaler({ targetRps: TARGET, scaleUpAfterMs: 2 * SECOND });
+    const ks = [4, 4, 0.5, 4, 4, 4].map((x, sec) => bursty.decide(x * TARGET, T0 + sec * SECOND));
+    expect(ks).toEqual([1, 1, 1, 1, 1, 8]); // a sample under the threshold starts the wait again
+  });
+
+  it("with scaleUpAfterMs, keeps a sharded tenant's quiet timer reset while the forecast is over 70 %, even before it doubles", () => {
+    const scaler = new ShardAutoscaler({ targetRps: TARGET, scaleUpAfterMs: 2 * SECOND });
+    for (let sec = 0; sec <= 2; sec++) scaler.decide(4 * TARGET, T0 + sec * SECOND); // K = 8
+    for (let sec = 3; sec < 62; sec++) scaler.decide(0, T0 + sec * SECOND); // quiet from 3 s
+    expect(scaler.decide(6 * TARGET, T0 + 62 * SECOND)).toBe(8); // over 70 % of 8: not doubled yet
+    expect(scaler.snapshot().quietSince).toBeNull();
+    expect(scaler.decide(0, T0 + 63 * SECOND)).toBe(8); // the minute of quiet starts again
+  });
+
   it("walks a ramp from 0 to 4x target through K = 1, 2, 4, 8 and ends at 8", () => {
     // 4x target needs 0.7 * K * target >= 4 * target, so K >= 5.7: the first power of two is 8.
     const scaler = new ShardAutoscaler({ targetRps: TARGET });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SCALE_UP_AFTER_MS } from "../../../durable-objects/admission/shard-autoscaler";
 import { DRAIN_MS, maxShardsFor, ShardPlan, TICK_MS } from "../../../durable-objects/admission/shard-plan";
 import { T0 } from "./support";
 
@@ -31,12 +32,16 @@ describe("ShardPlan", () => {
     expect(p.map().version).toBeGreaterThan(1);
   });
 
-  it("counts the calls shards report, not only the root's own", () => {
+  it("counts the calls shards report, not only the root's own, once they have lasted SCALE_UP_AFTER_MS", () => {
     const p = plan();
-    const now = T0 + TICK_MS;
-    p.noteRenewal({ index: 0, heldSlots: 0, walletTokens: 0, returnedTokens: 0, demandRps: 300, callsPerSec: 600, samples: [] }, "lease", T0 + 10);
-    p.tick(now);
-    expect(p.k).toBeGreaterThanOrEqual(8);
+    const ks: number[] = [];
+    for (let at = T0 + TICK_MS; at <= T0 + TICK_MS + SCALE_UP_AFTER_MS; at += TICK_MS) {
+      p.noteRenewal({ index: 0, heldSlots: 0, walletTokens: 0, returnedTokens: 0, demandRps: 300, callsPerSec: 600, samples: [] }, "lease", at - 10);
+      p.tick(at);
+      ks.push(p.k);
+    }
+    expect(ks.slice(0, -1)).toEqual([1, 1]);
+    expect(ks.at(-1)).toBeGreaterThanOrEqual(8);
   });
 
   it("scales down after 60 s under 30 %, keeps serving a dropped shard for DRAIN_MS, then retires it", () => {

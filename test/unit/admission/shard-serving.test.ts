@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AdmissionCore } from "../../../durable-objects/admission/admission-core";
+import { SCALE_UP_AFTER_MS } from "../../../durable-objects/admission/shard-autoscaler";
 import { ShardPlan } from "../../../durable-objects/admission/shard-plan";
 import { ShardServing } from "../../../durable-objects/admission/shard-serving";
 import type { AcquireRequest, Quota } from "../../../durable-objects/contracts/admission";
@@ -16,10 +17,12 @@ function shardOf(quota: Quota, { rootAnswersOnce = false, k = 1 } = {}) {
   let renewals = 0;
   const root = new AdmissionCore({ quota, now, random: () => 0.5 });
   const plan = new ShardPlan({ tenant: "t", targetRps: 1, maxShards: 8 }, now);
-  // Calls well past 70 % of K x target: the plan doubles K up to k (its cap here).
+  // Calls well past 70 % of K x target for SCALE_UP_AFTER_MS: the plan doubles K up to k (its cap here).
   if (k > 1) {
-    for (let i = 0; i < 100; i++) plan.noteCall();
-    plan.tick(now + 1000, true);
+    for (let at = now + 1000; at <= now + 1000 + SCALE_UP_AFTER_MS; at += 1000) {
+      for (let i = 0; i < 100; i++) plan.noteCall();
+      plan.tick(at, true);
+    }
   }
   const renew = async (req: ShardLeaseRequest): Promise<ShardLeaseGrant> => {
     // A root that is slow to answer: the background top-up is still on its way.
