@@ -96,6 +96,8 @@ describe("DemandReporter", () => {
     const reporter = new DemandReporter("acme");
     const now = () => ({ inflight: 1, queued: 0, admittedTotal: 0, weight: 1 });
     expect(reporter.isDue(T0)).toBe(true);
+    // The first report is due whatever the clock reads, even at 0.
+    expect(new DemandReporter("acme").isDue(0)).toBe(true);
     expect(reporter.takeIfDue(T0, now)).toBeDefined();
     expect(reporter.isDue(T0 + GOVERNOR_REPORT_INTERVAL_MS - 1)).toBe(false);
     expect(reporter.takeIfDue(T0 + GOVERNOR_REPORT_INTERVAL_MS - 1, now)).toBeUndefined();
