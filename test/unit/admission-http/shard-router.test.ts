@@ -49,6 +49,32 @@ describe("ShardRouter", () => {
     expect(r.failover(mapOf(1), "t", T0, Math.random)).toBeUndefined();
   });
 
+  it("routes by the root alone while the map says K = 1, even if it still lists shards", () => {
+    const r = router();
+    const single: ShardMap = { ...mapOf(2), k: 1 };
+    expect(r.choose(single, T0, Math.random)).toBe("t");
+    expect(r.failover(single, "t", T0, Math.random)).toBeUndefined();
+    expect(r.failover(single, "t#0", T0, Math.random)).toBe("t");
+  });
+
+  it("brackets calls for load-aware balancers: least-connections avoids the shard with a call still open", () => {
+    const r = router("least-connections");
+    r.started("t#0", T0);
+    expect(r.choose(mapOf(2), T0, () => 0)).toBe("t#1");
+    r.ended("t#0", { ok: true, latencyMs: 3 }, T0 + 3);
+    r.started("t#1", T0 + 3);
+    expect(r.choose(mapOf(2), T0 + 3, () => 0.99)).toBe("t#0");
+  });
+
+  it("never ejects the root, whose failures it has no other place to send", () => {
+    const r = router();
+    r.started("t", T0);
+    r.ended("t", { ok: false, latencyMs: 3 }, T0);
+    r.ended("t", { ok: true, latencyMs: 5000 }, T0);
+    expect(r.isEjected("t", T0 + 1)).toBe(false);
+    expect(r.isEjected("t#0", T0 + 1)).toBe(false);
+  });
+
   it("adaptive steers away from a shard that answers ten times slower", () => {
     const r = router("adaptive");
     const random = seededRandom(7);
@@ -90,8 +116,24 @@ describe("ShardMapCache", () => {
     const cache = new ShardMapCache(2);
     cache.learn("a", mapOf(2), T0);
     cache.learn("b", mapOf(2), T0);
+    expect([cache.version("a"), cache.version("b")]).toEqual([1, 1]);
     cache.learn("c", mapOf(2), T0);
     expect(cache.version("a")).toBeUndefined();
     expect(cache.version("c")).toBe(1);
+    // Learning b again makes it the most recent: c is the one forgotten next.
+    cache.learn("b", mapOf(2, 2), T0);
+    cache.learn("d", mapOf(2), T0);
+    expect([cache.version("b"), cache.version("c"), cache.version("d")]).toEqual([2, undefined, 1]);
+  });
+
+  it("takes a map of the version it holds as a confirmation, and ignores confirming a tenant it has no map for", () => {
+    const cache = new ShardMapCache(10, 1000);
+    cache.learn("t", mapOf(4, 3), T0);
+    cache.learn("t", mapOf(4, 3), T0 + 900);
+    expect(cache.current("t", T0 + 1800)?.version).toBe(3);
+    expect(cache.current("t", T0 + 1900)).toBeUndefined();
+    cache.confirm("unknown", T0);
+    expect(cache.version("unknown")).toBeUndefined();
+    expect(cache.current("unknown", T0)).toBeUndefined();
   });
 });

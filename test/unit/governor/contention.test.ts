@@ -74,6 +74,62 @@ describe("ContentionDetector", () => {
     expect(detector.signal).toBe(4);
   });
 
+  it("smooths latency and D1 concurrency with weight alpha, each window's concurrency over its own length", () => {
+    const detector = new ContentionDetector();
+    expect(detector.latencyMs).toBeNull();
+    expect(detector.observe({ queries: 10, totalMs: 20, elapsedMs: 5 }, 0)).toBe(true);
+    expect(detector.latencyMs).toBe(2);
+    expect(detector.concurrencyInD1).toBe(4);
+    // No length, or one that is not a positive finite number: one second.
+    expect(detector.observe({ queries: 10, totalMs: 100 }, 0)).toBe(true);
+    expect(detector.latencyMs).toBe(6);
+    expect(detector.concurrencyInD1).toBe(2.05);
+    for (const elapsedMs of [0, -10, Number.POSITIVE_INFINITY, Number.NaN]) {
+      const d = new ContentionDetector();
+      d.observe({ queries: 10, totalMs: 500, elapsedMs }, 0);
+      expect(d.concurrencyInD1).toBe(0.5);
+    }
+  });
+
+  it("counts a window from minQueries on, with a total of 0 ms or more, and nothing else", () => {
+    const detector = new ContentionDetector();
+    expect(detector.observe({ queries: 5, totalMs: 0, elapsedMs: 1000 }, 0)).toBe(true);
+    expect(detector.latencyMs).toBe(0.05);
+    expect(detector.concurrencyInD1).toBe(0);
+    expect(detector.observe({ queries: 10, totalMs: -1 }, 0)).toBe(false);
+    expect(detector.observe({ queries: 10, totalMs: Number.POSITIVE_INFINITY }, 0)).toBe(false);
+    expect(detector.latencyMs).toBe(0.05);
+  });
+
+  it("calls it contended only with both the signal and the concurrency strictly over the threshold", () => {
+    // Restored baseline 1 ms and alpha 1: the signal is the window's mean, the concurrency its total over its length.
+    const judged = (w: LatencyWindow): boolean => {
+      const detector = new ContentionDetector({ alpha: 1 }, { baselineMs: 1 });
+      detector.observe(w, 0);
+      return detector.contended;
+    };
+    expect(judged({ queries: 10, totalMs: 30, elapsedMs: 10 })).toBe(true);
+    // Signal 2, concurrency 4.
+    expect(judged({ queries: 10, totalMs: 20, elapsedMs: 5 })).toBe(false);
+    // Signal 3, concurrency 2.
+    expect(judged({ queries: 10, totalMs: 30, elapsedMs: 15 })).toBe(false);
+    // Signal 1, concurrency 10: many queries at once, none slower than alone.
+    expect(judged({ queries: 10, totalMs: 10, elapsedMs: 1 })).toBe(false);
+  });
+
+  it("restores only a positive finite baseline, not below minBaselineMs, and reads no signal before a window", () => {
+    for (const baselineMs of [0, -1, Number.POSITIVE_INFINITY, Number.NaN]) expect(new ContentionDetector({}, { baselineMs }).baselineMs).toBeNull();
+    expect(new ContentionDetector({}, { baselineMs: 0.001 }).baselineMs).toBe(0.05);
+    const restored = new ContentionDetector({}, { baselineMs: 2 });
+    expect(restored.snapshot()).toEqual({ baselineMs: 2 });
+    expect(restored.signal).toBeNull();
+    expect(restored.contended).toBe(false);
+    // The first window after a restart: the stored baseline is not drifted (no time since it is known).
+    restored.observe(window(8), 100_000);
+    expect(restored.baselineMs).toBe(2);
+    expect(restored.snapshot()).toEqual({ baselineMs: 2 });
+  });
+
   it("keeps the baseline at or under every window mean it has counted (within its drift)", () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: 0.1, max: 500, noNaN: true }), { minLength: 1, maxLength: 60 }), (means) => {
@@ -138,6 +194,18 @@ describe("nextBudget on synthetic latency series", () => {
     expect(nextBudget({ budget: 40, max: 50, signal: 10, concurrency: 1.5, threshold: 2, demand: 1000 })).toBe(50);
   });
 
+  it("cuts only strictly over the threshold, and reads a concurrency or in-flight count that is not finite as unknown", () => {
+    // At the threshold: no cut, and the budget grows for the demand.
+    expect(nextBudget({ budget: 40, max: 50, signal: 2, threshold: 2, demand: 1000 })).toBe(50);
+    expect(nextBudget({ budget: 40, max: 50, signal: 10, concurrency: 2, threshold: 2, demand: 1000 })).toBe(50);
+    // An infinite signal is no reading at all.
+    expect(nextBudget({ budget: 40, max: 50, signal: Number.POSITIVE_INFINITY, threshold: 2, demand: 1000 })).toBe(50);
+    // A NaN concurrency: the signal alone decides and sets the cut (4 over 2: half of 40).
+    expect(nextBudget({ budget: 40, max: 50, signal: 4, concurrency: Number.NaN, threshold: 2, demand: 1000 })).toBe(20);
+    // A NaN in-flight count: the cut starts from min(budget, demand).
+    expect(nextBudget({ budget: 40, max: 50, signal: 4, threshold: 2, demand: 30, inflight: Number.NaN })).toBe(15);
+  });
+
   it("does not cut again a cut not yet in effect: the cut starts from what is in flight", () => {
     const first = nextBudget({ budget: 50, max: 50, signal: 10, concurrency: 20, threshold: 2, demand: 1000, inflight: 48 });
     expect(first).toBe(12);
@@ -151,6 +219,7 @@ describe("nextBudget on synthetic latency series", () => {
     expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 20 })).toBe(10);
     expect(nextBudget({ budget: 8, max: 50, signal: null, threshold: 2, demand: 20 })).toBe(10);
     expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 6 })).toBe(8);
+    expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 8 })).toBe(8);
     expect(nextBudget({ budget: 48, max: 50, signal: 1, threshold: 2, demand: 100 })).toBe(50);
     expect(nextBudget({ budget: 80, max: 50, signal: 1, threshold: 2, demand: 0 })).toBe(50);
   });
@@ -168,6 +237,16 @@ describe("BudgetGuard (work conservation)", () => {
     expect(guard.step(20, 10, 95)).toBe(10);
   });
 
+  it("keeps a cut that lost exactly maxLoss, and holds no cut open for a budget proposed unchanged", () => {
+    const guard = new BudgetGuard();
+    expect(guard.step(20, 20, 100)).toBe(20);
+    expect(guard.cutsAllowed).toBe(true);
+    expect(guard.step(20, 10, 100)).toBe(10);
+    guard.step(10, 10, 90);
+    expect(guard.step(10, 10, 90)).toBe(10);
+    expect(guard.cutsAllowed).toBe(true);
+  });
+
   it("undoes a cut after which the fleet served more than 10 % less, then holds cuts for 10 ticks; growth stays allowed", () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 100 }), fc.double({ min: 1, max: 1000, noNaN: true }), fc.double({ min: 0, max: 0.89, noNaN: true }), (from, rate, kept) => {
@@ -176,6 +255,7 @@ describe("BudgetGuard (work conservation)", () => {
         expect(guard.step(from, cut, rate)).toBe(cut);
         guard.step(cut, cut, rate * kept);
         expect(guard.step(cut, cut, rate * kept)).toBe(from);
+        expect(guard.cutsAllowed).toBe(false);
         for (let i = 0; i < 9; i++) expect(guard.step(from, cut, rate)).toBe(from);
         expect(guard.step(from, from + 1, rate)).toBe(from + 1);
         expect(guard.step(from + 1, cut, rate)).toBe(cut);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AdmissionCore } from "../../../durable-objects/admission/admission-core";
-import { DemandReporter } from "../../../durable-objects/governor/demand-reporter";
+import { DemandReporter, GOVERNOR_REPORT_INTERVAL_MS } from "../../../durable-objects/governor/demand-reporter";
 import { request, T0, testQuota } from "../admission/support";
 
 function core(maxConcurrency: number): AdmissionCore {
@@ -73,5 +73,62 @@ describe("DemandReporter", () => {
     const second = reporter.takeIfDue(T0 + 2000, now);
     expect(second).toMatchObject({ demand: 7, dbQueries: 5, dbMs: 50, dbMsPerSec: 25, admittedPerSec: 12.5 });
     expect(reporter.takeIfDue(T0 + 3000, now)).toMatchObject({ dbQueries: 0, dbMs: 0, admittedPerSec: 0 });
+  });
+
+  it("spells out every field of a report, over the first window one interval long", () => {
+    const reporter = new DemandReporter("acme", 2000);
+    reporter.recordDb({ dbMs: 30, dbQueries: 4 });
+    reporter.recordLeasedAdmissions(6);
+    expect(reporter.takeIfDue(T0, () => ({ inflight: 3, queued: 5, admittedTotal: 100, weight: 2 }))).toEqual({
+      tenant: "acme",
+      at: T0,
+      demand: 8,
+      inflight: 3,
+      admittedPerSec: 3,
+      dbMsPerSec: 15,
+      dbQueries: 4,
+      dbMs: 30,
+      weight: 2,
+    });
+  });
+
+  it("is due again exactly one interval after the last report, and not a millisecond before", () => {
+    const reporter = new DemandReporter("acme");
+    const now = () => ({ inflight: 1, queued: 0, admittedTotal: 0, weight: 1 });
+    expect(reporter.isDue(T0)).toBe(true);
+    // The first report is due whatever the clock reads, even at 0.
+    expect(new DemandReporter("acme").isDue(0)).toBe(true);
+    expect(reporter.takeIfDue(T0, now)).toBeDefined();
+    expect(reporter.isDue(T0 + GOVERNOR_REPORT_INTERVAL_MS - 1)).toBe(false);
+    expect(reporter.takeIfDue(T0 + GOVERNOR_REPORT_INTERVAL_MS - 1, now)).toBeUndefined();
+    expect(reporter.isDue(T0 + GOVERNOR_REPORT_INTERVAL_MS)).toBe(true);
+    expect(reporter.takeIfDue(T0 + GOVERNOR_REPORT_INTERVAL_MS, now)?.at).toBe(T0 + GOVERNOR_REPORT_INTERVAL_MS);
+  });
+
+  it("ignores D1 uses and leased admissions that are not positive finite numbers, and counts whole queries", () => {
+    const reporter = new DemandReporter("acme", 1000);
+    reporter.recordDb({ dbMs: 10, dbQueries: 2.7 });
+    reporter.recordDb({ dbMs: Number.POSITIVE_INFINITY, dbQueries: Number.POSITIVE_INFINITY });
+    reporter.recordDb({ dbMs: -5, dbQueries: 0 });
+    reporter.recordDb({});
+    reporter.recordLeasedAdmissions(Number.POSITIVE_INFINITY);
+    reporter.recordLeasedAdmissions(-3);
+    reporter.recordLeasedAdmissions(Number.NaN);
+    reporter.recordLeasedAdmissions(2);
+    expect(reporter.takeIfDue(T0, () => ({ inflight: 0, queued: 0, admittedTotal: 0, weight: 1 }))).toMatchObject({ dbMs: 10, dbQueries: 2, admittedPerSec: 2 });
+  });
+
+  it("never reports negative demand, in-flight or admissions (a counter that went back)", () => {
+    const reporter = new DemandReporter("acme", 1000);
+    reporter.takeIfDue(T0, () => ({ inflight: 0, queued: 0, admittedTotal: 50, weight: 1 }));
+    const report = reporter.takeIfDue(T0 + 1000, () => ({ inflight: -4, queued: 1, admittedTotal: 20, weight: 1 }));
+    expect(report).toMatchObject({ demand: 0, inflight: 0, admittedPerSec: 0 });
+  });
+
+  it("divides by at least a millisecond when two reports share an instant", () => {
+    const reporter = new DemandReporter("acme", 0);
+    reporter.takeIfDue(T0, () => ({ inflight: 0, queued: 0, admittedTotal: 0, weight: 1 }));
+    reporter.recordDb({ dbMs: 2, dbQueries: 1 });
+    expect(reporter.takeIfDue(T0, () => ({ inflight: 0, queued: 0, admittedTotal: 3, weight: 1 }))).toMatchObject({ admittedPerSec: 3000, dbMsPerSec: 2000 });
   });
 });

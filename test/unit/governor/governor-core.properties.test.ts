@@ -1,18 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { DemandReport } from "../../../durable-objects/contracts/governor";
 import { GovernorCore } from "../../../durable-objects/governor/governor-core";
-
-const report = (tenant: string, demand: number, weight = 1, db: { dbQueries?: number; dbMs?: number } = {}): DemandReport => ({
-  tenant,
-  at: 0,
-  demand,
-  admittedPerSec: 0,
-  dbMsPerSec: 0,
-  dbQueries: db.dbQueries ?? 0,
-  dbMs: db.dbMs ?? 0,
-  weight,
-});
+import { report } from "./support";
 
 const tenantsArb = fc.uniqueArray(
   fc.record({

@@ -97,6 +97,8 @@ describe("addBatch", () => {
     expect(Object.keys(b.series)).toHaveLength(MAX_SERIES_PER_BUCKET + 1);
     const other = b.series[seriesKey({ route: "/v1/tasks", method: "GET", tenant: OTHER_TENANT, priority: "normal", outcome: "success" })];
     expect(other?.latency.count).toBe(2);
+    // The label users see (/metrics, traffic stats): the folded series is tenant "other".
+    expect(other?.tenant).toBe("other");
     expect(b.series[seriesKey({ route: "/v1/tasks", method: "GET", tenant: "t0", priority: "normal", outcome: "success" })]?.latency.count).toBe(4);
     // Per-tenant outcome counts are not bounded that way: the newcomer still has its own.
     expect(b.tenantOutcomes.newcomer).toEqual({ normal: { success: 2 } });
