@@ -27,6 +27,8 @@ export default {
     "!worker/admission/controller.ts",
     "!worker/admission/faults.ts",
     "!worker/admission/rate-limit-peer.ts",
+    // The acquire's I/O path (Hono context, Durable Object stubs, module caches); its pure parts are shard-router.ts and shard-map-cache.ts.
+    "!worker/admission/shard-calls.ts",
     "!worker/admission/route-admission.ts",
     "worker/admission/balancers/*.ts",
   ],
