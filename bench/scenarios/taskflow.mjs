@@ -61,7 +61,8 @@ export class Taskflow {
       workerRoot: this.workerRoot,
       withAssets: this.withAssets,
       // BENCH_VARS (JSON, experiments only) overrides every phase's vars; the log line says so.
-      vars: { ADMIN_TOKEN: this.adminToken, FAULT_INJECTION: "on", ADMISSION_CONTROL: admissionVar(admission), DB_ENABLE_QUERY_LOGGING: "false", ...extraVars, ...benchVarOverrides() },
+      // METRICS_MAX_TENANTS: a full run creates some 40 tenants, and scenarios read their own tenant's series from /metrics.
+      vars: { ADMIN_TOKEN: this.adminToken, FAULT_INJECTION: "on", ADMISSION_CONTROL: admissionVar(admission), DB_ENABLE_QUERY_LOGGING: "false", METRICS_MAX_TENANTS: "500", ...extraVars, ...benchVarOverrides() },
       ratelimits,
     });
     this.admission = admission;
