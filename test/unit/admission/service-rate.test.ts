@@ -28,6 +28,9 @@ describe("ServiceRate", () => {
     expect(restored.workShare).toBe(1); // the hold is restored, the work is not yet known
     restored.record(40, T0, Number.NaN);
     expect(restored.workShare).toBe(1); // an unreadable work time counts as the whole hold
+    const instant = new ServiceRate();
+    instant.record(0, T0, 0);
+    expect(instant.workShare).toBe(1); // held for no time at all: no share to compute, the slot counts whole
   });
 
   it("uses a fallback only until something was measured", () => {
