@@ -53,6 +53,21 @@ describe("AdmissionCore isolate leases", () => {
     expect(c.state(T0)).toMatchObject({ inflight: 73, loadLevel: "elevated" });
   });
 
+  it("counts as running at most what a renewal says still runs, and all of it from an isolate that does not say", () => {
+    const loadAfterRenewal = (usage: { inflight: number; running?: number }) => {
+      const c = core();
+      const lease = granted(c, 400).isolateLease!; // 39 slots
+      for (let i = 0; i < 33; i++) granted(c);
+      c.renewIsolateLease(lease.id, { usedTokens: lease.tokens, demandRps: 400, ...usage }, [], T0);
+      return c.state(T0).loadLevel;
+    };
+    expect(loadAfterRenewal({ inflight: 39, running: 39 })).toBe("elevated");
+    // An isolate that reports no running count (an older Worker): what it keeps is taken as running.
+    expect(loadAfterRenewal({ inflight: 39 })).toBe("elevated");
+    // More running than in flight is not believed: in flight bounds it.
+    expect(loadAfterRenewal({ inflight: 2, running: 39 })).toBe("normal");
+  });
+
   it("a renewal refunds the unused tokens and gives a new lease that covers the requests still running", () => {
     const c = core();
     const lease = granted(c, 40).isolateLease!;
