@@ -83,18 +83,26 @@ describe("AdmissionCore bumps its durable version exactly when a budget changes"
   });
 });
 
-describe("AdmissionCore counts an isolate's running requests in the concurrency its samples ran under", () => {
+describe("AdmissionCore counts an isolate's or a shard's running requests in the concurrency its samples ran under", () => {
   // AIMD grows (by 1 / limit) only on a sample taken with at least half the limit of 20 in flight.
-  const grownBy = (stillRunning: number): number => {
+  const grownBy = (renew: (c: AdmissionCore, running: number) => unknown, running: number): number => {
     const c = core({ minConcurrency: 1, maxConcurrency: 100, limitAlgorithm: "aimd" });
-    c.renewIsolateLease("reclaimed", { usedTokens: 0, inflight: stillRunning, demandRps: 0 }, [ok], T0);
+    renew(c, running);
     const snapshot = c.snapshot().limit;
     return snapshot.algorithm === "aimd" ? snapshot.limit - 20 : Number.NaN;
   };
+  const isolate = (c: AdmissionCore, stillRunning: number) => c.renewIsolateLease("reclaimed", { usedTokens: 0, inflight: stillRunning, demandRps: 0 }, [ok], T0);
+  const shard = (c: AdmissionCore, heldSlots: number) =>
+    c.renewShardLease({ index: 0, heldSlots, walletTokens: 0, returnedTokens: 0, demandRps: 0, callsPerSec: 0, samples: [ok] }, { totalDemandRps: 0, liveShards: 1, retired: false, reserveSlots: 0 }, T0);
 
   it("so ten still running at the isolate make the sample count toward growth, nine do not", () => {
-    expect(grownBy(10)).toBeCloseTo(1 / 20, 12);
-    expect(grownBy(9)).toBe(0);
+    expect(grownBy(isolate, 10)).toBeCloseTo(1 / 20, 12);
+    expect(grownBy(isolate, 9)).toBe(0);
+  });
+
+  it("so ten slots a lapsed shard still fills make its sample count toward growth, nine do not", () => {
+    expect(grownBy(shard, 10)).toBeCloseTo(1 / 20, 12);
+    expect(grownBy(shard, 9)).toBe(0);
   });
 });
 
