@@ -1,18 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { AdmissionCore, type AcquireOutcome } from "../../../durable-objects/admission/admission-core";
 import { SHARD_LEASE_TTL_MS } from "../../../durable-objects/admission/shard-budget";
-import type { ShardLeaseRequest } from "../../../durable-objects/contracts/shards";
-import { request, T0, testQuota } from "./support";
+import { request, shardRequest, T0, testQuota } from "./support";
 
 /** A root with 1000 tokens (no refill within a test's instant) and a fixed limit of 40 slots. */
 function root(): AdmissionCore {
   let n = 0;
   const quota = testQuota({ rateLimit: { requests: 1000, windowMs: 1000, burst: 1000 }, minConcurrency: 40, maxConcurrency: 40, limitAlgorithm: "aimd" });
   return new AdmissionCore({ quota, now: T0, newTicket: () => `s${++n}` });
-}
-
-function shardRequest(over: Partial<ShardLeaseRequest> = {}): ShardLeaseRequest {
-  return { index: 0, heldSlots: 0, walletTokens: 0, returnedTokens: 0, demandRps: 100, callsPerSec: 0, samples: [], ...over };
 }
 
 /** Half of a two-shard tenant's demand, nothing held back for the root. */
