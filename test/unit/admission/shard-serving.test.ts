@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AdmissionCore } from "../../../durable-objects/admission/admission-core";
 import { ShardPlan } from "../../../durable-objects/admission/shard-plan";
-import { QUIET_MS, RETIRED_RECHECK_MS, ShardServing, shardQuota } from "../../../durable-objects/admission/shard-serving";
+import { MIN_RENEW_GAP_MS, QUIET_MS, RETIRED_RECHECK_MS, ShardServing, shardQuota } from "../../../durable-objects/admission/shard-serving";
 import type { AcquireRequest, Quota } from "../../../durable-objects/contracts/admission";
 import type { ShardLeaseGrant, ShardLeaseRequest } from "../../../durable-objects/contracts/shards";
 import { flushPromises, request, T0, testQuota } from "./support";
@@ -149,7 +149,8 @@ describe("a root whose limit is mostly leased to shards", () => {
  * A shard whose root is scripted: every renewal request is recorded and answered by `answer`
  * (a lease "L<n>" of `tokens` and `slots` by default), timers are collected to be fired by hand.
  */
-function scriptedShard(answer: (req: ShardLeaseRequest, n: number) => Partial<ShardLeaseGrant> & { tokens?: number; slots?: number } = () => ({})) {
+type ScriptedAnswer = Partial<ShardLeaseGrant> & { tokens?: number; slots?: number };
+function scriptedShard(answer: (req: ShardLeaseRequest, n: number) => ScriptedAnswer | Promise<ScriptedAnswer> = () => ({})) {
   let now = T0;
   const quota = testQuota({ rateLimit: { requests: 100, windowMs: 1000, burst: 100 }, maxConcurrency: 8, minConcurrency: 1 });
   const requests: ShardLeaseRequest[] = [];
@@ -160,7 +161,7 @@ function scriptedShard(answer: (req: ShardLeaseRequest, n: number) => Partial<Sh
     root: "t",
     renew: async (req) => {
       requests.push(structuredClone(req));
-      const { tokens = 10, slots = 4, ...over } = answer(req, requests.length);
+      const { tokens = 10, slots = 4, ...over } = await answer(req, requests.length);
       const lease = { id: `L${requests.length}`, tokens, slots, expiresAt: now + 2000, ttlMs: 2000 };
       return { lease, targetSlots: slots, quota, loadLevel: "normal", rateLimit: { quota: 100, windowSeconds: 1, remaining: 50, resetSeconds: 1 }, shardMap, retired: false, ...over };
     },
@@ -185,7 +186,7 @@ describe("ShardServing's renewals", () => {
   });
 
   it("renews in the background once half the lease's time is gone, covering its cap, carrying samples and the tokens beyond twice its grant", async () => {
-    const s = scriptedShard((_, n) => ({ tokens: n === 1 ? 10 : 2 }));
+    const s = scriptedShard((_, n) => (n === 1 ? {} : { tokens: 2, targetSlots: 2 }));
     await answer(s.shard, request("normal", T0), T0);
     s.shard.noteRelease(ok);
     s.shard.noteCall(T0);
@@ -199,13 +200,14 @@ describe("ShardServing's renewals", () => {
     // calls: 4 then (this acquire and the renewal) 2.
     expect(s.requests[1]).toEqual({ index: 0, leaseId: "L1", heldSlots: 4, walletTokens: 8, returnedTokens: 0, demandRps: 2.5, callsPerSec: 5, samples: [ok] });
     // The second grant is 2 tokens: the wallet (7 + 2) now holds more than twice it, and the excess goes back.
-    expect(s.shard.state().walletTokens).toBe(9);
+    // Nothing runs: the cap moves down to the target of 2 at once.
+    expect(s.shard.state()).toMatchObject({ walletTokens: 9, cap: 2 });
     await s.shard.renewNow(s.now());
-    expect(s.requests[2]).toMatchObject({ leaseId: "L2", walletTokens: 4, returnedTokens: 5, samples: [] });
+    expect(s.requests[2]).toMatchObject({ leaseId: "L2", heldSlots: 2, walletTokens: 4, returnedTokens: 5, samples: [] });
   });
 
   it("gives its wallet back once no acquire came for QUIET_MS, looking again later while acquires still came", async () => {
-    const s = scriptedShard((_, n) => (n === 1 ? {} : { tokens: 0, slots: 0 }));
+    const s = scriptedShard((_, n) => (n === 1 ? {} : { lease: undefined, targetSlots: 0 }));
     await answer(s.shard, request("normal", T0), T0);
     s.advance(300);
     await answer(s.shard, request("normal", s.now()), s.now());
@@ -218,19 +220,48 @@ describe("ShardServing's renewals", () => {
     s.timers.shift()?.fn();
     await flushPromises();
     expect(s.requests[1]).toEqual({ index: 0, leaseId: "L1", heldSlots: 0, walletTokens: 0, returnedTokens: 8, demandRps: 0, callsPerSec: 4, samples: [] });
-    expect(s.shard.state().walletTokens).toBe(0);
-    // The root answered with an empty lease: it is looked at again after QUIET_MS.
-    expect(s.timers.map((t) => t.ms)).toEqual([QUIET_MS]);
+    expect(s.shard.state()).toMatchObject({ walletTokens: 0, cap: 0, leaseExpiresAt: null });
+    // No lease left: nothing more to give back, no further look.
+    expect(s.timers).toEqual([]);
+  });
+
+  it("gives back at a renewal exactly QUIET_MS after the last acquire, not before", async () => {
+    for (const [after, returnedTokens, demandRps] of [[QUIET_MS - 1, 0, 1], [QUIET_MS, 9, 0]] as const) {
+      const s = scriptedShard();
+      await answer(s.shard, request("normal", T0), T0);
+      s.advance(after);
+      await s.shard.renewNow(s.now());
+      expect(s.requests[1]).toMatchObject({ returnedTokens, demandRps });
+    }
+  });
+
+  it("asks for a renewal and waits for it only when its wallet is short of the request's cost", async () => {
+    const s = scriptedShard(() => ({ tokens: 2 }));
+    expect(await answer(s.shard, request("normal", T0), T0)).toBe("granted");
+    // One token left for a request of one: decided here, no renewal.
+    expect(await answer(s.shard, request("normal", T0 + 100), T0 + 100)).toBe("granted");
+    expect(s.requests).toHaveLength(1);
+  });
+
+  it("waits for a renewal of a dry wallet only MIN_RENEW_GAP_MS after the last, else sends the request on to the root", async () => {
+    const pending = new Promise<never>(() => undefined);
+    for (const [gap, expected] of [[MIN_RENEW_GAP_MS - 1, "not_serving"], [MIN_RENEW_GAP_MS, "granted"]] as const) {
+      const s = scriptedShard((_, n) => (n === 1 || gap === MIN_RENEW_GAP_MS ? { tokens: 1 } : pending));
+      await answer(s.shard, request("normal", T0), T0);
+      s.advance(gap);
+      expect(await answer(s.shard, request("normal", s.now()), s.now())).toBe(expected);
+    }
   });
 
   it("gives everything back when retired, then serves nothing and asks again only every RETIRED_RECHECK_MS", async () => {
-    const s = scriptedShard((_, n) => (n === 1 ? {} : { lease: undefined, targetSlots: 0, retired: true }));
+    // The root's drain lease covers the request still running, with no token.
+    const s = scriptedShard((_, n) => (n === 1 ? {} : { tokens: 0, slots: 1, targetSlots: 0, retired: true }));
     // Granted and still running.
     expect(await answer(s.shard, request("normal", T0), T0, false)).toBe("granted");
     s.advance(100);
     await s.shard.surrender(s.now());
     expect(s.requests[1]).toEqual({ index: 0, leaseId: "L1", heldSlots: 1, walletTokens: 0, returnedTokens: 9, demandRps: 0, callsPerSec: 3, samples: [] });
-    expect(s.shard.state()).toEqual({ index: 0, root: "t", walletTokens: 0, cap: 0, retired: true, leaseExpiresAt: null });
+    expect(s.shard.state()).toEqual({ index: 0, root: "t", walletTokens: 0, cap: 1, retired: true, leaseExpiresAt: T0 + 100 + 2000 });
     // The quiet check of the first lease finds nothing to give back.
     s.advance(400);
     s.timers.shift()?.fn();
@@ -244,6 +275,8 @@ describe("ShardServing's renewals", () => {
     s.advance(1);
     expect((await s.shard.acquire(request("normal", s.now()), s.now())).kind).toBe("not_serving");
     expect(s.requests).toHaveLength(3);
+    // A retired shard's lease gets no quiet check.
+    expect(s.timers).toEqual([]);
   });
 
   it("covers only what still runs once its lease lapsed, and keeps the samples of a renewal that failed for the next", async () => {
