@@ -204,6 +204,30 @@ describe("ShardServing's renewals", () => {
     expect(s.shard.state()).toMatchObject({ walletTokens: 9, cap: 2 });
     await s.shard.renewNow(s.now());
     expect(s.requests[2]).toMatchObject({ leaseId: "L2", heldSlots: 2, walletTokens: 4, returnedTokens: 5, samples: [] });
+    // One quiet check pending at a time, whatever the renewals.
+    expect(s.timers.map((t) => t.ms)).toEqual([QUIET_MS]);
+  });
+
+  it("looks for quiet again a moment later while a renewal is under way", async () => {
+    const s = scriptedShard((_, n) => (n === 1 ? {} : new Promise<never>(() => undefined)));
+    await answer(s.shard, request("normal", T0), T0);
+    s.advance(1000);
+    // Half the lease's time: a background renewal, which the root does not answer.
+    await answer(s.shard, request("normal", s.now()), s.now());
+    expect(s.requests).toHaveLength(2);
+    s.advance(QUIET_MS);
+    s.timers.shift()?.fn();
+    expect(s.timers.map((t) => t.ms)).toEqual([1]);
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it("asks again, and waits, when its lease holds no slot", async () => {
+    const s = scriptedShard((_, n) => (n === 1 ? { slots: 0 } : {}));
+    expect(await answer(s.shard, request("normal", T0), T0)).toBe("not_serving");
+    expect(s.shard.state().cap).toBe(0);
+    s.advance(MIN_RENEW_GAP_MS);
+    expect(await answer(s.shard, request("normal", s.now()), s.now())).toBe("granted");
+    expect(s.requests).toHaveLength(2);
   });
 
   it("gives its wallet back once no acquire came for QUIET_MS, looking again later while acquires still came", async () => {
