@@ -337,6 +337,56 @@ describe("ShardServing's renewals", () => {
   });
 });
 
+describe("ShardServing between renewals", () => {
+  it("applies a quota that changed at a renewal, its cap unchanged", async () => {
+    const s = scriptedShard((_, n) => (n === 1 ? {} : { quota: { ...s.quota, queueSize: 3 } }));
+    await answer(s.shard, request("normal", T0), T0);
+    await s.shard.renewNow(T0);
+    expect(s.shard.admission?.currentQuota).toMatchObject({ queueSize: 3, maxConcurrency: 4 });
+  });
+
+  it("sends a dry wallet's requests to the root only as far as its share of the root's refill since the last answer covers them", async () => {
+    // The root had nothing left; it refills 0.1 a ms, 0.05 of it this shard's (K = 2). Its second answer never comes.
+    const s = scriptedShard((_, n) => (n === 1 ? { tokens: 1, rateLimit: { quota: 100, windowSeconds: 1, remaining: 0, resetSeconds: 1 } } : new Promise<never>(() => undefined)));
+    expect(await answer(s.shard, request("normal", T0), T0)).toBe("granted");
+    const answers: string[] = [];
+    for (let i = 0; i < 4; i++) answers.push(await answer(s.shard, request("normal", s.advance(10)), s.now()));
+    expect(answers).toEqual(["over_rate", "not_serving", "over_rate", "not_serving"]);
+  });
+
+  it("renews in the background once it spent more than half its grant", async () => {
+    const s = scriptedShard();
+    for (let i = 0; i < 6; i++) await answer(s.shard, request("normal", T0), T0);
+    // 4 left of 10: not yet below half when this one came in.
+    expect(s.requests).toHaveLength(1);
+    await answer(s.shard, request("normal", T0 + 10), T0 + 10);
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it("counts arrivals in whole seconds from the first, forgetting a second that is two or more behind", async () => {
+    const s = scriptedShard();
+    s.advance(300);
+    await answer(s.shard, request("normal", s.now()), s.now());
+    s.advance(1250);
+    await answer(s.shard, request("normal", s.now()), s.now());
+    // Buckets start at T0 + 300 and T0 + 1300: a quarter into the second, the first weighs 3/4.
+    expect(s.requests[1]?.demandRps).toBe(1.75);
+    s.advance(2000);
+    await answer(s.shard, request("normal", s.now()), s.now());
+    expect(s.requests[2]?.demandRps).toBe(1);
+  });
+
+  it("counts itself retired even when the give-back fails", async () => {
+    const s = scriptedShard((_, n) => {
+      if (n === 2) throw new Error("root unreachable");
+      return {};
+    });
+    await answer(s.shard, request("normal", T0), T0);
+    await expect(s.shard.surrender(T0)).rejects.toThrow("root unreachable");
+    expect(s.shard.state().retired).toBe(true);
+  });
+});
+
 describe("shardQuota", () => {
   it("bounds the tenant's concurrency by the shard's whole cap, at least 1", () => {
     expect(shardQuota(testQuota({ minConcurrency: 3, maxConcurrency: 50 }), 2.7)).toMatchObject({ maxConcurrency: 2, minConcurrency: 2 });
