@@ -321,6 +321,19 @@ describe("ShardServing's renewals", () => {
     expect(s.requests[2]).toMatchObject({ leaseId: "L1", heldSlots: 1, samples: [ok, late] });
   });
 
+  it("keeps at most 64 samples after a failed renewal, those it failed to carry first", async () => {
+    let fail: (err: Error) => void = () => undefined;
+    const s = scriptedShard((_, n) => (n === 2 ? new Promise<never>((_, reject) => (fail = reject)) : {}));
+    await answer(s.shard, request("normal", T0), T0);
+    for (let i = 0; i < 64; i++) s.shard.noteRelease({ latencyMs: i, outcome: "success" });
+    const failing = s.shard.renewNow(T0);
+    for (let i = 64; i < 67; i++) s.shard.noteRelease({ latencyMs: i, outcome: "success" });
+    fail(new Error("root unreachable"));
+    await expect(failing).rejects.toThrow("root unreachable");
+    await s.shard.renewNow(T0);
+    expect(s.requests[2]?.samples.map((r) => r.latencyMs)).toEqual(Array.from({ length: 64 }, (_, i) => i));
+  });
+
   it("carries at most 64 latency samples to its root", async () => {
     const s = scriptedShard();
     await answer(s.shard, request("normal", T0), T0);
@@ -352,6 +365,9 @@ describe("ShardServing between renewals", () => {
     const answers: string[] = [];
     for (let i = 0; i < 4; i++) answers.push(await answer(s.shard, request("normal", s.advance(10)), s.now()));
     expect(answers).toEqual(["over_rate", "not_serving", "over_rate", "not_serving"]);
+    // A request stamped before the shard's clock is judged at the clock: 20 ms more of refill cover it.
+    s.advance(20);
+    expect(await answer(s.shard, request("normal", T0), T0)).toBe("not_serving");
   });
 
   it("renews in the background once it spent more than half its grant", async () => {
@@ -371,9 +387,31 @@ describe("ShardServing between renewals", () => {
     await answer(s.shard, request("normal", s.now()), s.now());
     // Buckets start at T0 + 300 and T0 + 1300: a quarter into the second, the first weighs 3/4.
     expect(s.requests[1]?.demandRps).toBe(1.75);
-    s.advance(2000);
+    // Exactly two seconds after T0 + 1300: both earlier seconds are forgotten.
+    s.advance(1750);
     await answer(s.shard, request("normal", s.now()), s.now());
     expect(s.requests[2]?.demandRps).toBe(1);
+  });
+
+  it("starts a new second exactly a second after the last one started", async () => {
+    const s = scriptedShard();
+    await answer(s.shard, request("normal", T0), T0);
+    s.advance(1000);
+    await answer(s.shard, request("normal", s.now()), s.now());
+    await flushPromises();
+    s.advance(400);
+    await s.shard.renewNow(s.now());
+    // Seconds from T0 + 1000: its arrival, and T0's weighted 0.6.
+    expect(s.requests[2]?.demandRps).toBe(1.6);
+  });
+
+  it("does not ask a retired shard with no lease to renew before RETIRED_RECHECK_MS", async () => {
+    const s = scriptedShard((_, n) => (n === 1 ? {} : { lease: undefined, targetSlots: 0, retired: true }));
+    await answer(s.shard, request("normal", T0), T0);
+    await s.shard.surrender(T0);
+    s.advance(10);
+    expect(await answer(s.shard, request("normal", s.now()), s.now())).toBe("not_serving");
+    expect(s.requests).toHaveLength(2);
   });
 
   it("counts itself retired even when the give-back fails", async () => {
