@@ -31,6 +31,8 @@ export interface ShardPlanOptions {
   targetRps: number;
   /** Upper bound on K, a power of two. */
   maxShards: number;
+  /** How long the forecast must stay over 70 % before K doubles (SCALE_UP_AFTER_MS unless given). */
+  scaleUpAfterMs?: number;
 }
 
 export interface ShardPlanSnapshot {
@@ -70,7 +72,7 @@ export class ShardPlan {
     now: number,
     snapshot: ShardPlanSnapshot | null = null,
   ) {
-    this.autoscaler = new ShardAutoscaler({ targetRps: options.targetRps, maxShards: options.maxShards, scaleUpAfterMs: SCALE_UP_AFTER_MS }, snapshot?.autoscaler ?? null);
+    this.autoscaler = new ShardAutoscaler({ targetRps: options.targetRps, maxShards: options.maxShards, scaleUpAfterMs: options.scaleUpAfterMs ?? SCALE_UP_AFTER_MS }, snapshot?.autoscaler ?? null);
     this.holt = new HoltForecast({}, snapshot?.holt ?? null);
     this.mapVersion = snapshot?.version ?? 1;
     this.windowStart = now;

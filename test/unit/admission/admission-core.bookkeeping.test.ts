@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AdmissionCore, type Lease } from "../../../durable-objects/admission/admission-core";
 import { LEASE_TTL_MS } from "../../../durable-objects/admission/isolate-leases";
 import { SHARD_LEASE_TTL_MS } from "../../../durable-objects/admission/shard-budget";
-import { request, T0, testQuota, testCore as core, granted } from "./support";
+import { request, shardRequest, T0, testQuota, testCore as core, granted } from "./support";
 
 const ok = { latencyMs: 10, outcome: "success" } as const;
 const NO_DECISIONS = { admitted: 0, queued: 0, rate_limited: 0, queue_full: 0, shed: 0, deadline: 0 };
@@ -83,18 +83,26 @@ describe("AdmissionCore bumps its durable version exactly when a budget changes"
   });
 });
 
-describe("AdmissionCore counts an isolate's running requests in the concurrency its samples ran under", () => {
+describe("AdmissionCore counts an isolate's or a shard's running requests in the concurrency its samples ran under", () => {
   // AIMD grows (by 1 / limit) only on a sample taken with at least half the limit of 20 in flight.
-  const grownBy = (stillRunning: number): number => {
+  const grownBy = (renew: (c: AdmissionCore, running: number) => unknown, running: number): number => {
     const c = core({ minConcurrency: 1, maxConcurrency: 100, limitAlgorithm: "aimd" });
-    c.renewIsolateLease("reclaimed", { usedTokens: 0, inflight: stillRunning, demandRps: 0 }, [ok], T0);
+    renew(c, running);
     const snapshot = c.snapshot().limit;
     return snapshot.algorithm === "aimd" ? snapshot.limit - 20 : Number.NaN;
   };
+  const isolate = (c: AdmissionCore, stillRunning: number) => c.renewIsolateLease("reclaimed", { usedTokens: 0, inflight: stillRunning, demandRps: 0 }, [ok], T0);
+  const shard = (c: AdmissionCore, heldSlots: number) =>
+    c.renewShardLease(shardRequest({ heldSlots, demandRps: 0, samples: [ok] }), { totalDemandRps: 0, liveShards: 1, retired: false, reserveSlots: 0 }, T0);
 
   it("so ten still running at the isolate make the sample count toward growth, nine do not", () => {
-    expect(grownBy(10)).toBeCloseTo(1 / 20, 12);
-    expect(grownBy(9)).toBe(0);
+    expect(grownBy(isolate, 10)).toBeCloseTo(1 / 20, 12);
+    expect(grownBy(isolate, 9)).toBe(0);
+  });
+
+  it("so ten slots a lapsed shard still fills make its sample count toward growth, nine do not", () => {
+    expect(grownBy(shard, 10)).toBeCloseTo(1 / 20, 12);
+    expect(grownBy(shard, 9)).toBe(0);
   });
 });
 
@@ -157,7 +165,7 @@ describe("AdmissionCore reports", () => {
   it("the earliest expiry among request, isolate and shard leases", () => {
     const c = core({ minConcurrency: 80, maxConcurrency: 80, limitAlgorithm: "aimd", rateLimit: { requests: 1000, windowMs: 1000, burst: 800 } });
     granted(c.acquire(request("normal", T0, { deadline: T0 + 60_000, leaseDemandRps: 40 }), T0));
-    c.renewShardLease({ index: 0, heldSlots: 0, walletTokens: 0, returnedTokens: 0, demandRps: 10, callsPerSec: 0, samples: [] }, { totalDemandRps: 10, liveShards: 1, retired: false, reserveSlots: 0 }, T0);
+    c.renewShardLease(shardRequest({ demandRps: 10 }), { totalDemandRps: 10, liveShards: 1, retired: false, reserveSlots: 0 }, T0);
     // The isolate's lease (1 s) lapses before the shard's (2 s).
     expect(c.nextLeaseExpiry()).toBe(T0 + LEASE_TTL_MS);
     c.expire(T0 + LEASE_TTL_MS);

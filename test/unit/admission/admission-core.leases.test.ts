@@ -10,8 +10,8 @@ function core(): AdmissionCore {
   return new AdmissionCore({ quota, now: T0, newTicket: () => `id-${++n}` });
 }
 
-function granted(c: AdmissionCore, leaseDemandRps?: number) {
-  const outcome = c.acquire(request("normal", T0, leaseDemandRps === undefined ? {} : { leaseDemandRps }), T0);
+function granted(c: AdmissionCore, leaseDemandRps?: number, cost = 1) {
+  const outcome = c.acquire(request("normal", T0, leaseDemandRps === undefined ? { cost } : { leaseDemandRps, cost }), T0);
   if (outcome.kind !== "granted") throw new Error(`expected a grant, got ${outcome.kind}`);
   return outcome.result;
 }
@@ -27,6 +27,13 @@ describe("AdmissionCore isolate leases", () => {
     expect(granted(c).isolateLease).toBeUndefined(); // no demand reported: no lease
     // A busier isolate beside it: wanted 100; tokens 788 / 8 = 98; slots (80 - 12 - 1) / 4 = 16.
     expect(granted(c, 400).isolateLease).toMatchObject({ tokens: 98, slots: 16 });
+  });
+
+  it("prices the lease's tokens at the asking request's cost, and at least one token a request", () => {
+    // wanted 10 requests at 3 tokens; free tokens 797 / 8 = 99; slots: the demand's 10 of (80 - 1) / 2.
+    expect(granted(core(), 40, 3).isolateLease).toMatchObject({ tokens: 30, slots: 10 });
+    // A free request still leases 10 requests' worth of tokens, not 0.
+    expect(granted(core(), 40, 0).isolateLease).toMatchObject({ tokens: 10, slots: 10 });
   });
 
   it("a controller with a handful of slots (a shard's share) still leases one, as long as two are free", () => {

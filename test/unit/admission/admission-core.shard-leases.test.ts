@@ -1,18 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { AdmissionCore, type AcquireOutcome } from "../../../durable-objects/admission/admission-core";
 import { SHARD_LEASE_TTL_MS } from "../../../durable-objects/admission/shard-budget";
-import type { ShardLeaseRequest } from "../../../durable-objects/contracts/shards";
-import { request, T0, testQuota } from "./support";
+import { request, shardRequest, T0, testQuota } from "./support";
 
 /** A root with 1000 tokens (no refill within a test's instant) and a fixed limit of 40 slots. */
 function root(): AdmissionCore {
   let n = 0;
   const quota = testQuota({ rateLimit: { requests: 1000, windowMs: 1000, burst: 1000 }, minConcurrency: 40, maxConcurrency: 40, limitAlgorithm: "aimd" });
   return new AdmissionCore({ quota, now: T0, newTicket: () => `s${++n}` });
-}
-
-function shardRequest(over: Partial<ShardLeaseRequest> = {}): ShardLeaseRequest {
-  return { index: 0, heldSlots: 0, walletTokens: 0, returnedTokens: 0, demandRps: 100, callsPerSec: 0, samples: [], ...over };
 }
 
 /** Half of a two-shard tenant's demand, nothing held back for the root. */
@@ -91,6 +86,38 @@ describe("AdmissionCore.renewShardLease", () => {
     expect(c.renewShardLease(shardRequest({ demandRps: 0, walletTokens: 0 }), HALF, T0).lease).toBeUndefined();
     expect(c.renewShardLease(shardRequest({ demandRps: 0, walletTokens: Number.POSITIVE_INFINITY }), HALF, T0).lease).toBeUndefined();
     expect(c.tokens(T0)).toBe(1000);
+  });
+
+  it("keeps a lease for a shard that got tokens but no slot, or slots but no token", () => {
+    const full = root();
+    for (let i = 0; i < 40; i++) grantedTicket(full.acquire(request("normal", T0), T0));
+    // Every slot taken by the root's own grants: 50 tokens move, on a lease of no slot.
+    expect(full.renewShardLease(shardRequest(), HALF, T0).lease).toMatchObject({ tokens: 50, slots: 0 });
+    expect(full.tokens(T0)).toBe(910);
+
+    const dry = root();
+    grantedTicket(dry.acquire(request("normal", T0, { cost: 1000 }), T0));
+    // An empty bucket: no token moves, but the shard still gets its half of the slots.
+    expect(dry.renewShardLease(shardRequest(), HALF, T0).lease).toMatchObject({ tokens: 0, slots: 20 });
+    expect(dry.inflight).toBe(21);
+  });
+
+  it("grants the root's waiters from the slots a renewal gives back, retired or not", () => {
+    for (const [peers, heldSlots, leased] of [
+      // Retired with nothing running: the shard's 20 slots all come back.
+      [{ ...HALF, retired: true }, 0, 0],
+      // A quarter of the demand now: its share shrinks from 20 slots to 10.
+      [{ ...HALF, totalDemandRps: 400 }, 0, 10],
+    ] as const) {
+      const c = root();
+      const first = c.renewShardLease(shardRequest(), HALF, T0).lease;
+      for (let i = 0; i < 20; i++) grantedTicket(c.acquire(request("normal", T0), T0));
+      const waiter = c.acquire(request("normal", T0), T0);
+      expect(waiter.kind).toBe("queued");
+      c.renewShardLease(shardRequest({ leaseId: first?.id, heldSlots }), peers, T0);
+      expect(c.queued).toBe(0);
+      expect(c.inflight).toBe(21 + leased);
+    }
   });
 
   it("feeds the shard's samples to the service time and the limiter, as drops when they failed", () => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AdmissionCore } from "../../../durable-objects/admission/admission-core";
-import { sizeShardLease } from "../../../durable-objects/admission/shard-budget";
+import { demandShare, sizeShardLease } from "../../../durable-objects/admission/shard-budget";
 import { ShardPlan } from "../../../durable-objects/admission/shard-plan";
 import { ShardServing } from "../../../durable-objects/admission/shard-serving";
 import type { ShardLeaseGrant } from "../../../durable-objects/contracts/shards";
@@ -49,6 +49,30 @@ describe("sizeShardLease", () => {
     expect(sizeShardLease({ ...scarce, demandRps: 300 }).tokens).toBe(75);
     expect(sizeShardLease({ ...scarce, demandRps: 100 }).tokens).toBe(25);
     expect(sizeShardLease({ ...scarce, demandRps: 100 }).targetSlots).toBe(10);
+  });
+
+  it("prices the wallet's top-up in tokens per request, never below one token a request", () => {
+    const busy = { demandRps: 100, totalDemandRps: 100, liveShards: 1, walletTokens: 0, freeTokens: 1000, limit: 40, freeSlots: 40, mustCover: 0 };
+    // 50 requests' worth at 3 tokens each; a shard just started still gets its 4 requests' worth.
+    expect(sizeShardLease({ ...busy, costPerRequest: 3 }).tokens).toBe(150);
+    expect(sizeShardLease({ ...busy, demandRps: 2, totalDemandRps: 2, costPerRequest: 3 }).tokens).toBe(12);
+    expect(sizeShardLease({ ...busy, costPerRequest: 0.5 }).tokens).toBe(50);
+  });
+
+  it("gives a shard that reports no demand no tokens, and only the slots it still fills", () => {
+    const quiet = { demandRps: 0, totalDemandRps: 100, liveShards: 2, walletTokens: 0, freeTokens: 1000, limit: 40, freeSlots: 40 };
+    expect(sizeShardLease({ ...quiet, mustCover: 3.7 })).toEqual({ tokens: 0, slots: 3, targetSlots: 0 });
+    expect(sizeShardLease({ ...quiet, mustCover: -2 })).toEqual({ tokens: 0, slots: 0, targetSlots: 0 });
+  });
+});
+
+describe("demandShare", () => {
+  it("is the shard's part of the reported demand, and an even split of the whole shards while nobody reports any", () => {
+    expect(demandShare(30, 120, 4)).toBe(0.25);
+    expect(demandShare(0, 0, 4)).toBe(0.25);
+    expect(demandShare(0, 0, 2.7)).toBe(0.5);
+    expect(demandShare(0, 0, 0)).toBe(1);
+    expect(demandShare(0, 0, Number.NaN)).toBe(1);
   });
 });
 

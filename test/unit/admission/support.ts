@@ -1,5 +1,6 @@
 import { AdmissionCore, type AcquireOutcome } from "../../../durable-objects/admission/admission-core";
 import type { AcquireRequest, Grant, Quota, RequestPriority } from "../../../durable-objects/contracts/admission";
+import type { ShardLeaseRequest } from "../../../durable-objects/contracts/shards";
 
 /** A quota with test-sized numbers; override what a test is about. */
 export function testQuota(overrides: Partial<Quota> = {}): Quota {
@@ -19,6 +20,11 @@ export const T0 = 1_700_000_000_000;
 
 export function request(priority: RequestPriority, now: number, overrides: Partial<AcquireRequest> = {}): AcquireRequest {
   return { priority, cost: 1, deadline: now + 10_000, route: "GET /v1/tasks", ...overrides };
+}
+
+/** Shard 0's renewal: no lease, nothing held or reported but a demand of 100 acquires a second; override what a test is about. */
+export function shardRequest(over: Partial<ShardLeaseRequest> = {}): ShardLeaseRequest {
+  return { index: 0, heldSlots: 0, walletTokens: 0, returnedTokens: 0, demandRps: 100, callsPerSec: 0, samples: [], ...over };
 }
 
 /** Lets pending promise callbacks run. */
