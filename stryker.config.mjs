@@ -41,9 +41,9 @@ export default {
   htmlReporter: { fileName: "reports/mutation/mutation.html" },
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   clearTextReporter: { allowColor: false, logTests: false },
-  // The target is 90 % on every file (bench/README.md, "Mutation testing", has the per-file
-  // table). `break` is the issue's starting figure until a full run shows the whole set above 90.
-  thresholds: { high: 90, low: 80, break: 75 },
+  // The target is 90 % on every file; each file is there (bench/README.md, "Mutation testing",
+  // has the per-file table and every survivor), so a run of the whole set fails below 90.
+  thresholds: { high: 90, low: 80, break: 90 },
   // On top of 1.5 × the test time the unmutated code took: a mutant looping for ever costs this much.
   timeoutMS: 5000,
 };
