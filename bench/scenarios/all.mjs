@@ -13,5 +13,6 @@ import * as conservation from "./work-conservation.mjs";
 import * as readHeavy from "./read-heavy.mjs";
 import * as hotTenant from "./hot-tenant.mjs";
 import * as shardFailure from "./shard-failure.mjs";
+import * as budgetAccuracy from "./budget-accuracy.mjs";
 
-export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, chaos, authFlood, fairness, conservation, readHeavy, hotTenant, shardFailure];
+export const SCENARIOS = [ceiling, overhead, overload, noisy, integrity, distance, chaos, authFlood, fairness, conservation, readHeavy, hotTenant, shardFailure, budgetAccuracy];
