@@ -30,6 +30,7 @@ import { assertValidQuota, assertValidRequest, capPriority, limitAlgorithmOf } f
 import { SaturationShedder } from "./saturation-shedder";
 import { ServiceRate, type ServiceSnapshot } from "./service-rate";
 import { TokenBucket, type BucketSnapshot } from "./token-bucket";
+import { finite } from "./finite";
 
 /**
  * The admission state machine for one tenant: token bucket, bounded priority queue,
@@ -655,10 +656,6 @@ export class AdmissionCore {
 
 function boundsOf(quota: Quota): { min: number; max: number } {
   return { min: quota.minConcurrency, max: quota.maxConcurrency };
-}
-
-function finite(n: number): number {
-  return Number.isFinite(n) ? n : 0;
 }
 
 function copyQuota(quota: Quota): Quota {

@@ -1,4 +1,5 @@
 import type { IsolateLease, LeaseUsage } from "../contracts/admission";
+import { finite } from "./finite";
 
 /**
  * Budget leased to Worker isolates (DESIGN.md section 7, "Leases"): while a tenant's
@@ -53,9 +54,8 @@ export function sizeLease(demandRps: number, freeTokens: number, freeSlots: numb
 }
 
 export class IsolateLeaseLedger {
-  private readonly leases = new Map<string, IsolateLease>();
-  /** Requests each lease's isolate last reported running under it (0 for a new one). */
-  private readonly running = new Map<string, number>();
+  /** Each lease, with the requests its isolate last reported running under it (0 for a new one). */
+  private readonly leases = new Map<string, { lease: IsolateLease; running: number }>();
 
   /** `ttlMs`: how long a lease lasts unrenewed (a shard controller's capacity lease uses the same ledger with its own TTL). */
   constructor(
@@ -66,21 +66,21 @@ export class IsolateLeaseLedger {
   /** Slots held by every lease: the controller counts them as in flight. */
   get heldSlots(): number {
     let slots = 0;
-    for (const lease of this.leases.values()) slots += lease.slots;
+    for (const { lease } of this.leases.values()) slots += lease.slots;
     return slots;
   }
 
   /** Slots held by leases that their isolates reported running: the rest are parked, not load. */
   get runningSlots(): number {
     let slots = 0;
-    for (const [id, lease] of this.leases) slots += Math.min(lease.slots, this.running.get(id) ?? 0);
+    for (const { running } of this.leases.values()) slots += running;
     return slots;
   }
 
   /** Tokens handed out and not yet reported back. */
   get heldTokens(): number {
     let tokens = 0;
-    for (const lease of this.leases.values()) tokens += lease.tokens;
+    for (const { lease } of this.leases.values()) tokens += lease.tokens;
     return tokens;
   }
 
@@ -89,14 +89,13 @@ export class IsolateLeaseLedger {
   }
 
   get(id: string): IsolateLease | undefined {
-    return this.leases.get(id);
+    return this.leases.get(id)?.lease;
   }
 
   /** Records a lease whose tokens the caller has already taken from its bucket; `running` of its slots are in use already. */
   open(offer: LeaseOffer, now: number, running = 0): IsolateLease {
     const lease: IsolateLease = { id: this.newId(), tokens: offer.tokens, slots: offer.slots, expiresAt: now + this.ttlMs, ttlMs: this.ttlMs };
-    this.leases.set(lease.id, lease);
-    this.running.set(lease.id, Math.max(0, finite(running)));
+    this.leases.set(lease.id, { lease, running: Math.min(lease.slots, Math.max(0, finite(running))) });
     return lease;
   }
 
@@ -106,10 +105,9 @@ export class IsolateLeaseLedger {
    * the lease is unknown (already reclaimed: its slots came back at expiry).
    */
   close(id: string, usage: LeaseUsage): { unusedTokens: number; stillRunning: number } | undefined {
-    const lease = this.leases.get(id);
+    const lease = this.get(id);
     if (!lease) return undefined;
     this.leases.delete(id);
-    this.running.delete(id);
     const used = Math.min(lease.tokens, Math.max(0, usage.usedTokens));
     return { unusedTokens: lease.tokens - used, stillRunning: Math.min(lease.slots, Math.max(0, Math.floor(usage.inflight))) };
   }
@@ -117,10 +115,9 @@ export class IsolateLeaseLedger {
   /** Reclaims leases past their TTL (their slots are free again); returns how many. */
   expire(now: number): number {
     let reclaimed = 0;
-    for (const [id, lease] of this.leases) {
+    for (const [id, { lease }] of this.leases) {
       if (lease.expiresAt > now) continue;
       this.leases.delete(id);
-      this.running.delete(id);
       reclaimed++;
     }
     return reclaimed;
@@ -128,17 +125,12 @@ export class IsolateLeaseLedger {
 
   nextExpiry(): number | undefined {
     let earliest: number | undefined;
-    for (const lease of this.leases.values()) if (earliest === undefined || lease.expiresAt < earliest) earliest = lease.expiresAt;
+    for (const { lease } of this.leases.values()) if (earliest === undefined || lease.expiresAt < earliest) earliest = lease.expiresAt;
     return earliest;
   }
 
   /** Every lease ends now (a quota change): slots come back, unreported tokens stay spent. */
   clear(): void {
     this.leases.clear();
-    this.running.clear();
   }
-}
-
-function finite(n: number): number {
-  return Number.isFinite(n) ? n : 0;
 }

@@ -1,3 +1,4 @@
+import { finite } from "./finite";
 /**
  * How a tenant's root controller splits its budget between its shard controllers (DESIGN.md
  * section 7, "Shards"): Doorman-style capacity leases, sized by demand. Pure: no Workers API.
@@ -80,8 +81,4 @@ export function sizeShardLease(input: ShardBudgetInput): ShardBudget {
   const freeSlots = Math.max(0, Math.floor(finite(input.freeSlots)));
   const slots = Math.max(mustCover, Math.min(targetSlots, freeSlots));
   return { tokens: Math.max(0, tokens), slots, targetSlots: Math.min(targetSlots, slots) };
-}
-
-function finite(n: number): number {
-  return Number.isFinite(n) ? n : 0;
 }
