@@ -17,6 +17,13 @@ export async function adminRequest(origin, adminToken, method, path, body) {
 }
 
 /** The Prometheus text of /metrics (the scrape flushes the answering isolate's telemetry first); read it with lib/metric-samples.ts. */
+/** The tenant's admission state document (GET /admin/tenants/:id/admission); throws unless 200. */
+export async function admissionState(tf, tenantId) {
+  const res = await adminRequest(tf.origin, tf.adminToken, "GET", `/admin/tenants/${tenantId}/admission`);
+  if (res.status !== 200) throw new Error(`admission state failed: ${res.status}`);
+  return res.json;
+}
+
 export async function metricsText(tf) {
   const res = await adminRequest(tf.origin, tf.adminToken, "GET", "/metrics");
   if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);

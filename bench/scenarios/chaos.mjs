@@ -3,7 +3,7 @@
 // always with its own Idempotency-Key. Per fault: no write lost, duplicated or phantom (D1
 // read directly afterwards, with the server stopped), every slot back once the phase is over,
 // and every failure a problem+json whose status says whether to retry.
-import { adminRequest, auth, createTaskEntry, createTenant, metricsText, safeJson, UNLIMITED_RATE } from "./api.mjs";
+import { admissionState, auth, createTaskEntry, createTenant, metricsText, safeJson, UNLIMITED_RATE } from "./api.mjs";
 import { sumMetric } from "../lib/metric-samples.ts";
 import { backoffMs, settle, verdictOf } from "./chaos-check.ts";
 import { queryD1 } from "./integrity.mjs";
@@ -217,9 +217,8 @@ async function chaosPhase({ origin, apiKey, rate, durationMs, phase, tokenPrefix
 
 /** Slots taken plus requests waiting, from the tenant's admission state document. */
 async function inflightOf(tf, tenantId) {
-  const res = await adminRequest(tf.origin, tf.adminToken, "GET", `/admin/tenants/${tenantId}/admission`);
-  if (res.status !== 200) throw new Error(`admission state failed: ${res.status}`);
-  return res.json.inflight + Object.values(res.json.queued ?? {}).reduce((a, b) => a + b, 0);
+  const state = await admissionState(tf, tenantId);
+  return state.inflight + Object.values(state.queued ?? {}).reduce((a, b) => a + b, 0);
 }
 
 /** Samples in-flight every 500 ms until stopped; stop() resolves to the peak seen. */

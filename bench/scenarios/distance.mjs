@@ -1,7 +1,7 @@
 // Scenario 6, distance: what a remote controller costs, with and without isolate leases.
 // SIMULATED_CONTROLLER_RTT_MS (fault injection only) delays every Worker-to-controller call,
 // as a controller on another continent would; moderate load, normal and high priority.
-import { adminRequest, auth, createTenant, metricsText, seedTasks, UNLIMITED_RATE } from "./api.mjs";
+import { admissionState, auth, createTenant, metricsText, seedTasks, UNLIMITED_RATE } from "./api.mjs";
 import { sumMetric } from "../lib/metric-samples.ts";
 import { measureCapacity, openPhase, pause } from "./util.mjs";
 import { ratio } from "../lib/stats.ts";
@@ -83,12 +83,6 @@ export function distanceMix(apiKey) {
     { name: "list", path: "/v1/tasks?limit=5", headers: auth(apiKey, "normal"), weight: 3, group: "normal" },
     { name: "list-high", path: "/v1/tasks?limit=1&sort=-updatedAt", headers: auth(apiKey, "high"), weight: 1, group: "high" },
   ];
-}
-
-async function admissionState(tf, tenantId) {
-  const res = await adminRequest(tf.origin, tf.adminToken, "GET", `/admin/tenants/${tenantId}/admission`);
-  if (res.status !== 200) throw new Error(`admission state failed: ${res.status}`);
-  return res.json;
 }
 
 /** The scenario's chart panels from its `data` (also how bench/tools/rechart.mjs redraws a saved run). */

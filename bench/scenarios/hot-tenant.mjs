@@ -3,7 +3,7 @@
 // (acquire, release): 100 req/s is 200 calls/s. The root should shard up to K >= 4 fast, spread
 // the calls so no shard serves more than 1.2x the target once settled, serve every request, and
 // come back to K = 1 once the tenant is quiet.
-import { adminRequest, auth, createTenant, seedTasks, UNLIMITED_RATE } from "./api.mjs";
+import { admissionState, auth, createTenant, seedTasks, UNLIMITED_RATE } from "./api.mjs";
 import { openPhase, pause } from "./util.mjs";
 
 export const id = "hot-tenant";
@@ -63,10 +63,4 @@ export async function run(ctx) {
     charts: [],
     data: { samples, quietAt, load: { successPct: load.total.status.successPct, sent: load.sent } },
   };
-}
-
-async function admissionState(tf, tenantId) {
-  const res = await adminRequest(tf.origin, tf.adminToken, "GET", `/admin/tenants/${tenantId}/admission`);
-  if (res.status !== 200) throw new Error(`admission state failed: ${res.status}`);
-  return res.json;
 }

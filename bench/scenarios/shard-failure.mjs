@@ -7,7 +7,7 @@
 // per request rise by at most the share of requests that first hit the failed shard (its own
 // count of refused acquires). Acquires the root answered are taken out first: a shard without a
 // slot sends requests there at any time.
-import { adminRequest, auth, createTenant, metricsText, seedTasks } from "./api.mjs";
+import { admissionState, auth, createTenant, metricsText, seedTasks } from "./api.mjs";
 import { sumMetric } from "../lib/metric-samples.ts";
 import { openPhase, pause } from "./util.mjs";
 import { createClient } from "../lib/http-client.mjs";
@@ -229,12 +229,6 @@ async function controllerCalls(tf, tenantId) {
 /** The failed shard's entry in the root's state (its `healthy` is the root's last probe). */
 function victimOf(state) {
   return state?.sharding?.shards?.find((s) => s.id.endsWith(`#${VICTIM}`));
-}
-
-async function admissionState(tf, tenantId) {
-  const res = await adminRequest(tf.origin, tf.adminToken, "GET", `/admin/tenants/${tenantId}/admission`);
-  if (res.status !== 200) throw new Error(`admission state failed: ${res.status}`);
-  return res.json;
 }
 
 /** The scenario's chart panels from its `data` (also how bench/tools/rechart.mjs redraws a saved run). */

@@ -7,7 +7,7 @@
 // `--distance-mix` the distance scenario's (reads at normal and high, a quota that never limits).
 //   node bench/tools/overload-probe.mjs [--governor-mix | --distance-mix] [--pre-seconds 5 --pre-var ISOLATE_LEASES=off] [--capacity 300] [--multiple 4] [--seconds 10] [--seed 4000] [--off] [--no-telemetry] [--connections 2000]
 import { readdirSync, readFileSync } from "node:fs";
-import { adminRequest, createTenant, metricsText, seedTasks } from "../scenarios/api.mjs";
+import { admissionState, createTenant, metricsText, seedTasks } from "../scenarios/api.mjs";
 import { sumMetric } from "../lib/metric-samples.ts";
 import { Ledger } from "../scenarios/ledger.mjs";
 import { OVERLOAD_QUOTA, overloadMix } from "../scenarios/overload.mjs";
@@ -31,6 +31,13 @@ const BUCKET_MS = arg("bucket-ms", 1000);
 const preSeconds = arg("pre-seconds", 0);
 const preVars = Object.fromEntries(process.argv.flatMap((a, i) => (process.argv[i - 1] === "--pre-var" ? [a.split("=")] : [])));
 const capacity = arg("capacity", 300), multiple = arg("multiple", 4), seconds = arg("seconds", 10);
+
+/** The mix the flags chose, for one phase of the probe. */
+function mixFor(apiKey, ledger, phase) {
+  if (useDistanceMix) return distanceMix(apiKey);
+  if (useGovernorMix) return governorMix({ apiKey, ledger, phase, group: "normal" });
+  return overloadMix({ apiKey, ledger, phase });
+}
 
 function threadTicks(pids) {
   const out = new Map();
@@ -71,8 +78,7 @@ try {
   const ledger = new Ledger("probe");
   if (preSeconds > 0) {
     // The tenant's controllers keep what the pre-phase left them (K, limits) across the restart.
-    const mixOf = useDistanceMix ? distanceMix(tenant.apiKey) : useGovernorMix ? governorMix({ apiKey: tenant.apiKey, ledger, phase: "pre", group: "normal" }) : overloadMix({ apiKey: tenant.apiKey, ledger, phase: "pre" });
-    const pre = await openPhase({ origin: tf.origin, mix: mixOf, rate: Math.round(capacity * multiple), durationMs: preSeconds * 1000, timeoutMs: 10_000, drainMs: 3000 });
+    const pre = await openPhase({ origin: tf.origin, mix: mixFor(tenant.apiKey, ledger, "pre"), rate: Math.round(capacity * multiple), durationMs: preSeconds * 1000, timeoutMs: 10_000, drainMs: 3000 });
     console.log(`pre-phase with ${JSON.stringify(preVars)}: ${preSeconds}s, goodput ${pre.goodput.toFixed(1)} req/s`);
     server = await tf.serve(admission, serveVars);
   }
@@ -80,8 +86,8 @@ try {
   const before = threadTicks(pids);
   const samples = [];
   const sampler = setInterval(async () => {
-    const r = await adminRequest(tf.origin, tf.adminToken, "GET", `/admin/tenants/${tenant.id}/admission`).catch(() => undefined);
-    if (r?.json) samples.push(r.json);
+    const state = await admissionState(tf, tenant.id).catch(() => undefined);
+    if (state) samples.push(state);
   }, Number(process.env.PROBE_SAMPLE_MS ?? 2000));
   // PROBE_STALLS: sample the server's busiest thread every 50 ms (is it busy during a stall?)
   const cpuTrace = [];
@@ -116,7 +122,7 @@ try {
       timeline.get(key).push(timing.latencyMs);
     },
   };
-  let mix = useDistanceMix ? distanceMix(tenant.apiKey) : useGovernorMix ? governorMix({ apiKey: tenant.apiKey, ledger, phase: "probe", group: "normal" }) : overloadMix({ apiKey: tenant.apiKey, ledger, phase: "probe" });
+  let mix = mixFor(tenant.apiKey, ledger, "probe");
   // --critical-read: the critical share reads instead of writing (is a stall the writes'?)
   if (process.argv.includes("--critical-read")) mix = mix.map((e) => (e.group === "critical" ? { name: "crit-read", path: "/v1/tasks?limit=5", headers: { ...e.headers }, weight: e.weight, group: "critical" } : e));
   // Controller calls by kind and D1 queries, from /metrics (the scrape flushes the answering isolate first).
