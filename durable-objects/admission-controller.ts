@@ -132,8 +132,9 @@ export class AdmissionController extends DurableObject<Env> {
     const named = parseControllerName(ctx.id.name ?? ctx.id.toString());
     this.tenant = named.tenant;
     this.reporter = new AdmissionReporter({ source: ctx.id.toString(), tenant: named.tenant, startedAt: Date.now() }, config.monitoringIntervalMs);
-    // Only the root reports to the governor and takes its cap: the slots it leases its shards come out of its (capped) limit.
-    this.governor = new GovernorLink(env, ctx, named.tenant, config.resourceGovernor && named.index === null);
+    // The root reports the tenant's demand and takes its cap (the slots it leases its shards come out of its capped limit);
+    // a shard reports only what it admitted and shed, and takes only the pass scale for its shedder.
+    this.governor = new GovernorLink(env, ctx, named.tenant, config.resourceGovernor, named.index);
     this.shard = named.index === null ? undefined : this.shardServing(named.index);
     void ctx.blockConcurrencyWhile(async () => {
       this.migrate();
@@ -194,7 +195,7 @@ export class AdmissionController extends DurableObject<Env> {
       const monitor = this.env.MONITOR.get(this.env.MONITOR.idFromName(MONITOR_NAME));
       this.ctx.waitUntil(monitor.ingestAdmission(snapshot).catch(() => undefined));
     }
-    if (!this.shard) this.governor.reportIfDue(core);
+    this.governor.reportIfDue(core);
     return this.withMap(req, result);
   }
 
@@ -225,8 +226,8 @@ export class AdmissionController extends DurableObject<Env> {
       this.shard.noteRelease(report);
     } else {
       this.noteRootCall(now);
-      this.governor.recordRelease(report);
     }
+    this.governor.recordRelease(report);
     core.release(ticket, report, now);
     this.persist();
   }

@@ -850,6 +850,12 @@ export interface components {
             /** @description What the tenant's controller was told: its share plus its weight's part of the budget nobody wants now (at least 1); its concurrency limit stays at or under it */
             cap: number;
             admittedPerSec: number;
+            /** @description Requests per second the tenant wanted admitted: those admitted plus those its saturation shedder refused */
+            wantedPerSec: number;
+            /** @description The tenant's weighted max-min fair share of the rate the whole fleet admits, by what each tenant wants */
+            fairRatePerSec: number;
+            /** @description What the tenant's saturation shedder multiplies a request's chance of passing by, steering it toward its fair rate (over 1: served under it; 1/16 to 16) */
+            passScale: number;
             /** @description D1 time the tenant's requests used per second (ms/s) */
             dbMsPerSec: number;
             /** @description Epoch ms of the tenant's last report */

@@ -201,6 +201,15 @@ export class AdmissionCore {
     return this.leases.size + this.isolateLeases.heldSlots + this.shardLeases.heldSlots;
   }
 
+  /**
+   * The work this controller runs itself: its own grants and what its isolates report running
+   * under their leases. What the governor is told as demand: slots leased to shards are reported
+   * by the shards, and slots parked in an isolate's lease are budget, not work.
+   */
+  get runningHere(): number {
+    return this.leases.size + this.isolateLeases.runningSlots;
+  }
+
   get queued(): number {
     return this.queue.size;
   }
@@ -270,6 +279,16 @@ export class AdmissionCore {
   /** The saturation shedder's level (0 = nothing shed). */
   get saturationLevel(): number {
     return this.shedder.level;
+  }
+
+  /** Requests the saturation shedder refused since this instance started. */
+  get saturationShedTotal(): number {
+    return this.shedder.shedTotal;
+  }
+
+  /** The governor's saturation pass scale for this tenant (saturation-shedder.ts); 1 lifts it. */
+  setSaturationScale(scale: number): void {
+    this.shedder.setPassScale(scale);
   }
 
   /** A shard's K: the tenant's arrivals are spread over that many controllers (saturation-shedder.ts). */
@@ -506,7 +525,7 @@ export class AdmissionCore {
       oldestWaitMs: this.oldestWaitMs(now),
       queueSize: this.quota.queueSize,
       rateLimit: this.bucket.info(now),
-      saturation: { shedLevel: this.shedder.level, lagMs: this.shedder.lagMs, targetMs: this.shedder.targetMs },
+      saturation: { shedLevel: this.shedder.level, lagMs: this.shedder.lagMs, targetMs: this.shedder.targetMs, passScale: this.shedder.passScale },
       share: this.limiter.cap ?? null,
       learnedLimit: this.limiter.learned,
     };

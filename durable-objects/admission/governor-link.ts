@@ -7,8 +7,9 @@ import { DemandReporter } from "../governor/demand-reporter";
  * An AdmissionController's line to the ResourceGovernor (DESIGN.md section 8). It collects
  * the D1 use its releases and lease renewals report, and at most once a second, on the
  * controller's own traffic (after an acquire or a renewal, never before an answer), sends its
- * demand in `waitUntil`; the cap in the reply goes to the core. If the governor cannot be
- * reached the cap is lifted: without it the tenant is back to its own adaptive limit, as
+ * demand in `waitUntil`; the cap in the reply goes to the core, and the pass scale to the
+ * core's saturation shedder. If the governor cannot be
+ * reached the cap and the scale are lifted: without it the tenant is back to its own adaptive limit, as
  * before the governor existed, rather than stuck under a cap nobody updates.
  */
 export class GovernorLink {
@@ -20,6 +21,8 @@ export class GovernorLink {
     tenant: string,
     /** RESOURCE_GOVERNOR: off, nothing is sent and no cap is ever applied (the benchmark's A/B switch). */
     private readonly enabled = true,
+    /** A shard controller's index: its reports say so, and it takes the pass scale but not the cap (its slots come from its root). */
+    private readonly shard: number | null = null,
   ) {
     this.reporter = new DemandReporter(tenant);
   }
@@ -35,13 +38,26 @@ export class GovernorLink {
 
   reportIfDue(core: AdmissionCore | undefined): void {
     if (!this.enabled || !core || !this.reporter.isDue(Date.now())) return;
-    const report = this.reporter.takeIfDue(Date.now(), () => ({ inflight: core.inflight, queued: core.queued, admittedTotal: core.admittedTotal, weight: core.weight }));
+    const report = this.reporter.takeIfDue(Date.now(), () => ({
+      inflight: core.runningHere,
+      queued: core.queued,
+      admittedTotal: core.admittedTotal,
+      shedTotal: core.saturationShedTotal,
+      weight: core.weight,
+    }));
     if (!report) return;
+    if (this.shard !== null) report.shard = this.shard;
     const governor = this.env.GOVERNOR.get(this.env.GOVERNOR.idFromName(GOVERNOR_NAME));
     this.ctx.waitUntil(
       governor.report(report).then(
-        (reply) => core.setGovernorCap(reply.cap, Date.now()),
-        () => core.setGovernorCap(undefined, Date.now()),
+        (reply) => {
+          if (this.shard === null) core.setGovernorCap(reply.cap, Date.now());
+          core.setSaturationScale(typeof reply.passScale === "number" ? reply.passScale : 1);
+        },
+        () => {
+          if (this.shard === null) core.setGovernorCap(undefined, Date.now());
+          core.setSaturationScale(1);
+        },
       ),
     );
   }

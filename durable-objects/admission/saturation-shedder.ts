@@ -33,6 +33,14 @@ import type { RequestPriority } from "../contracts/admission";
  * cannot be what saturates it, and shedding its requests relieves nothing (what it cost a
  * quiet tenant before this floor is in bench/README.md).
  * The arrival rate is a sliding one-second window (two buckets, weighted).
+ *
+ * Every tenant's controller reads the same lag, so one level alone would shed every tenant
+ * alike, whatever its quota weight. The governor sees the whole fleet and answers each report
+ * with a `passScale` for the tenant (saturation-steering.ts): the chance that a request of the
+ * class the level sheds part of passes is multiplied by it, so busy tenants are served in
+ * proportion to their scales whatever the level. A class the level spares stays spared and a
+ * class it sheds entirely stays shed: the level sets how much is shed in all, the scale only
+ * who goes first. Critical is never shed.
  * Pure: time, lag and randomness are arguments.
  */
 export interface ShedderOptions {
@@ -62,6 +70,9 @@ export function shedderOptionsFor(cpuMaxCapacityPercent: number): ShedderOptions
   return { ...DEFAULT_SHEDDER, targetMs: (DEFAULT_SHEDDER.targetMs * cpuMaxCapacityPercent) / 100 };
 }
 
+/** passScale stays within [1/MAX_PASS_SCALE, MAX_PASS_SCALE]. */
+export const MAX_PASS_SCALE = 16;
+
 /** Shedding order: the class at index i is shed once level exceeds i. */
 const SHED_ORDER: readonly RequestPriority[] = ["low", "normal", "high"];
 export const MAX_SHED_LEVEL = SHED_ORDER.length;
@@ -80,6 +91,9 @@ export class SaturationShedder {
   private arrivalsBefore = 0;
   /** How many controllers share the tenant's arrivals (a shard sees about 1/K of them). */
   private arrivalShare = 1;
+  private scale = 1;
+  /** Requests shed since this shedder started: with those admitted, what the tenant wanted. */
+  private shedCount = 0;
 
   constructor(private readonly options: ShedderOptions = DEFAULT_SHEDDER) {}
 
@@ -113,11 +127,28 @@ export class SaturationShedder {
     this.samples = 0;
   }
 
+  /** How much likelier than the level alone says this tenant's requests are to pass (see above). */
+  get passScale(): number {
+    return this.scale;
+  }
+
+  /** Requests this shedder shed since it started. */
+  get shedTotal(): number {
+    return this.shedCount;
+  }
+
   /** Probability that a request of this priority is shed now (if the tenant is busy enough to be shed at all). */
   shedProbability(priority: RequestPriority): number {
     const index = SHED_ORDER.indexOf(priority);
     if (index < 0) return 0; // critical
-    return Math.min(1, Math.max(0, this.shedLevel - index));
+    const base = Math.min(1, Math.max(0, this.shedLevel - index));
+    if (base === 0 || base === 1) return base;
+    return 1 - Math.min(1, (1 - base) * this.scale);
+  }
+
+  /** The governor's scale for this tenant (1 when it is not heard from); bounded, nonsense read as 1. */
+  setPassScale(scale: number): void {
+    this.scale = Number.isFinite(scale) && scale > 0 ? Math.min(MAX_PASS_SCALE, Math.max(1 / MAX_PASS_SCALE, scale)) : 1;
   }
 
   /**
@@ -133,7 +164,9 @@ export class SaturationShedder {
   shouldShed(priority: RequestPriority, random: number, now: number): boolean {
     this.countArrival(now);
     if (this.shedLevel === 0 || this.arrivalsPerSec(now) * this.arrivalShare < this.options.minArrivalsPerSec) return false;
-    return random < this.shedProbability(priority);
+    const shed = random < this.shedProbability(priority);
+    if (shed) this.shedCount++;
+    return shed;
   }
 
   /** Arrivals over the last second (sliding window estimate). */

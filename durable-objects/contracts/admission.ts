@@ -199,8 +199,11 @@ export type AdmissionStateDocument = AdmissionStateCore & {
   queueSize?: number;
   rateLimit?: RateLimitInfo;
   quota?: Quota;
-  /** Event-loop saturation: the shed level (0 = none, 1 = all low, 2 = low and normal, 3 = all but critical), the last lag sample and the lag target (from CPU_MAX_CAPACITY). */
-  saturation?: { shedLevel: number; lagMs: number; targetMs: number };
+  /**
+   * Event-loop saturation: the shed level (0 = none, 1 = all low, 2 = low and normal, 3 = all but critical), the last lag sample, the lag target (from CPU_MAX_CAPACITY),
+   * and how much likelier than that level says this tenant's requests are to pass, steered toward its weighted fair share of the fleet's admitted rate (1 = as the level says).
+   */
+  saturation?: { shedLevel: number; lagMs: number; targetMs: number; passScale: number };
   /** The D1 concurrency the ResourceGovernor gives the tenant: its cap on `limit` (fair share plus its part of the idle budget); null until it has answered (DESIGN.md section 8). */
   share: number | null;
   /** The adaptive limit as learned, before the governor's cap. */

@@ -8,12 +8,14 @@ export interface DemandReport {
   tenant: string;
   /** Epoch ms on the controller's clock. */
   at: number;
-  /** Concurrency the tenant wants now: requests in flight (leased slots included) + queued. */
+  /** Concurrency the tenant wants now: requests running (under its own grants, and what its isolates report running under leases) + queued. Slots leased to shards are in the shards' reports. */
   demand: number;
-  /** Of which in flight (admitted, leased slots included): what the budget's cuts start from. */
+  /** Of which running: what the budget's cuts start from. */
   inflight?: number;
   /** Requests admitted per second since the previous report. */
   admittedPerSec: number;
+  /** Those plus the ones its saturation shedder refused: the rate it wanted admitted (absent from older controllers: admittedPerSec). */
+  wantedPerSec?: number;
   /** D1 time the tenant's requests used per second since the previous report (ms/s: its mean D1 concurrency × 1000). */
   dbMsPerSec: number;
   /** The D1 queries behind that time, and their summed duration: the fleet's latency signal. */
@@ -21,6 +23,12 @@ export interface DemandReport {
   dbMs: number;
   /** The quota's weight (default 1). */
   weight: number;
+  /**
+   * Set by a shard controller (DESIGN.md section 7), its index: the governor counts its admitted
+   * and wanted rates and its D1 use toward its tenant, not its demand (its slots are already in
+   * its root's in flight), and the cap in the reply is not for it.
+   */
+  shard?: number;
 }
 
 /** The governor's answer to a report: the tenant's cap on its concurrency limit. */
@@ -29,6 +37,10 @@ export interface GovernorReply {
   cap: number;
   /** The fleet's D1 concurrency budget this cap was cut from. */
   budget: number;
+  /** The tenant's weighted max-min fair share of the rate the whole fleet admits now, by what each wants (req/s). */
+  fairRatePerSec: number;
+  /** What its saturation shedder multiplies the chance of passing by (over 1: served under its fair rate; under 1: over it), 1/16 to 16. */
+  passScale: number;
 }
 
 export interface GovernorTenantView {
@@ -43,6 +55,10 @@ export interface GovernorTenantView {
   /** What the controller was told: its share plus its weight's part of the budget nobody wants now, at least 1. */
   cap: number;
   admittedPerSec: number;
+  wantedPerSec: number;
+  /** Its fair share of the fleet's admitted rate, and the saturation pass scale that steers it there (see GovernorReply). */
+  fairRatePerSec: number;
+  passScale: number;
   dbMsPerSec: number;
   /** Epoch ms of its last report. */
   reportedAt: number;

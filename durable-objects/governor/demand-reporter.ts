@@ -1,7 +1,8 @@
 /**
  * What an AdmissionController tells the ResourceGovernor (contracts/governor.ts), at most
  * once per interval and only when it has traffic: the D1 time its releases reported since
- * the last report, its admitted rate and its demand (in flight + queued). Pure: the sending,
+ * the last report, its admitted rate, what it wanted admitted (admitted + shed for saturation)
+ * and its demand (in flight + queued). Pure: the sending,
  * and applying the cap that comes back, are the controller's.
  */
 import type { DemandReport } from "../contracts/governor";
@@ -19,6 +20,8 @@ export interface DemandNow {
   queued: number;
   /** Requests admitted since the controller started (a counter). */
   admittedTotal: number;
+  /** Requests the saturation shedder refused since the controller started (a counter). */
+  shedTotal?: number;
   weight: number;
 }
 
@@ -26,6 +29,7 @@ export class DemandReporter {
   private dbMs = 0;
   private dbQueries = 0;
   private admittedAtLast: number | null = null;
+  private shedAtLast: number | null = null;
   private lastReportAt: number | null = null;
   /** Requests admitted under isolate leases, which the controller's counters do not see. */
   private leasedAdmitted = 0;
@@ -53,15 +57,17 @@ export class DemandReporter {
   /** A report when one is due (then the window starts afresh), else undefined. */
   takeIfDue(now: number, current: () => DemandNow): DemandReport | undefined {
     if (!this.isDue(now)) return undefined;
-    const { inflight, queued, admittedTotal, weight } = current();
+    const { inflight, queued, admittedTotal, shedTotal = 0, weight } = current();
     const elapsedSec = this.lastReportAt === null ? this.intervalMs / 1000 : Math.max(0.001, (now - this.lastReportAt) / 1000);
     const admitted = Math.max(0, admittedTotal - (this.admittedAtLast ?? admittedTotal)) + this.leasedAdmitted;
+    const shed = Math.max(0, shedTotal - (this.shedAtLast ?? shedTotal));
     const report: DemandReport = {
       tenant: this.tenant,
       at: now,
       demand: Math.max(0, inflight + queued),
       inflight: Math.max(0, inflight),
       admittedPerSec: admitted / elapsedSec,
+      wantedPerSec: (admitted + shed) / elapsedSec,
       dbMsPerSec: this.dbMs / elapsedSec,
       dbQueries: this.dbQueries,
       dbMs: this.dbMs,
@@ -69,6 +75,7 @@ export class DemandReporter {
     };
     this.lastReportAt = now;
     this.admittedAtLast = admittedTotal;
+    this.shedAtLast = shedTotal;
     this.dbMs = 0;
     this.dbQueries = 0;
     this.leasedAdmitted = 0;

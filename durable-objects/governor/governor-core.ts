@@ -20,11 +20,15 @@
  *   given nothing (idle at its last report, or more tenants than budget) make progress and be
  *   heard, so the caps may exceed the budget by one per such tenant. A cap is at most one
  *   report interval old.
+ * - Saturation steering (saturation-steering.ts), once a tick: each tenant's fair share of the
+ *   rate the fleet admits, and the pass scale its saturation shedder applies, so the weights
+ *   hold where a shared thread rather than D1 is the bottleneck.
  */
 import type { DemandReport, GovernorReply, GovernorTenantView, GovernorView } from "../contracts/governor";
 import { HoltForecast } from "../admission/holt-forecast";
 import { BudgetGuard, ContentionDetector, nextBudget, type ContentionOptions, type ContentionSnapshot, type GuardOptions } from "./contention";
 import { fairShares } from "./fair-share";
+import { SaturationSteering, type SteeringInput } from "./saturation-steering";
 
 export interface GovernorOptions {
   /** DB_MAX_CONNECTIONS: the budget's ceiling. */
@@ -48,6 +52,16 @@ export interface GovernorSnapshot extends ContentionSnapshot {
   budget: number;
 }
 
+/** What a tenant's shard controller reported last: its part of the tenant's demand and rates. */
+interface ShardPart {
+  demand: number;
+  inflight: number;
+  admittedPerSec: number;
+  wantedPerSec: number;
+  weight: number;
+  receivedAt: number;
+}
+
 interface TenantState {
   report: DemandReport;
   receivedAt: number;
@@ -65,6 +79,9 @@ export class GovernorCore {
   private shares = new Map<string, number>();
   private caps = new Map<string, number>();
   private wants = new Map<string, number>();
+  private readonly steering = new SaturationSteering();
+  /** Per tenant, its shards' last reports by index. */
+  private readonly shardParts = new Map<string, Map<number, ShardPart>>();
 
   constructor(options: Partial<GovernorOptions> & { maxBudget: number }, restored: GovernorSnapshot | null = null) {
     this.options = { ...GOVERNOR_DEFAULTS, ...options };
@@ -91,6 +108,7 @@ export class GovernorCore {
   /** Records a controller's report and answers with its cap. Malformed numbers count as 0 (weight as 1). */
   report(raw: DemandReport, now: number): GovernorReply {
     const report = sanitize(raw);
+    if (report.shard !== undefined) return this.shardReport(report, report.shard, now);
     let state = this.tenants.get(report.tenant);
     if (!state) {
       state = { report, receivedAt: now, holt: new HoltForecast({ intervalMs: this.options.intervalMs }) };
@@ -98,16 +116,44 @@ export class GovernorCore {
     }
     state.report = report;
     state.receivedAt = now;
-    state.holt.observe(report.demand, now);
+    state.holt.observe(report.demand + this.shardSum(report.tenant, "demand"), now);
     this.window.queries += report.dbQueries;
     this.window.totalMs += report.dbMs;
     this.cut(now);
-    return { cap: this.capOf(report.tenant), budget: this.budgetNow };
+    return this.replyTo(report.tenant);
+  }
+
+  /**
+   * A shard's report: its demand and rates count toward its tenant's (the root reports the
+   * work it runs itself, not the slots it leased its shards), its D1 use toward the fleet's window.
+   */
+  private shardReport(report: DemandReport, index: number, now: number): GovernorReply {
+    let parts = this.shardParts.get(report.tenant);
+    if (!parts) this.shardParts.set(report.tenant, (parts = new Map()));
+    parts.set(index, {
+      demand: report.demand,
+      inflight: report.inflight ?? report.demand,
+      admittedPerSec: report.admittedPerSec,
+      wantedPerSec: wantedOf(report),
+      weight: report.weight,
+      receivedAt: now,
+    });
+    this.window.queries += report.dbQueries;
+    this.window.totalMs += report.dbMs;
+    return this.replyTo(report.tenant);
+  }
+
+  private replyTo(tenant: string): GovernorReply {
+    return { cap: this.capOf(tenant), budget: this.budgetNow, fairRatePerSec: this.steering.fairRateOf(tenant), passScale: round2(this.steering.scaleOf(tenant)) };
   }
 
   /** The once-a-second step: forget the silent, read contention, move the budget, cut again. */
   tick(now: number): void {
     for (const [tenant, state] of this.tenants) if (now - state.receivedAt >= this.options.staleAfterMs) this.tenants.delete(tenant);
+    for (const [tenant, parts] of this.shardParts) {
+      for (const [index, part] of parts) if (now - part.receivedAt >= this.options.staleAfterMs) parts.delete(index);
+      if (parts.size === 0) this.shardParts.delete(tenant);
+    }
     const elapsedMs = this.lastTickAt === null ? this.options.intervalMs : Math.max(1, now - this.lastTickAt);
     this.lastTickAt = now;
     this.detector.observe({ ...this.window, elapsedMs }, now);
@@ -120,11 +166,12 @@ export class GovernorCore {
       concurrency: this.detector.concurrencyInD1,
       threshold: this.detector.options.threshold,
       demand: sum([...this.wants.values()]),
-      inflight: sum([...this.tenants.values()].map((t) => t.report.inflight ?? t.report.demand)),
+      inflight: sum([...this.tenants.values()].map((t) => (t.report.inflight ?? t.report.demand) + this.shardSum(t.report.tenant, "inflight"))),
     });
     const rate = sum([...this.tenants.values()].map((t) => t.report.admittedPerSec));
     this.budgetNow = Math.min(this.options.maxBudget, Math.max(1, this.guard.step(this.budgetNow, proposed, rate)));
     this.cut(now);
+    this.steering.step(this.tenantRates());
   }
 
   /** The tenant's cap now (1 for a tenant the governor has not heard from). */
@@ -146,6 +193,9 @@ export class GovernorCore {
         share: this.shareOf(report.tenant),
         cap: this.capOf(report.tenant),
         admittedPerSec: round2(report.admittedPerSec),
+        wantedPerSec: round2(wantedOf(report)),
+        fairRatePerSec: this.steering.fairRateOf(report.tenant),
+        passScale: round2(this.steering.scaleOf(report.tenant)),
         dbMsPerSec: round2(report.dbMsPerSec),
         reportedAt: receivedAt,
       }))
@@ -171,9 +221,31 @@ export class GovernorCore {
     return { budget: this.budgetNow, ...this.detector.snapshot() };
   }
 
-  /** What a tenant wants: max(demand, forecast) plus headroom; nothing when both are 0. */
+  /** Each tenant's rates: its root's report plus its shards' (a tenant heard only from its shards counts too). */
+  private tenantRates(): SteeringInput[] {
+    const rates = new Map<string, SteeringInput>();
+    for (const { report } of this.tenants.values()) rates.set(report.tenant, { tenant: report.tenant, admittedPerSec: report.admittedPerSec, wantedPerSec: wantedOf(report), weight: report.weight });
+    for (const [tenant, shards] of this.shardParts) {
+      const total = rates.get(tenant) ?? { tenant, admittedPerSec: 0, wantedPerSec: 0, weight: [...shards.values()][0]?.weight ?? 1 };
+      for (const r of shards.values()) {
+        total.admittedPerSec += r.admittedPerSec;
+        total.wantedPerSec += r.wantedPerSec;
+      }
+      rates.set(tenant, total);
+    }
+    return [...rates.values()];
+  }
+
+  /** The sum of one field over the tenant's shards' reports (0 for a tenant without shards). */
+  private shardSum(tenant: string, field: "demand" | "inflight"): number {
+    let total = 0;
+    for (const part of this.shardParts.get(tenant)?.values() ?? []) total += part[field];
+    return total;
+  }
+
+  /** What a tenant wants: max(demand, forecast) plus headroom; nothing when both are 0. Its shards' demand is part of its demand. */
   private wantOf(state: TenantState, now: number): number {
-    const expected = Math.max(state.report.demand, state.holt.forecast(this.options.horizonMs, now));
+    const expected = Math.max(state.report.demand + this.shardSum(state.report.tenant, "demand"), state.holt.forecast(this.options.horizonMs, now));
     return expected > 0 ? expected + this.options.headroom : 0;
   }
 
@@ -199,11 +271,18 @@ function sanitize(r: DemandReport): DemandReport {
     demand: nonNegative(r.demand),
     ...(r.inflight !== undefined ? { inflight: nonNegative(r.inflight) } : {}),
     admittedPerSec: nonNegative(r.admittedPerSec),
+    ...(r.wantedPerSec !== undefined ? { wantedPerSec: nonNegative(r.wantedPerSec) } : {}),
     dbMsPerSec: nonNegative(r.dbMsPerSec),
     dbQueries: nonNegative(r.dbQueries),
     dbMs: nonNegative(r.dbMs),
     weight: Number.isFinite(r.weight) && r.weight > 0 ? r.weight : 1,
+    ...(Number.isSafeInteger(r.shard) && (r.shard ?? -1) >= 0 ? { shard: r.shard } : {}),
   };
+}
+
+/** What the tenant wanted admitted: never less than what it was (an older controller reports no wanted rate). */
+function wantedOf(report: DemandReport): number {
+  return Math.max(report.admittedPerSec, report.wantedPerSec ?? 0);
 }
 
 function clampBudget(value: number, max: number): number {

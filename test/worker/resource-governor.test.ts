@@ -27,7 +27,7 @@ const freshGovernor = () => env.GOVERNOR.get(env.GOVERNOR.idFromName(`governor-t
 describe("ResourceGovernor", () => {
   it("answers each report with the tenant's cap: a flood cannot take a quiet tenant's share", async () => {
     const governor = freshGovernor();
-    expect(await governor.report(report("flood", 400))).toEqual({ cap: 50, budget: 50 });
+    expect(await governor.report(report("flood", 400))).toEqual({ cap: 50, budget: 50, fairRatePerSec: 0, passScale: 1 });
     const quiet = await governor.report(report("quiet", 2));
     expect(quiet.cap).toBe(3); // its demand and one slot of headroom
     const view = await governor.view();
@@ -151,7 +151,7 @@ describe("controllers under the governor, through the Worker", () => {
     expect(view.budget).toBeLessThanOrEqual(50);
     const mine = view.tenants.find((t) => t.tenant === tenant.id);
     expect(mine).toBeDefined();
-    expect(Object.keys(mine ?? {}).sort()).toEqual(["admittedPerSec", "cap", "dbMsPerSec", "demand", "forecast", "reportedAt", "share", "tenant", "weight"]);
+    expect(Object.keys(mine ?? {}).sort()).toEqual(["admittedPerSec", "cap", "dbMsPerSec", "demand", "fairRatePerSec", "forecast", "passScale", "reportedAt", "share", "tenant", "wantedPerSec", "weight"]);
     expect(mine?.weight).toBe(1);
     expect(mine?.demand).toBeGreaterThanOrEqual(1);
     expect(mine?.share).toBeGreaterThanOrEqual(1);

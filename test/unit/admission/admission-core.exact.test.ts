@@ -172,7 +172,7 @@ describe("AdmissionCore, exactly", () => {
   it("describes itself in the state document: configured, RTTs only for gradient2, saturation and governor share", () => {
     const aimd = core({ limitAlgorithm: "aimd" });
     expect(aimd.state(T0)).toMatchObject({ configured: true, rtt: null, share: null, saturation: { shedLevel: 0 } });
-    expect(Object.keys(aimd.state(T0).saturation ?? {}).sort()).toEqual(["lagMs", "shedLevel", "targetMs"]);
+    expect(Object.keys(aimd.state(T0).saturation ?? {}).sort()).toEqual(["lagMs", "passScale", "shedLevel", "targetMs"]);
     aimd.setGovernorCap(1, T0);
     expect(aimd.state(T0).share).toBe(1);
     const rtt = core({ limitAlgorithm: "gradient2" }).state(T0).rtt;

@@ -85,11 +85,23 @@ describe("DemandReporter", () => {
       demand: 8,
       inflight: 3,
       admittedPerSec: 3,
+      wantedPerSec: 3,
       dbMsPerSec: 15,
       dbQueries: 4,
       dbMs: 30,
       weight: 2,
     });
+  });
+
+  it("reports what the tenant wanted admitted: admitted plus shed for saturation since the last report", () => {
+    const reporter = new DemandReporter("acme");
+    reporter.takeIfDue(T0, () => ({ inflight: 0, queued: 0, admittedTotal: 10, shedTotal: 40, weight: 1 }));
+    reporter.recordLeasedAdmissions(5);
+    const next = reporter.takeIfDue(T0 + 2 * GOVERNOR_REPORT_INTERVAL_MS, () => ({ inflight: 0, queued: 0, admittedTotal: 30, shedTotal: 100, weight: 1 }));
+    expect(next?.admittedPerSec).toBe(12.5); // (20 + 5 leased) over 2 s
+    expect(next?.wantedPerSec).toBe(42.5); // and the 60 shed
+    const counterReset = reporter.takeIfDue(T0 + 3 * GOVERNOR_REPORT_INTERVAL_MS, () => ({ inflight: 0, queued: 0, admittedTotal: 30, shedTotal: 0, weight: 1 }));
+    expect(counterReset?.wantedPerSec).toBe(0); // a counter that went back (a new core) counts nothing, never less than nothing
   });
 
   it("is due again exactly one interval after the last report, and not a millisecond before", () => {

@@ -102,7 +102,7 @@ describe("buildExposition counters and governor", () => {
   });
 
   const view = (signal: number | null): GovernorView => {
-    const tenant = (id: string, share: number) => ({ tenant: id, demand: share, forecast: share, weight: 1, share, cap: share, admittedPerSec: 0, dbMsPerSec: 0, reportedAt: now });
+    const tenant = (id: string, share: number) => ({ tenant: id, demand: share, forecast: share, weight: 1, share, cap: share, admittedPerSec: 0, wantedPerSec: 0, fairRatePerSec: 0, passScale: 1, dbMsPerSec: 0, reportedAt: now });
     return {
       budget: 12,
       maxBudget: 20,
