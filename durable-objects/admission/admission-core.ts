@@ -201,15 +201,6 @@ export class AdmissionCore {
     return this.leases.size + this.isolateLeases.heldSlots + this.shardLeases.heldSlots;
   }
 
-  /**
-   * The work this controller runs itself: its own grants and what its isolates report running
-   * under their leases. What the governor is told as demand: slots leased to shards are reported
-   * by the shards, and slots parked in an isolate's lease are budget, not work.
-   */
-  get runningHere(): number {
-    return this.leases.size + this.isolateLeases.runningSlots;
-  }
-
   get queued(): number {
     return this.queue.size;
   }

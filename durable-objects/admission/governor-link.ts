@@ -39,7 +39,7 @@ export class GovernorLink {
   reportIfDue(core: AdmissionCore | undefined): void {
     if (!this.enabled || !core || !this.reporter.isDue(Date.now())) return;
     const report = this.reporter.takeIfDue(Date.now(), () => ({
-      inflight: core.runningHere,
+      inflight: core.inflight,
       queued: core.queued,
       admittedTotal: core.admittedTotal,
       shedTotal: core.saturationShedTotal,

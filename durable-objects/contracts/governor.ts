@@ -8,9 +8,9 @@ export interface DemandReport {
   tenant: string;
   /** Epoch ms on the controller's clock. */
   at: number;
-  /** Concurrency the tenant wants now: requests running (under its own grants, and what its isolates report running under leases) + queued. Slots leased to shards are in the shards' reports. */
+  /** Concurrency the tenant wants now: requests in flight (leased slots included) + queued. */
   demand: number;
-  /** Of which running: what the budget's cuts start from. */
+  /** Of which in flight (admitted, leased slots included): what the budget's cuts start from. */
   inflight?: number;
   /** Requests admitted per second since the previous report. */
   admittedPerSec: number;

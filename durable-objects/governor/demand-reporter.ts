@@ -1,7 +1,7 @@
 /**
  * What an AdmissionController tells the ResourceGovernor (contracts/governor.ts), at most
  * once per interval and only when it has traffic: the D1 time its releases reported since
- * the last report, its admitted rate, what it wanted admitted (admitted + shed for saturation)
+ * the last report, its admitted rate, what it wanted admitted (admitted + shed for saturation),
  * and its demand (in flight + queued). Pure: the sending,
  * and applying the cap that comes back, are the controller's.
  */

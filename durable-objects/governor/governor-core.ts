@@ -52,10 +52,8 @@ export interface GovernorSnapshot extends ContentionSnapshot {
   budget: number;
 }
 
-/** What a tenant's shard controller reported last: its part of the tenant's demand and rates. */
+/** What a tenant's shard controller reported last: its part of the tenant's rates. */
 interface ShardPart {
-  demand: number;
-  inflight: number;
   admittedPerSec: number;
   wantedPerSec: number;
   weight: number;
@@ -116,7 +114,7 @@ export class GovernorCore {
     }
     state.report = report;
     state.receivedAt = now;
-    state.holt.observe(report.demand + this.shardSum(report.tenant, "demand"), now);
+    state.holt.observe(report.demand, now);
     this.window.queries += report.dbQueries;
     this.window.totalMs += report.dbMs;
     this.cut(now);
@@ -124,15 +122,13 @@ export class GovernorCore {
   }
 
   /**
-   * A shard's report: its demand and rates count toward its tenant's (the root reports the
-   * work it runs itself, not the slots it leased its shards), its D1 use toward the fleet's window.
+   * A shard's report: its rates count toward its tenant's, its D1 use toward the fleet's window.
+   * Its demand does not: the slots it holds are already in its root's in flight.
    */
   private shardReport(report: DemandReport, index: number, now: number): GovernorReply {
     let parts = this.shardParts.get(report.tenant);
     if (!parts) this.shardParts.set(report.tenant, (parts = new Map()));
     parts.set(index, {
-      demand: report.demand,
-      inflight: report.inflight ?? report.demand,
       admittedPerSec: report.admittedPerSec,
       wantedPerSec: wantedOf(report),
       weight: report.weight,
@@ -166,7 +162,7 @@ export class GovernorCore {
       concurrency: this.detector.concurrencyInD1,
       threshold: this.detector.options.threshold,
       demand: sum([...this.wants.values()]),
-      inflight: sum([...this.tenants.values()].map((t) => (t.report.inflight ?? t.report.demand) + this.shardSum(t.report.tenant, "inflight"))),
+      inflight: sum([...this.tenants.values()].map((t) => t.report.inflight ?? t.report.demand)),
     });
     const rate = sum([...this.tenants.values()].map((t) => t.report.admittedPerSec));
     this.budgetNow = Math.min(this.options.maxBudget, Math.max(1, this.guard.step(this.budgetNow, proposed, rate)));
@@ -236,16 +232,9 @@ export class GovernorCore {
     return [...rates.values()];
   }
 
-  /** The sum of one field over the tenant's shards' reports (0 for a tenant without shards). */
-  private shardSum(tenant: string, field: "demand" | "inflight"): number {
-    let total = 0;
-    for (const part of this.shardParts.get(tenant)?.values() ?? []) total += part[field];
-    return total;
-  }
-
-  /** What a tenant wants: max(demand, forecast) plus headroom; nothing when both are 0. Its shards' demand is part of its demand. */
+  /** What a tenant wants: max(demand, forecast) plus headroom; nothing when both are 0. */
   private wantOf(state: TenantState, now: number): number {
-    const expected = Math.max(state.report.demand + this.shardSum(state.report.tenant, "demand"), state.holt.forecast(this.options.horizonMs, now));
+    const expected = Math.max(state.report.demand, state.holt.forecast(this.options.horizonMs, now));
     return expected > 0 ? expected + this.options.headroom : 0;
   }
 

@@ -18,21 +18,6 @@ function grantedTicket(outcome: AcquireOutcome): string {
   return outcome.result.ticket;
 }
 
-describe("AdmissionCore.runningHere (the demand the governor is told)", () => {
-  it("counts the root's own grants and what its isolates report running, not slots leased to shards or parked in a lease", () => {
-    const c = root();
-    c.renewShardLease(shardRequest(), HALF, T0); // 20 slots to a shard
-    grantedTicket(c.acquire(request("normal", T0), T0));
-    const leased = c.acquire(request("normal", T0, { leaseDemandRps: 400 }), T0);
-    if (leased.kind !== "granted" || !leased.result.isolateLease) throw new Error("expected a grant with a lease");
-    const lease = leased.result.isolateLease;
-    expect(c.inflight).toBe(22 + lease.slots);
-    expect(c.runningHere).toBe(2);
-    const renewal = c.renewIsolateLease(lease.id, { usedTokens: 0, inflight: 3, running: 3, demandRps: 400 }, [], T0);
-    expect(c.runningHere).toBe(2 + Math.min(3, renewal.lease?.slots ?? 3));
-  });
-});
-
 describe("AdmissionCore.renewShardLease", () => {
   it("moves half a second of the shard's demand into its wallet and reserves its share of the limit", () => {
     const c = root();

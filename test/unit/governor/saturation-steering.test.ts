@@ -117,13 +117,11 @@ describe("GovernorCore, saturation steering", () => {
     expect(core.report(rates("a", 100, 1000), 10 * GOVERNOR_DEFAULTS.staleAfterMs).passScale).toBe(1);
   });
 
-  it("counts a tenant's shards' demand in what it wants, and their in flight in what the budget's cuts start from", () => {
+  it("takes no demand from a shard's report: the slots it holds are in its root's in flight", () => {
     const core = new GovernorCore({ maxBudget: 100 });
     core.report({ ...rates("b", 0, 0, { shard: 0 }), demand: 10, inflight: 8 }, 0);
-    core.report({ ...rates("b", 0, 0, { shard: 1 }), demand: 20, inflight: 20 }, 0);
     core.report({ ...rates("b", 0, 0), demand: 2 }, 0);
-    expect(core.view(0).totalDemand).toBe(2 + 30 + GOVERNOR_DEFAULTS.headroom);
-    expect(core.shareOf("b")).toBe(33);
+    expect(core.view(0).totalDemand).toBe(2 + GOVERNOR_DEFAULTS.headroom);
   });
 
   it("reads a shard index that is not a whole number >= 0 as a root's report", () => {
