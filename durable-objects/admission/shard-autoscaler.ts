@@ -15,7 +15,9 @@
  * one slot while it serves, so K above the limit would hold the tenant over its limit. K never
  * doubles past the largest power of two under the limit, and when the limit falls below K, K
  * halves down to it at once, whatever the demand: the concurrency guarantee outranks the
- * per-controller target.
+ * per-controller target. The limit is the learned one, not the governor's cap on it: a cap cut
+ * for D1 contention (noisy where D1 shares the CPU) would otherwise take the controllers a
+ * flooded tenant needs, and a cap under K is exceeded by at most one slot per shard.
  */
 
 export const SCALE_UP_FRACTION = 0.7;

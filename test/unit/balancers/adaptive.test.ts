@@ -70,7 +70,7 @@ describe("AdaptiveBalancer (P2C over peak-EWMA latency x (in flight + 1))", () =
     expect(balancer.pick(shards("a"), T0, Math.random)).toBe("a");
   });
 
-  it("always keeps the cheaper of the two shards it sampled", () => {
+  it("keeps the cheaper of the two shards it sampled unless their costs tie within tieRatio, and never one costing more than tieRatio x the other", () => {
     const universe = ["s0", "s1", "s2", "s3", "s4", "s5"];
     const unit = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
     const op = fc.oneof(
@@ -79,8 +79,8 @@ describe("AdaptiveBalancer (P2C over peak-EWMA latency x (in flight + 1))", () =
       fc.record({ kind: fc.constant("wait" as const), ms: fc.integer({ min: 0, max: 60_000 }) }),
     );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), fc.subarray(universe, { minLength: 2 }), unit, unit, (ops, members, r1, r2) => {
-        const balancer = new AdaptiveBalancer({ decayMs });
+      fc.property(fc.array(op, { maxLength: 40 }), fc.subarray(universe, { minLength: 2 }), unit, unit, fc.constantFrom(1, 1.25, 2), (ops, members, r1, r2, tieRatio) => {
+        const balancer = new AdaptiveBalancer({ decayMs, tieRatio });
         let now = T0;
         for (const step of ops) {
           if (step.kind === "start") balancer.onStart(step.shard, now);
@@ -94,8 +94,11 @@ describe("AdaptiveBalancer (P2C over peak-EWMA latency x (in flight + 1))", () =
         const sampled = [members[first] ?? "", members[rest >= first ? rest + 1 : rest] ?? ""];
         const pick = balancer.pick(candidates, now, scripted(r1, r2));
         expect(sampled).toContain(pick);
-        const [cost0, cost1] = sampled.map((id) => balancer.costOf(id, candidates, now));
-        expect(balancer.costOf(pick ?? "", candidates, now)).toBe(Math.min(cost0 ?? NaN, cost1 ?? NaN));
+        const [cost0 = NaN, cost1 = NaN] = sampled.map((id) => balancer.costOf(id, candidates, now));
+        const cheaper = Math.min(cost0, cost1);
+        const picked = balancer.costOf(pick ?? "", candidates, now);
+        expect(picked).toBeLessThanOrEqual(tieRatio * cheaper);
+        if (Math.max(cost0, cost1) > tieRatio * cheaper) expect(picked).toBe(cheaper);
       }),
     );
   });
@@ -114,5 +117,27 @@ describe("AdaptiveBalancer (P2C over peak-EWMA latency x (in flight + 1))", () =
     // slows its traffic to what its latency allows. Latency-aware costing does better than both.
     expect(share(simulateClosedLoop(new RoundRobinBalancer(), loop), "slow")).toBeCloseTo(0.25, 2);
     expect(adaptive).toBeLessThan(share(simulateClosedLoop(new LeastConnectionsBalancer(), loop), "slow") / 2);
+  });
+
+  it("spreads calls evenly over shards alike whose estimates differ by noise, where exact comparison feeds one favourite 2/K", () => {
+    const ids = ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7"];
+    const loop = { candidates: shards(...ids), latencyMs: (shard: string) => 10 * (1 + 0.02 * ids.indexOf(shard)), clients: 1, durationMs: 60_000, seed: 7 };
+    const busiest = (received: Map<string, number>) => Math.max(...ids.map((id) => share(received, id)));
+    expect(busiest(simulateClosedLoop(new AdaptiveBalancer({ decayMs, tieRatio: 1 }), loop))).toBeGreaterThan(1.6 / ids.length);
+    expect(busiest(simulateClosedLoop(new AdaptiveBalancer({ decayMs }), loop))).toBeLessThan(1.2 / ids.length);
+  });
+
+  it("breaks a tie in favour of the shard picked less lately, the count halving every second", () => {
+    const balancer = new AdaptiveBalancer({ decayMs });
+    const candidates = shards("a", "b");
+    balancer.onEnd("a", ok(10), T0);
+    balancer.onEnd("b", ok(11), T0);
+    expect(balancer.pick(candidates, T0, scripted(0, 0))).toBe("a"); // a tie: neither picked yet, the first drawn
+    expect(balancer.pick(candidates, T0, scripted(0, 0))).toBe("b"); // a picked once, b never
+    expect(balancer.recentPicks("a", T0)).toBe(1);
+    expect(balancer.recentPicks("a", T0 + 1000)).toBeCloseTo(0.5, 10);
+    balancer.onEnd("b", ok(14), T0); // 14 > 1.25 x 10: no longer a tie
+    expect(balancer.pick(candidates, T0, scripted(0, 0))).toBe("a");
+    expect(balancer.pick(candidates, T0, scripted(0, 0))).toBe("a");
   });
 });
