@@ -444,7 +444,7 @@ export class AdmissionController extends DurableObject<Env> {
   }
 
   private tickPlan(plan: ShardPlan, now: number): boolean {
-    if (!plan.tick(now, false, (id) => this.core?.shardLease(id)?.slots, this.core?.learnedLimit)) return false;
+    if (!plan.tick(now, false, (id) => this.core?.shardLease(id)?.slots)) return false;
     void this.storage.put(SHARD_PLAN_KEY, plan.snapshot(), UNCONFIRMED);
     return true;
   }

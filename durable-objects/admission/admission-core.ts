@@ -209,11 +209,6 @@ export class AdmissionCore {
     return this.limiter.current;
   }
 
-  /** The limit learned without the governor's cap (capped-limit.ts). */
-  get learnedLimit(): number {
-    return this.limiter.learned;
-  }
-
   /** Requests granted since this instance started (all priorities). */
   get admittedTotal(): number {
     return REQUEST_PRIORITIES.reduce((sum, p) => sum + this.decisions[p].admitted, 0);

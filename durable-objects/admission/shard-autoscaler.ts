@@ -10,14 +10,6 @@
  * halving still needs the forecast under 30 % of the K it halves, so the K it lands on is one
  * the demand does not immediately double again; retired shards drain and give their budget
  * back to the root in parallel.
- *
- * A second bound comes from the tenant's learned concurrency limit: every shard holds at least
- * one slot while it serves, so K above the limit would hold the tenant over its limit. K never
- * doubles past the largest power of two under the limit, and when the limit falls below K, K
- * halves down to it at once, whatever the demand: the concurrency guarantee outranks the
- * per-controller target. The limit is the learned one, not the governor's cap on it: a cap cut
- * for D1 contention (noisy where D1 shares the CPU) would otherwise take the controllers a
- * flooded tenant needs, and a cap under K is exceeded by at most one slot per shard.
  */
 
 export const SCALE_UP_FRACTION = 0.7;
@@ -77,26 +69,16 @@ export class ShardAutoscaler {
     return this.shardCount;
   }
 
-  /**
-   * Feeds the forecast demand (req/s) at `now` and returns the K to run from now on.
-   * `limit`, the tenant's concurrency limit now, bounds K (see above); without it only maxShards does.
-   */
-  decide(forecastRps: number, now: number, limit = Infinity): number {
+  /** Feeds the forecast demand (req/s) at `now` and returns the K to run from now on. */
+  decide(forecastRps: number, now: number): number {
     if (!(forecastRps >= 0 && Number.isFinite(forecastRps))) throw new RangeError(`forecastRps must be a finite rate, got ${forecastRps}`);
     this.recent = this.recent.filter(([at]) => now - at < SETTLED_MS);
     this.recent.push([now, forecastRps]);
-    const ceiling = this.ceilingFor(limit);
-    if (this.shardCount > ceiling) {
-      this.shardCount = ceiling;
-      this.busySince = null;
-      this.quietSince = null;
-      return this.shardCount;
-    }
     if (forecastRps > this.capacity(SCALE_UP_FRACTION)) {
       this.busySince ??= now;
       // Over the threshold, but not for long enough yet: K holds, and so does a quiet timer's reset.
       if (now - this.busySince >= this.scaleUpAfterMs) {
-        while (this.shardCount < ceiling && forecastRps > this.capacity(SCALE_UP_FRACTION)) this.shardCount *= 2;
+        while (this.shardCount < this.maxShards && forecastRps > this.capacity(SCALE_UP_FRACTION)) this.shardCount *= 2;
         this.busySince = null;
       }
       this.quietSince = null;
@@ -123,12 +105,6 @@ export class ShardAutoscaler {
 
   snapshot(): ShardAutoscalerSnapshot {
     return { shards: this.shardCount, quietSince: this.quietSince };
-  }
-
-  /** The largest power of two K may be: maxShards, and no more than the limit (a limit under 1 still leaves the root). */
-  private ceilingFor(limit: number): number {
-    if (!(limit < this.maxShards)) return this.maxShards;
-    return 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(limit))));
   }
 
   private capacity(fraction: number): number {

@@ -135,10 +135,9 @@ export class ShardPlan {
 
   /**
    * Measures the calls per second since the previous tick, feeds the forecast and lets the
-   * autoscaler decide K, bounded by the tenant's concurrency `limit` now (shard-autoscaler.ts).
-   * Returns true when the map changed. At most once per TICK_MS unless forced.
+   * autoscaler decide K. Returns true when the map changed. At most once per TICK_MS unless forced.
    */
-  tick(now: number, force = false, slotsOf: (leaseId: string) => number | undefined = () => undefined, limit = Infinity): boolean {
+  tick(now: number, force = false, slotsOf: (leaseId: string) => number | undefined = () => undefined): boolean {
     const elapsed = now - this.windowStart;
     if (elapsed <= 0 || (!force && elapsed < TICK_MS)) return false;
     let shardCalls = 0;
@@ -150,7 +149,7 @@ export class ShardPlan {
     this.windowStart = now;
     this.holt.observe(this.measuredPerSec, now);
     const before = this.k;
-    const after = this.autoscaler.decide(this.holt.forecast(FORECAST_HORIZON_MS, now), now, limit);
+    const after = this.autoscaler.decide(this.holt.forecast(FORECAST_HORIZON_MS, now), now);
     for (const [index, until] of this.drainingUntil) if (index < after || until <= now - DRAIN_MS) this.drainingUntil.delete(index);
     if (after === before) return this.reweigh(slotsOf);
     for (let index = after; index < before; index++) this.drainingUntil.set(index, now + DRAIN_MS);

@@ -25,8 +25,8 @@ export interface DemandReport {
   weight: number;
   /**
    * Set by a shard controller (DESIGN.md section 7), its index: the governor counts its admitted
-   * and wanted rates and its D1 use toward its tenant, not its demand (its slots are already in
-   * its root's in flight), and the cap in the reply is not for it.
+   * and wanted rates toward its tenant, not its demand (its slots are already in its root's in
+   * flight) nor its D1 use, and the cap in the reply is not for it.
    */
   shard?: number;
 }

@@ -122,8 +122,10 @@ export class GovernorCore {
   }
 
   /**
-   * A shard's report: its rates count toward its tenant's, its D1 use toward the fleet's window.
-   * Its demand does not: the slots it holds are already in its root's in flight.
+   * A shard's report: its rates count toward its tenant's. Its demand does not (the slots it
+   * holds are already in its root's in flight), nor its D1 use: counting it made the noisy local
+   * contention signal cut the budget while a sharded tenant drained, and the next tenant's cap
+   * then starved its leases (bench/README.md, "Weights at the shedder").
    */
   private shardReport(report: DemandReport, index: number, now: number): GovernorReply {
     let parts = this.shardParts.get(report.tenant);
@@ -134,8 +136,6 @@ export class GovernorCore {
       weight: report.weight,
       receivedAt: now,
     });
-    this.window.queries += report.dbQueries;
-    this.window.totalMs += report.dbMs;
     return this.replyTo(report.tenant);
   }
 

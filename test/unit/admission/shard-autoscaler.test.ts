@@ -34,35 +34,6 @@ describe("ShardAutoscaler", () => {
     expect(scaler.decide(0, T0 + 63 * SECOND)).toBe(8); // the minute of quiet starts again
   });
 
-  it("never doubles K past the largest power of two under the concurrency limit: every shard holds a slot", () => {
-    const scaler = new ShardAutoscaler({ targetRps: TARGET });
-    expect(scaler.decide(20 * TARGET, T0, 12)).toBe(8); // the demand wants 32
-    expect(scaler.decide(20 * TARGET, T0 + SECOND, 12.9)).toBe(8);
-    expect(scaler.decide(20 * TARGET, T0 + 2 * SECOND, 16)).toBe(16);
-    expect(scaler.decide(20 * TARGET, T0 + 3 * SECOND)).toBe(32); // no limit given: maxShards alone
-  });
-
-  it("halves K down to the limit at once when the limit falls under K, whatever the demand", () => {
-    const scaler = new ShardAutoscaler({ targetRps: TARGET });
-    expect(scaler.decide(20 * TARGET, T0, 64)).toBe(32);
-    expect(scaler.decide(20 * TARGET, T0 + SECOND, 5)).toBe(4);
-    expect(scaler.decide(20 * TARGET, T0 + 2 * SECOND, 0.5)).toBe(1); // a limit under 1 leaves the root alone
-    expect(scaler.decide(20 * TARGET, T0 + 3 * SECOND, 64)).toBe(32); // and K follows the demand again once it rises
-  });
-
-  it("keeps K at or under the limit's power of two for any limit and demand", () => {
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.double({ min: 0, max: 1e5, noNaN: true }), fc.double({ min: 0, max: 200, noNaN: true })), { minLength: 1, maxLength: 40 }), (steps) => {
-        const scaler = new ShardAutoscaler({ targetRps: TARGET });
-        steps.forEach(([demand, limit], i) => {
-          const k = scaler.decide(demand, T0 + i * SECOND, limit);
-          expect(k).toBeLessThanOrEqual(Math.max(1, limit));
-          expect(Number.isInteger(Math.log2(k))).toBe(true);
-        });
-      }),
-    );
-  });
-
   it("walks a ramp from 0 to 4x target through K = 1, 2, 4, 8 and ends at 8", () => {
     // 4x target needs 0.7 * K * target >= 4 * target, so K >= 5.7: the first power of two is 8.
     const scaler = new ShardAutoscaler({ targetRps: TARGET });

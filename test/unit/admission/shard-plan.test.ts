@@ -209,19 +209,6 @@ describe("ShardPlan", () => {
     expect(p.draining(back)).toBe(false);
   });
 
-  it("halves K to the learned limit it is ticked with and drains the shards past it", () => {
-    const p = plan();
-    const now = serve(p, 400, 5);
-    expect(p.k).toBeGreaterThanOrEqual(8);
-    const before = p.k;
-    const version = p.version;
-    expect(p.tick(now + TICK_MS, false, noLease, 3)).toBe(true);
-    expect(p.k).toBe(2);
-    expect(p.version).toBeGreaterThan(version);
-    expect(p.isServing(before - 1, now + TICK_MS)).toBe(true); // draining, not cut off
-    expect(p.isServing(before - 1, now + TICK_MS + DRAIN_MS)).toBe(false);
-  });
-
   it("lets every shard have a slot: K never passes the tenant's concurrency", () => {
     expect(maxShardsFor(100, 64)).toBe(64);
     expect(maxShardsFor(10, 64)).toBe(8);
