@@ -225,9 +225,10 @@ export class AdmissionController extends DurableObject<Env> {
       this.shard.noteCall(now);
       this.shard.noteRelease(report);
     } else {
+      // Only a root's D1 use feeds the governor's contention signal (governor-core.ts, shardReport).
       this.noteRootCall(now);
+      this.governor.recordRelease(report);
     }
-    this.governor.recordRelease(report);
     core.release(ticket, report, now);
     this.persist();
   }

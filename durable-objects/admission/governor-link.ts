@@ -52,7 +52,7 @@ export class GovernorLink {
       governor.report(report).then(
         (reply) => {
           if (this.shard === null) core.setGovernorCap(reply.cap, Date.now());
-          core.setSaturationScale(typeof reply.passScale === "number" ? reply.passScale : 1);
+          core.setSaturationScale(reply.passScale); // a reply without one (an older governor) reads as 1 there
         },
         () => {
           if (this.shard === null) core.setGovernorCap(undefined, Date.now());

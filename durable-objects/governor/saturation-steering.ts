@@ -17,6 +17,7 @@
  * of a class from nothing to everything, and the shares then took turns. Pure.
  */
 import { fairShares } from "./fair-share";
+import { finite } from "../admission/finite";
 import { MAX_PASS_SCALE } from "../admission/saturation-shedder";
 
 export interface SteeringInput {
@@ -49,7 +50,7 @@ export class SaturationSteering {
     const live = new Set(inputs.map((i) => i.tenant));
     for (const tenant of [...this.tenants.keys()]) if (!live.has(tenant)) this.tenants.delete(tenant);
     for (const input of inputs) {
-      const admitted = finite(input.admittedPerSec);
+      const admitted = Math.max(0, finite(input.admittedPerSec));
       const wanted = Math.max(admitted, finite(input.wantedPerSec));
       const was = this.tenants.get(input.tenant);
       if (!was) this.tenants.set(input.tenant, { admitted, wanted, logScale: 0, fair: admitted });
@@ -84,10 +85,6 @@ export class SaturationSteering {
   scaleOf(tenant: string): number {
     return 2 ** (this.tenants.get(tenant)?.logScale ?? 0);
   }
-}
-
-function finite(n: number): number {
-  return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
 const sum = (values: readonly number[]): number => values.reduce((t, v) => t + v, 0);
