@@ -117,6 +117,8 @@ export class AdmissionController extends DurableObject<Env> {
   private readonly faultInjection: boolean;
   /** FAULT_INJECTION=on only: every call fails, as an overloaded object's would. */
   private down = false;
+  /** With `down`: the root's cheap health probe still gets an answer (a failure only requests see). */
+  private answersProbes = false;
   /** Acquires the fault refused (the root's probes are refused too, but not counted: they run on its own clock). */
   private refusedAcquires = 0;
 
@@ -285,7 +287,7 @@ export class AdmissionController extends DurableObject<Env> {
 
   /** The root's health probe of a shard: answers at once unless the shard is failing. */
   async ping(): Promise<{ ok: true }> {
-    this.failIfDown();
+    if (!this.answersProbes) this.failIfDown();
     return { ok: true };
   }
 
@@ -296,11 +298,13 @@ export class AdmissionController extends DurableObject<Env> {
 
   /**
    * FAULT_INJECTION=on only: makes every call to this object fail (or recover), to test
-   * failover. Returns how many acquires the fault has refused so far.
+   * failover. With `answersProbes` the root's probes still succeed, so only the isolates'
+   * own ejection keeps the shard out. Returns how many acquires the fault has refused so far.
    */
-  async injectFault(fault: { down: boolean }): Promise<{ refused: number }> {
+  async injectFault(fault: { down: boolean; answersProbes?: boolean }): Promise<{ refused: number }> {
     if (!this.faultInjection) throw new Error("fault injection is off (FAULT_INJECTION)");
     this.down = fault.down;
+    this.answersProbes = fault.answersProbes ?? false;
     return { refused: this.refusedAcquires };
   }
 
