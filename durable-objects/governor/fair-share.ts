@@ -1,3 +1,5 @@
+import { sum } from "./sum";
+
 /**
  * Weighted max-min fair shares of an integer budget (D1 concurrency) by water-filling
  * (max-min fairness as in Bertsekas & Gallager, "Data Networks"): raise a common level λ
@@ -119,8 +121,4 @@ function compareIds(a: string, b: string): number {
 
 function clamp(value: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, value));
-}
-
-function sum(values: readonly number[]): number {
-  return values.reduce((total, v) => total + v, 0);
 }

@@ -29,6 +29,7 @@ import { HoltForecast } from "../admission/holt-forecast";
 import { BudgetGuard, ContentionDetector, nextBudget, type ContentionOptions, type ContentionSnapshot, type GuardOptions } from "./contention";
 import { fairShares } from "./fair-share";
 import { SaturationSteering, type SteeringInput } from "./saturation-steering";
+import { sum } from "./sum";
 
 export interface GovernorOptions {
   /** DB_MAX_CONNECTIONS: the budget's ceiling. */
@@ -278,6 +279,5 @@ function clampBudget(value: number, max: number): number {
   return Math.min(max, Math.max(1, Math.floor(value)));
 }
 
-const sum = (values: readonly number[]): number => values.reduce((t, v) => t + v, 0);
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 const roundOrNull = (v: number | null): number | null => (v === null ? null : round2(v));

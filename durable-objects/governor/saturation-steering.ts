@@ -19,6 +19,7 @@
 import { fairShares } from "./fair-share";
 import { finite } from "../admission/finite";
 import { MAX_PASS_SCALE } from "../admission/saturation-shedder";
+import { sum } from "./sum";
 
 export interface SteeringInput {
   tenant: string;
@@ -87,4 +88,3 @@ export class SaturationSteering {
   }
 }
 
-const sum = (values: readonly number[]): number => values.reduce((t, v) => t + v, 0);
