@@ -6,6 +6,7 @@
 // a shard lease's TTL (a limit that falls does not take back slots already granted or leased:
 // shards give theirs back at their next renewal, within a shard lease's TTL).
 import { admissionState, auth, createTenant, seedTasks } from "./api.mjs";
+import { serverTimingMs } from "../lib/server-timing.ts";
 import { openPhase, pause } from "./util.mjs";
 
 export const id = "budget-accuracy";
@@ -98,8 +99,7 @@ function lastAdmissionRecorder() {
     atMs: 0,
     onResponse(_entry, status, _body, _index, meta) {
       if (status < 200 || status >= 300 || !meta) return;
-      const db = /db;dur=([\d.]+)/.exec(String(meta.headers?.["server-timing"] ?? ""));
-      const at = meta.sentAtMs + meta.latencyMs - (db ? Number(db[1]) : 0);
+      const at = meta.sentAtMs + meta.latencyMs - (serverTimingMs(meta.headers, "db") ?? 0);
       if (at > recorder.atMs) recorder.atMs = at;
     },
   };

@@ -9,6 +9,7 @@
 // slot sends requests there at any time.
 import { admissionState, auth, createTenant, metricsText, seedTasks } from "./api.mjs";
 import { sumMetric } from "../lib/metric-samples.ts";
+import { serverTimingMs } from "../lib/server-timing.ts";
 import { openPhase, pause } from "./util.mjs";
 import { createClient } from "../lib/http-client.mjs";
 import { fmt, pct, ratio } from "../lib/stats.ts";
@@ -177,9 +178,8 @@ function queueRecorder() {
   const rows = [];
   return {
     onResponse(_entry, status, _body, _index, meta) {
-      const timing = String(meta?.headers?.["server-timing"] ?? "");
-      const match = /queue;dur=([\d.]+)/.exec(timing);
-      if (match) rows.push({ t: meta.sentAtMs, queue: Number(match[1]), status });
+      const queue = serverTimingMs(meta?.headers, "queue");
+      if (queue !== undefined) rows.push({ t: meta.sentAtMs, queue, status });
       else if (status < 200 || status >= 300) rows.push({ t: meta?.sentAtMs ?? 0, queue: NaN, status });
     },
     /** Per second of the phase: answers, those that took 2+ and 3+ calls' worth of time, and those not 2xx. */

@@ -5,6 +5,7 @@
 // RATE_LIMIT_BINDING: admission off against the benchmark's peer with a limit never reached
 // (what one call to Miniflare's rate-limit binding costs).
 import { createClient } from "../lib/http-client.mjs";
+import { serverTimingMs } from "../lib/server-timing.ts";
 import { describeMachine, machineLine } from "../lib/machine.mjs";
 import { auth, createTenant, UNLIMITED_RATE } from "../scenarios/api.mjs";
 import { servePeer } from "../scenarios/rate-limit-peer.mjs";
@@ -39,8 +40,7 @@ async function measure(tf, on) {
       if (res.status !== 200) throw new Error(`unexpected ${res.status}`);
       if (i < WARMUP) continue;
       latencies.push(ms);
-      const timing = String(res.headers["server-timing"] ?? "").match(/queue;dur=([\d.]+)/);
-      queue.push(Number(timing?.[1] ?? 0));
+      queue.push(serverTimingMs(res.headers, "queue") ?? 0);
     }
   } finally {
     await client.close();

@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { admissionState, createTenant, metricsText, seedTasks } from "../scenarios/api.mjs";
 import { sumMetric } from "../lib/metric-samples.ts";
+import { serverTimingMs } from "../lib/server-timing.ts";
 import { Ledger } from "../scenarios/ledger.mjs";
 import { OVERLOAD_QUOTA, overloadMix } from "../scenarios/overload.mjs";
 import { GOVERNOR_QUOTA, governorMix } from "../scenarios/governor-mix.mjs";
@@ -114,7 +115,7 @@ try {
       const sentAbs = Math.floor((t0Wall + timing.sentAtMs) / 100) * 100;
       worstBySlot.set(sentAbs, Math.max(worstBySlot.get(sentAbs) ?? 0, timing.latencyMs));
       if (timing.latencyMs > 500) {
-        const total = String(timing.headers?.["server-timing"] ?? "").match(/total;dur=([\d.]+)/)?.[1];
+        const total = serverTimingMs(timing.headers, "total");
         slowAnswers.push(`${((sentAbs - t0Wall) / 1000).toFixed(1)}s ${entry.group} ${status} client ${timing.latencyMs.toFixed(0)} server ${total ?? "?"}`);
       }
       const key = `${Math.floor(timing.sentAtMs / BUCKET_MS) * BUCKET_MS / 1000}|${entry.group}|${status}`;
