@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { serverTimingMs } from "../../bench/lib/server-timing";
 import { ADMIN_TOKEN, call, createTenant, json, workerWith } from "./helpers";
 
 /**
@@ -69,6 +70,29 @@ describe("isolate leases", () => {
     const state = await stateOf(tenant.id);
     expect(state.decisions.admitted).toBe(10);
     expect(state.leases.active).toBe(0);
+  });
+
+  it("requests that arrive while the first lease is on its way wait for it instead of each asking the controller", async () => {
+    const tenant = await createTenant(roomy);
+    const far = workerWith({ SIMULATED_CONTROLLER_RTT_MS: "30" });
+    const answers = await Promise.all(Array.from({ length: 12 }, () => far("GET", "/v1/tasks?limit=1", { token: tenant.apiKey })));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    // All twelve arrive before the first lease lands (a round trip away): without the wait each
+    // would ask the controller. With it, some are admitted under that lease and its renewals,
+    // each having waited, which Server-Timing shows as queue time.
+    const leased = answers.filter((r) => r.headers.get("x-admitted-by") === "isolate-lease");
+    expect(leased.length).toBeGreaterThanOrEqual(2);
+    expect((await stateOf(tenant.id)).decisions.admitted).toBe(12 - leased.length);
+    expect(Math.min(...leased.map((r) => serverTimingMs(Object.fromEntries(r.headers), "queue") ?? NaN))).toBeGreaterThan(0);
+  });
+
+  it("critical requests never wait for the lease: each one the lease cannot admit asks the controller", async () => {
+    const tenant = await createTenant(roomy);
+    const far = workerWith({ SIMULATED_CONTROLLER_RTT_MS: "30" });
+    const answers = await Promise.all(Array.from({ length: 12 }, () => far("GET", "/v1/tasks?limit=1", { token: tenant.apiKey, headers: { "x-priority": "critical" } })));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    expect(answers.filter((r) => r.headers.get("x-admitted-by") === "isolate-lease")).toHaveLength(0);
+    expect((await stateOf(tenant.id)).decisions.admitted).toBe(12);
   });
 
   it("SIMULATED_CONTROLLER_RTT_MS delays each call to the controller, and a lease saves it", async () => {

@@ -12,6 +12,7 @@ import { injectFaults } from "./faults";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
 import { keepLease } from "./lease-keeper";
 import { LocalLease } from "./local-lease";
+import { waitForLeaseRoom } from "./lease-wait";
 import { runRateLimited } from "./rate-limit-peer";
 import { capPriority } from "../../durable-objects/admission/quota-rules";
 import { isHigher } from "./priority";
@@ -89,11 +90,27 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
   const fault = faultsOf(c).controller;
   // With ISOLATE_LEASES off no lease is ever held, and none is tracked.
   const lease = c.get("config").isolateLeases ? localLeaseOf(tenant.id) : undefined;
+  // Time spent waiting for room under the lease: part of the request's queue time either way.
+  let leaseWaitMs = 0;
   if (lease) {
     lease.noteArrival(Date.now());
     if (lease.renewalDue(Date.now())) c.executionCtx.waitUntil(renewIfDue(c, tenant.id, lease, false));
     // At load normal, budget this isolate holds admits the request with no round trip.
-    if (fault === undefined && knownLevel === "normal" && lease.tryAdmit(cost, Date.now())) return runLeased(c, ticket, lease, work);
+    if (fault === undefined && knownLevel === "normal") {
+      if (lease.tryAdmit(cost, Date.now())) return runLeased(c, ticket, lease, work);
+      // Room on its way beats a round trip; critical requests and a tenant out of budget ask at once.
+      const budgetLeft = (lastRateLimit.get(tenant.id)?.remaining ?? cost) >= cost;
+      const renew = () => {
+        if (lease.renewalDue(Date.now())) c.executionCtx.waitUntil(renewIfDue(c, tenant.id, lease, false));
+      };
+      const waitStarted = performance.now();
+      const admitted = priority !== "critical" && budgetLeft && (await waitForLeaseRoom(lease, cost, ticket.deadline, renew));
+      leaseWaitMs = performance.now() - waitStarted;
+      if (admitted) {
+        c.get("timings").queueMs = leaseWaitMs;
+        return runLeased(c, ticket, lease, work);
+      }
+    }
   }
 
   const local = isolateThrottle.shouldRefuse(tenant.id, priority, Date.now(), Math.random());
@@ -125,7 +142,7 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
     // Fail closed, fast, and say when to come back.
     throw new ApiError("overloaded", "Admission control is momentarily unavailable", { headers: { "retry-after": "1" }, extensions: { reason: "unavailable" } });
   }
-  c.get("timings").queueMs = performance.now() - asked;
+  c.get("timings").queueMs = leaseWaitMs + performance.now() - asked;
   // A 429 is the tenant's budget, not overload: for the throttle it counts as accepted.
   const overloadRefusal = !decision.granted && decision.reason !== "rate_limited";
   isolateThrottle.record(tenant.id, priority, !overloadRefusal, decision.granted ? 0 : decision.retryAfterMs, Date.now());

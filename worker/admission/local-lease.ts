@@ -56,6 +56,19 @@ export class LocalLease {
     this.asking = false;
   }
 
+  /**
+   * Whether a request this lease could not admit may find room here soon, sooner than a round
+   * trip to the controller: a lease ask or renewal is under way, or the lease has the tokens
+   * but every slot is running (one frees as a request ends).
+   */
+  roomExpected(cost: number, now: number): boolean {
+    if (this.givingBack) return false;
+    if (this.asking || this.renewing) return true;
+    const lease = this.lease;
+    if (!lease || now >= this.lapsesAt()) return false;
+    return this.running >= lease.slots && lease.tokens - this.usedTokens + this.carried >= cost;
+  }
+
   /** No request arrived for `quietMs`: the lease is better given back than left to lapse with its tokens. */
   idleSince(now: number, quietMs: number): boolean {
     return this.lease !== undefined && !this.renewing && now - this.lastArrivalAt >= quietMs;

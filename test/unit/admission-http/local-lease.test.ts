@@ -152,3 +152,36 @@ describe("LocalLease bookkeeping", () => {
     expect(local.demandRps(T + 3600)).toBe(1);
   });
 });
+
+describe("LocalLease room for waiting requests", () => {
+  it("expects room while an ask is under way, and none once it is answered without a lease", () => {
+    const local = new LocalLease();
+    expect(local.roomExpected(1, T)).toBe(false);
+    expect(local.claimAsk()).toBe(true);
+    expect(local.roomExpected(1, T)).toBe(true);
+    local.askAnswered();
+    expect(local.roomExpected(1, T)).toBe(false);
+  });
+
+  it("expects a slot while every slot runs and tokens remain, not when the tokens are gone", () => {
+    const local = holding(3, 1);
+    expect(local.tryAdmit(1, T)).toBe(true);
+    expect(local.roomExpected(1, T)).toBe(true);
+    expect(local.roomExpected(3, T)).toBe(false);
+    local.finished(report(1));
+    expect(local.roomExpected(1, T)).toBe(false); // a slot is free: tryAdmit, not a wait
+    expect([local.tryAdmit(1, T), local.tryAdmit(1, T)]).toEqual([true, false]);
+  });
+
+  it("expects room during a renewal, none while giving the lease back or after it lapsed", () => {
+    const local = holding(4, 1);
+    local.beginRenewal(T);
+    expect(local.roomExpected(1, T)).toBe(true);
+    const back = holding(4, 1);
+    back.beginRenewal(T, true);
+    expect(back.roomExpected(1, T)).toBe(false);
+    const lapsed = holding(4, 1);
+    expect(lapsed.tryAdmit(1, T)).toBe(true);
+    expect(lapsed.roomExpected(1, T + 1000 - LAPSE_MARGIN_MS)).toBe(false);
+  });
+});

@@ -1,0 +1,38 @@
+import type { LocalLease } from "./local-lease";
+
+/**
+ * A request the isolate's lease cannot admit right now waits here, briefly, when room is on
+ * its way (a slot of the lease about to free, or the lease's answer under way), instead of
+ * going on the wire: at a distant controller every request sent there holds a slot for two
+ * trips, and a burst that arrives before the first lease lands fills the tenant's limit with
+ * them and leaves no room for the lease (bench/README.md, Scenario 6). The wait is bounded by
+ * about one far round trip, after which the request asks the controller as before.
+ *
+ * Each request polls on its own timers: workerd does not let one request settle a promise
+ * another request waits on, so nothing here is shared across requests but the lease itself.
+ */
+
+/** Longest a request waits for room under its isolate's lease. */
+export const LEASE_WAIT_MS = 100;
+/** First poll after this long, doubling up to the cap: a slot frees within a request's work time. */
+const FIRST_POLL_MS = 1;
+const MAX_POLL_MS = 8;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until the lease admits the request (true) or room is no longer expected, the wait has
+ * lasted `maxWaitMs` or the deadline is near (false). `renewIfDue` runs at each poll, so a lease
+ * whose tokens the waiters spent is renewed while they wait.
+ */
+export async function waitForLeaseRoom(lease: LocalLease, cost: number, deadline: number, renewIfDue: () => void, maxWaitMs = LEASE_WAIT_MS): Promise<boolean> {
+  const until = Math.min(Date.now() + maxWaitMs, deadline);
+  let pollMs = FIRST_POLL_MS;
+  while (Date.now() < until && lease.roomExpected(cost, Date.now())) {
+    await sleep(Math.min(pollMs, Math.max(0, until - Date.now())));
+    pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
+    if (lease.tryAdmit(cost, Date.now())) return true;
+    renewIfDue();
+  }
+  return false;
+}
