@@ -7,7 +7,7 @@
 // `--distance-mix` the distance scenario's (reads at normal and high, a quota that never limits).
 //   node bench/tools/overload-probe.mjs [--governor-mix | --distance-mix] [--pre-seconds 5 --pre-var ISOLATE_LEASES=off] [--capacity 300] [--multiple 4] [--seconds 10] [--seed 4000] [--off] [--no-telemetry] [--connections 2000]
 import { readdirSync, readFileSync } from "node:fs";
-import { admissionState, createTenant, metricsText, seedTasks } from "../scenarios/api.mjs";
+import { adminRequest, admissionState, createTenant, metricsText, seedTasks } from "../scenarios/api.mjs";
 import { sumMetric } from "../lib/metric-samples.ts";
 import { serverTimingMs } from "../lib/server-timing.ts";
 import { Ledger } from "../scenarios/ledger.mjs";
@@ -88,7 +88,8 @@ try {
   const samples = [];
   const sampler = setInterval(async () => {
     const state = await admissionState(tf, tenant.id).catch(() => undefined);
-    if (state) samples.push(state);
+    const governor = await adminRequest(tf.origin, tf.adminToken, "GET", "/admin/governor").then((r) => r.json).catch(() => undefined);
+    if (state) samples.push({ ...state, governor });
   }, Number(process.env.PROBE_SAMPLE_MS ?? 2000));
   // PROBE_STALLS: sample the server's busiest thread every 50 ms (is it busy during a stall?)
   const cpuTrace = [];
@@ -152,7 +153,8 @@ try {
   console.log(`  client CPU (whole run, s): user ${(clientCpu.user / 1e6).toFixed(1)} system ${(clientCpu.system / 1e6).toFixed(1)}`);
   console.log(`  server CPU by thread (cores): ${busy.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}`);
   for (const s of samples) {
-    console.log(`  state limit ${s.limit} inflight ${s.inflight} queued ${JSON.stringify(s.queued)} level ${s.loadLevel} saturation ${JSON.stringify(s.saturation)} decisions ${JSON.stringify(s.decisions)}`);
+    console.log(`  state limit ${s.limit} share ${s.share} leases ${JSON.stringify(s.leases)} inflight ${s.inflight} queued ${JSON.stringify(s.queued)} level ${s.loadLevel} saturation ${JSON.stringify(s.saturation)} decisions ${JSON.stringify(s.decisions)}`);
+    if (s.governor) console.log(`    governor budget ${s.governor.budget} contention ${JSON.stringify(s.governor.contention)}`);
     const sh = s.sharding;
     if (sh) console.log(`    K ${sh.k} calls/s ${sh.callsPerSec} forecast ${sh.forecastPerSec} leased ${JSON.stringify(sh.leased)} shards ${sh.shards.map((x) => `${x.tokens}t/${x.slots}s/${x.demandRps}rps`).join(" ")}`);
   }
