@@ -17,6 +17,7 @@ export default {
     // Talks to the Governor Durable Object through its stub: workerd only.
     "!durable-objects/admission/governor-link.ts",
     "durable-objects/governor/*.ts",
+    "durable-objects/numeric/*.ts",
     "durable-objects/monitor/**/*.ts",
     // Runs SQL on the Monitor's SqlStorage; exercised by test/worker/ in workerd only.
     "!durable-objects/monitor/monitor-store.ts",

@@ -1,4 +1,4 @@
-import { sum } from "./sum";
+import { sum } from "../numeric/sum";
 
 /**
  * Weighted max-min fair shares of an integer budget (D1 concurrency) by water-filling

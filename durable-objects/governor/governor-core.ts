@@ -29,7 +29,7 @@ import { HoltForecast } from "../admission/holt-forecast";
 import { BudgetGuard, ContentionDetector, nextBudget, type ContentionOptions, type ContentionSnapshot, type GuardOptions } from "./contention";
 import { fairShares } from "./fair-share";
 import { SaturationSteering, type SteeringInput } from "./saturation-steering";
-import { sum } from "./sum";
+import { sum } from "../numeric/sum";
 
 export interface GovernorOptions {
   /** DB_MAX_CONNECTIONS: the budget's ceiling. */

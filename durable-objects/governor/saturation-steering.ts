@@ -19,7 +19,7 @@
 import { fairShares } from "./fair-share";
 import { finite } from "../admission/finite";
 import { MAX_PASS_SCALE } from "../admission/saturation-shedder";
-import { sum } from "./sum";
+import { sum } from "../numeric/sum";
 
 export interface SteeringInput {
   tenant: string;

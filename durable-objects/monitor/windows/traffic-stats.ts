@@ -5,6 +5,7 @@
 import { REQUEST_PRIORITIES, type RequestPriority } from "../../contracts/admission";
 import type { Bucket } from "./bucket";
 import { ERROR_COMPONENTS, REQUEST_OUTCOMES, SHED_OUTCOMES, TIMING_COMPONENTS, type ErrorComponent, type RequestOutcome, type SeriesEntry, type SlowQuery, type TimingComponent } from "../../contracts/telemetry";
+import { sum } from "../../numeric/sum";
 import { SketchBuilder, summarize, type QuantileSummary, type SketchWire } from "./sketch";
 import type { WindowView } from "./windows";
 
@@ -68,11 +69,6 @@ export interface TrafficStats {
 }
 
 const ratio = (n: number, d: number): number => (d > 0 ? n / d : 0);
-const sum = (xs: Iterable<number>): number => {
-  let t = 0;
-  for (const x of xs) t += x;
-  return t;
-};
 
 export const seriesCount = (s: SeriesEntry): number => s.latency.count;
 
