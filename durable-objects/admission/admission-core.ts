@@ -451,6 +451,8 @@ export class AdmissionCore {
       // Some slots stay with the root: it serves isolates with an old map, and failovers.
       freeSlots: this.limiter.current - this.inflight - peers.reserveSlots,
       mustCover,
+      // This shard's own lease is closed above, so the ledger holds the others'.
+      otherShardSlots: this.shardLeases.heldSlots,
     });
     if (budget.tokens > 0 && this.bucket.tryTake(budget.tokens, now).ok) this.version++;
     else budget.tokens = 0;

@@ -15,6 +15,10 @@ import { finite } from "./finite";
  *   it never drops below the slots the shard may be filling while the answer travels
  *   (`mustCover`), so the shard lowers its cap first (to `targetSlots`) and the root frees the
  *   difference at the next renewal. Sum of leases + the root's own grants <= limit.
+ * - A share under one slot still gets one while the limit has room for it beside the other
+ *   shards' slots; past that, none (and no tokens it could not use): with more shards than the
+ *   limit has slots, a floor of one for each held the tenant over its limit by up to one slot
+ *   per shard whenever the learned limit fell under K.
  */
 
 /** A shard's lease lapses this long after its last renewal (the shard renews at half of it). */
@@ -41,6 +45,8 @@ export interface ShardBudgetInput {
   freeSlots: number;
   /** Slots the shard may be filling until it hears back. */
   mustCover: number;
+  /** Slots the other shards' leases hold now; absent, none (the floor of one always applies). */
+  otherShardSlots?: number;
   /** Tokens a typical request costs (1 unless routes are priced higher). */
   costPerRequest?: number;
 }
@@ -71,14 +77,16 @@ export function sizeShardLease(input: ShardBudgetInput): ShardBudget {
     const covered = Math.max(0, Math.floor(finite(input.mustCover)));
     return { tokens: 0, slots: covered, targetSlots: 0 };
   }
-  const wanted = Math.max(Math.ceil((Math.max(0, finite(input.demandRps)) * SHARD_HORIZON_MS) / 1000), MIN_SHARD_GRANT_REQUESTS) * cost;
-  const topUp = Math.max(0, wanted - Math.max(0, finite(input.walletTokens)));
-  const tokens = Math.min(topUp, Math.floor(freeTokens * share), freeTokens);
-
   const mustCover = Math.max(0, Math.floor(finite(input.mustCover)));
   const limit = Math.max(0, Math.floor(finite(input.limit)));
-  const targetSlots = Math.max(1, Math.floor(limit * share));
+  const others = Math.max(0, Math.floor(finite(input.otherShardSlots ?? 0)));
+  const floor = others + 1 <= limit ? 1 : 0;
+  const targetSlots = Math.max(floor, Math.floor(limit * share));
   const freeSlots = Math.max(0, Math.floor(finite(input.freeSlots)));
   const slots = Math.max(mustCover, Math.min(targetSlots, freeSlots));
+
+  const wanted = Math.max(Math.ceil((Math.max(0, finite(input.demandRps)) * SHARD_HORIZON_MS) / 1000), MIN_SHARD_GRANT_REQUESTS) * cost;
+  const topUp = targetSlots > 0 ? Math.max(0, wanted - Math.max(0, finite(input.walletTokens))) : 0;
+  const tokens = Math.min(topUp, Math.floor(freeTokens * share), freeTokens);
   return { tokens: Math.max(0, tokens), slots, targetSlots: Math.min(targetSlots, slots) };
 }

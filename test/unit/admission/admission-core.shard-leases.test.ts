@@ -32,6 +32,25 @@ describe("AdmissionCore.renewShardLease", () => {
     expect(c.durableVersion).toBe(v + 1);
   });
 
+  it("with more shards than the limit has slots, tells the shards past it to drop theirs, so the tenant gets back under its limit", () => {
+    const c = root();
+    const many = { totalDemandRps: 6400, liveShards: 64, retired: false, reserveSlots: 0 };
+    // 64 shards each still running a request (the limit fell under K): each slot stays covered...
+    const first = Array.from({ length: 64 }, (_, index) => c.renewShardLease(shardRequest({ index, heldSlots: 1 }), many, T0));
+    expect(c.inflight).toBe(64);
+    // ...but a share of 40/64 slots rounds to none, so only as many as fit keep the floor of one;
+    // the others are told to go to none and get no tokens they could not spend.
+    const told = first.map((a) => a.targetSlots);
+    expect(told.filter((t) => t === 1)).toHaveLength(40);
+    expect(told.filter((t) => t === 0)).toHaveLength(24);
+    for (const a of first.filter((x) => x.targetSlots === 0)) expect(a.lease?.tokens).toBe(0);
+    // Their requests ended: at their next renewal they hold nothing, and the tenant is at its limit.
+    first.forEach((a, index) => {
+      if (a.targetSlots === 0) c.renewShardLease(shardRequest({ index, leaseId: a.lease?.id, heldSlots: 0 }), many, T0);
+    });
+    expect(c.inflight).toBe(40);
+  });
+
   it("leaves the slots the root holds back out of what a shard may take", () => {
     const c = root();
     expect(c.renewShardLease(shardRequest(), { ...HALF, reserveSlots: 30 }, T0).lease).toMatchObject({ slots: 10 });

@@ -23,6 +23,7 @@ const budgetInput = fc.record({
   limit: fc.integer({ min: 1, max: 200 }),
   freeSlots: fc.integer({ min: -20, max: 200 }),
   mustCover: fc.integer({ min: 0, max: 50 }),
+  otherShardSlots: fc.integer({ min: 0, max: 250 }),
 });
 
 describe("sizeShardLease", () => {
@@ -39,6 +40,9 @@ describe("sizeShardLease", () => {
         expect(budget.slots).toBeLessThanOrEqual(Math.max(input.mustCover, input.freeSlots));
         expect(budget.targetSlots).toBeLessThanOrEqual(budget.slots);
         if (input.demandRps === 0) expect(budget.tokens).toBe(0);
+        // Its own slot beside the others' only while the limit has room for one more.
+        if (budget.targetSlots > Math.floor(input.limit * share)) expect(input.otherShardSlots + 1).toBeLessThanOrEqual(input.limit);
+        if (budget.targetSlots === 0) expect(budget.tokens).toBe(0);
       }),
     );
   });
@@ -57,6 +61,14 @@ describe("sizeShardLease", () => {
     expect(sizeShardLease({ ...busy, costPerRequest: 3 }).tokens).toBe(150);
     expect(sizeShardLease({ ...busy, demandRps: 2, totalDemandRps: 2, costPerRequest: 3 }).tokens).toBe(12);
     expect(sizeShardLease({ ...busy, costPerRequest: 0.5 }).tokens).toBe(50);
+  });
+
+  it("gives a share under one slot the floor of one only while the limit has room beside the other shards' slots", () => {
+    const thin = { demandRps: 10, totalDemandRps: 640, liveShards: 64, walletTokens: 0, freeTokens: 1000, limit: 16, freeSlots: 16, mustCover: 0 };
+    expect(sizeShardLease({ ...thin, otherShardSlots: 15 })).toMatchObject({ slots: 1, targetSlots: 1 });
+    expect(sizeShardLease({ ...thin, otherShardSlots: 16 })).toEqual({ tokens: 0, slots: 0, targetSlots: 0 });
+    // Still running two: it keeps those slots until they end, and is told to drop to none.
+    expect(sizeShardLease({ ...thin, otherShardSlots: 16, mustCover: 2 })).toEqual({ tokens: 0, slots: 2, targetSlots: 0 });
   });
 
   it("gives a shard that reports no demand no tokens, and only the slots it still fills", () => {
