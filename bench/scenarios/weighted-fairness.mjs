@@ -28,7 +28,8 @@ export async function run(ctx) {
   const total = Object.values(served).reduce((s, v) => s + v, 0);
   const weightSum = Object.values(WEIGHTS).reduce((s, v) => s + v, 0);
   const rows = Object.entries(WEIGHTS).map(([n, w]) => {
-    const share = total > 0 ? served[n] / total : NaN;
+    // Nothing served at all is every tenant missing its whole share (-100 %), not a target left out.
+    const share = total > 0 ? served[n] / total : 0;
     const expected = w / weightSum;
     return [n, w, served[n] / phase.steadyS, 100 * share, 100 * expected, 100 * (share / expected - 1), phase.groups[n]?.status.successPct ?? NaN];
   });
