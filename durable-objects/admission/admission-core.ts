@@ -456,8 +456,10 @@ export class AdmissionCore {
     });
     if (budget.tokens > 0 && this.bucket.tryTake(budget.tokens, now).ok) this.version++;
     else budget.tokens = 0;
-    // A shard still holding tokens keeps a lease (if an empty one), so it can give them back.
-    const holding = budget.tokens > 0 || budget.slots > 0 || finite(req.walletTokens) > 0;
+    // A shard still holding tokens keeps a lease (if an empty one), so it can give them back; so
+    // does one with demand but no slot for now, which then sends its requests on to the root at
+    // once instead of asking the root for a lease before each of them.
+    const holding = budget.tokens > 0 || budget.slots > 0 || finite(req.walletTokens) > 0 || finite(req.demandRps) > 0;
     const lease = holding ? this.shardLeases.open({ tokens: budget.tokens, slots: budget.slots }, now) : undefined;
     this.drain(now);
     return { lease, targetSlots: budget.targetSlots, loadLevel };

@@ -16,9 +16,8 @@ import { finite } from "./finite";
  *   (`mustCover`), so the shard lowers its cap first (to `targetSlots`) and the root frees the
  *   difference at the next renewal. Sum of leases + the root's own grants <= limit.
  * - A share under one slot still gets one while the limit has room for it beside the other
- *   shards' slots; past that, none (and no tokens it could not use): with more shards than the
- *   limit has slots, a floor of one for each held the tenant over its limit by up to one slot
- *   per shard whenever the learned limit fell under K.
+ *   shards' slots; past that, none (and no tokens it could not use), and the shard sends its
+ *   requests on to the root, so a tenant with more shards than slots stays under its limit.
  */
 
 /** A shard's lease lapses this long after its last renewal (the shard renews at half of it). */
@@ -45,7 +44,7 @@ export interface ShardBudgetInput {
   freeSlots: number;
   /** Slots the shard may be filling until it hears back. */
   mustCover: number;
-  /** Slots the other shards' leases hold now; absent, none (the floor of one always applies). */
+  /** Slots the other shards' leases hold now; absent, none. */
   otherShardSlots?: number;
   /** Tokens a typical request costs (1 unless routes are priced higher). */
   costPerRequest?: number;

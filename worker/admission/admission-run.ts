@@ -100,16 +100,16 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
       if (lease.tryAdmit(cost, Date.now())) return runLeased(c, ticket, lease, work);
       // Room on its way beats a round trip; critical requests and a tenant out of budget ask at once.
       const budgetLeft = (lastRateLimit.get(tenant.id)?.remaining ?? cost) >= cost;
-      const renew = () => {
+      const onPoll = () => {
         if (lease.renewalDue(Date.now())) c.executionCtx.waitUntil(renewIfDue(c, tenant.id, lease, false));
+        return recentLoad.level(tenant.id) === "normal" && localLeases.get(tenant.id) === lease;
       };
       const waitStarted = performance.now();
-      const admitted = priority !== "critical" && budgetLeft && (await waitForLeaseRoom(lease, cost, ticket.deadline, renew));
+      const admitted = priority !== "critical" && budgetLeft && (await waitForLeaseRoom(lease, cost, ticket.deadline, onPoll));
       leaseWaitMs = performance.now() - waitStarted;
-      if (admitted) {
-        c.get("timings").queueMs = leaseWaitMs;
-        return runLeased(c, ticket, lease, work);
-      }
+      // Queue time whatever follows (a lease, a shed at the edge, a controller's answer or none).
+      c.get("timings").queueMs = leaseWaitMs;
+      if (admitted) return runLeased(c, ticket, lease, work);
     }
   }
 

@@ -5,8 +5,9 @@ import type { LocalLease } from "./local-lease";
  * its way (a slot of the lease about to free, or the lease's answer under way), instead of
  * going on the wire: at a distant controller every request sent there holds a slot for two
  * trips, and a burst that arrives before the first lease lands fills the tenant's limit with
- * them and leaves no room for the lease (bench/README.md, Scenario 6). The wait is bounded by
- * about one far round trip, after which the request asks the controller as before.
+ * them and leaves no room for the lease (bench/README.md, Scenario 6). The wait is bounded
+ * (LEASE_WAIT_MS, and never into the last LEASE_WAIT_MS before the request's deadline, which it
+ * keeps for the round trip and the work), after which the request asks the controller as before.
  *
  * Each request polls on its own timers: workerd does not let one request settle a promise
  * another request waits on, so nothing here is shared across requests but the lease itself.
@@ -22,17 +23,19 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * Waits until the lease admits the request (true) or room is no longer expected, the wait has
- * lasted `maxWaitMs` or the deadline is near (false). `renewIfDue` runs at each poll, so a lease
- * whose tokens the waiters spent is renewed while they wait.
+ * lasted `maxWaitMs`, the deadline is within `maxWaitMs` or `onPoll` says to stop (false).
+ * `onPoll` runs before each retry: it renews a lease whose tokens the waiters spent, and says
+ * whether the lease still applies (the tenant still at load normal, the lease still this
+ * isolate's), since either may change while the request waits.
  */
-export async function waitForLeaseRoom(lease: LocalLease, cost: number, deadline: number, renewIfDue: () => void, maxWaitMs = LEASE_WAIT_MS): Promise<boolean> {
-  const until = Math.min(Date.now() + maxWaitMs, deadline);
+export async function waitForLeaseRoom(lease: LocalLease, cost: number, deadline: number, onPoll: () => boolean, maxWaitMs = LEASE_WAIT_MS): Promise<boolean> {
+  const until = Math.min(Date.now() + maxWaitMs, deadline - maxWaitMs);
   let pollMs = FIRST_POLL_MS;
   while (Date.now() < until && lease.roomExpected(cost, Date.now())) {
     await sleep(Math.min(pollMs, Math.max(0, until - Date.now())));
     pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
+    if (!onPoll()) return false;
     if (lease.tryAdmit(cost, Date.now())) return true;
-    renewIfDue();
   }
   return false;
 }

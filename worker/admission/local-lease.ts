@@ -115,7 +115,8 @@ export class LocalLease {
   }
 
   /**
-   * Starts a renewal: what to send. Local admission pauses until `adopt` or `renewalFailed`.
+   * Starts a renewal: what to send. Until `adopt` or `renewalFailed` local admission goes on with
+   * what the lease has left (reported spent, below), except while giving the lease back.
    * `givingBack` asks for no new lease (demand 0): the unused tokens go back to the bucket.
    */
   beginRenewal(now: number, givingBack = false): { id: string; usage: LeaseUsage; samples: ReleaseReport[] } | undefined {

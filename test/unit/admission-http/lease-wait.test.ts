@@ -6,7 +6,7 @@ import { LocalLease } from "../../../worker/admission/local-lease";
 const lease = (tokens: number, slots: number, id = "l1"): IsolateLease => ({ id, tokens, slots, expiresAt: Date.now() + 1000, ttlMs: 1000 });
 const report: ReleaseReport = { latencyMs: 1, outcome: "success" };
 const later = (ms: number, fn: () => void) => setTimeout(fn, ms);
-const noRenewal = () => {};
+const keepWaiting = () => true;
 
 describe("waitForLeaseRoom", () => {
   it("admits a waiting request when a slot of the lease frees", async () => {
@@ -15,7 +15,7 @@ describe("waitForLeaseRoom", () => {
     expect(local.tryAdmit(1, Date.now())).toBe(true);
     later(10, () => local.finished(report));
     const started = Date.now();
-    expect(await waitForLeaseRoom(local, 1, Date.now() + 5000, noRenewal)).toBe(true);
+    expect(await waitForLeaseRoom(local, 1, Date.now() + 5000, keepWaiting)).toBe(true);
     expect(Date.now() - started).toBeLessThan(90);
     expect(local.inflight).toBe(1);
   });
@@ -23,7 +23,7 @@ describe("waitForLeaseRoom", () => {
   it("admits requests that arrived while the first lease was asked for, once it lands", async () => {
     const local = new LocalLease();
     expect(local.claimAsk()).toBe(true);
-    const waiting = [waitForLeaseRoom(local, 1, Date.now() + 5000, noRenewal), waitForLeaseRoom(local, 1, Date.now() + 5000, noRenewal), waitForLeaseRoom(local, 1, Date.now() + 5000, noRenewal)];
+    const waiting = [waitForLeaseRoom(local, 1, Date.now() + 5000, keepWaiting), waitForLeaseRoom(local, 1, Date.now() + 5000, keepWaiting), waitForLeaseRoom(local, 1, Date.now() + 5000, keepWaiting)];
     later(10, () => {
       local.askAnswered();
       local.adopt(lease(10, 2), Date.now());
@@ -38,20 +38,37 @@ describe("waitForLeaseRoom", () => {
     local.adopt(lease(5, 1), Date.now());
     expect(local.tryAdmit(1, Date.now())).toBe(true);
     const started = Date.now();
-    expect(await waitForLeaseRoom(local, 1, Date.now() + 5000, noRenewal, 30)).toBe(false);
+    expect(await waitForLeaseRoom(local, 1, Date.now() + 5000, keepWaiting, 30)).toBe(false);
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
     const none = new LocalLease();
     const at = Date.now();
-    expect(await waitForLeaseRoom(none, 1, Date.now() + 5000, noRenewal)).toBe(false);
+    expect(await waitForLeaseRoom(none, 1, Date.now() + 5000, keepWaiting)).toBe(false);
     expect(Date.now() - at).toBeLessThan(10);
   });
 
-  it("never waits past the request's deadline", async () => {
+  it("never waits into the last maxWaitMs before the request's deadline: that is the round trip's and the work's", async () => {
     const local = new LocalLease();
     expect(local.claimAsk()).toBe(true);
-    const started = Date.now();
-    expect(await waitForLeaseRoom(local, 1, Date.now() + 20, noRenewal, 1000)).toBe(false);
-    expect(Date.now() - started).toBeLessThan(200);
+    let started = Date.now();
+    expect(await waitForLeaseRoom(local, 1, Date.now() + 20, keepWaiting, 1000)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(10);
+    started = Date.now();
+    expect(await waitForLeaseRoom(local, 1, Date.now() + 90, keepWaiting, 50)).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(30);
+    expect(Date.now() - started).toBeLessThan(50);
+  });
+
+  it("stops at the first poll that says the lease no longer applies (load rose, or the lease was dropped)", async () => {
+    const local = new LocalLease();
+    local.adopt(lease(5, 1), Date.now());
+    expect(local.tryAdmit(1, Date.now())).toBe(true);
+    let polls = 0;
+    const waiting = waitForLeaseRoom(local, 1, Date.now() + 5000, () => ++polls < 1);
+    // The slot frees before the first poll, but that poll says stop: nothing is admitted.
+    local.finished(report);
+    expect(await waiting).toBe(false);
+    expect(polls).toBe(1);
+    expect(local.inflight).toBe(0);
   });
 
   it("asks for a renewal while it waits, once the waiters spent half the lease", async () => {
@@ -61,6 +78,7 @@ describe("waitForLeaseRoom", () => {
     let renewals = 0;
     const renew = () => {
       if (local.renewalDue(Date.now()) && local.beginRenewal(Date.now())) renewals++;
+      return true;
     };
     // Two wait for the one slot; when it frees one gets in (2 of 4 tokens spent) and the other,
     // still waiting, starts the renewal and waits on for its answer (none comes here).

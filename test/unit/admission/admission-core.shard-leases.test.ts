@@ -44,6 +44,10 @@ describe("AdmissionCore.renewShardLease", () => {
     expect(told.filter((t) => t === 1)).toHaveLength(40);
     expect(told.filter((t) => t === 0)).toHaveLength(24);
     for (const a of first.filter((x) => x.targetSlots === 0)) expect(a.lease?.tokens).toBe(0);
+    // A shard left with no slot and no tokens but still wanting some keeps an empty lease: it
+    // answers not_serving at once (its requests go on to the root) rather than renewing before each.
+    const empty = c.renewShardLease(shardRequest({ index: 70, heldSlots: 0 }), many, T0);
+    expect(empty).toMatchObject({ targetSlots: 0, lease: { tokens: 0, slots: 0 } });
     // Their requests ended: at their next renewal they hold nothing, and the tenant is at its limit.
     first.forEach((a, index) => {
       if (a.targetSlots === 0) c.renewShardLease(shardRequest({ index, leaseId: a.lease?.id, heldSlots: 0 }), many, T0);

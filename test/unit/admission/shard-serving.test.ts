@@ -233,6 +233,17 @@ describe("ShardServing's renewals", () => {
     expect(s.requests).toHaveLength(2);
   });
 
+  it("with an empty lease (no slot, no tokens: more shards than the limit has slots) answers not_serving at once, renewing at most once per MIN_RENEW_GAP_MS", async () => {
+    const s = scriptedShard((_, n) => (n === 1 ? { tokens: 0, slots: 0 } : {}));
+    expect(await answer(s.shard, request("normal", T0), T0)).toBe("not_serving");
+    s.advance(1);
+    expect(await answer(s.shard, request("normal", s.now()), s.now())).toBe("not_serving");
+    expect(s.requests).toHaveLength(1);
+    s.advance(MIN_RENEW_GAP_MS);
+    expect(await answer(s.shard, request("normal", s.now()), s.now())).toBe("granted");
+    expect(s.requests).toHaveLength(2);
+  });
+
   it("gives its wallet back once no acquire came for QUIET_MS, looking again later while acquires still came", async () => {
     const s = scriptedShard((_, n) => (n === 1 ? {} : { lease: undefined, targetSlots: 0 }));
     await answer(s.shard, request("normal", T0), T0);
