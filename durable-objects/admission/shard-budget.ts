@@ -84,6 +84,8 @@ export function sizeShardLease(input: ShardBudgetInput): ShardBudget {
   const freeSlots = Math.max(0, Math.floor(finite(input.freeSlots)));
   const slots = Math.max(mustCover, Math.min(targetSlots, freeSlots));
 
+  // A shard told to hold no slot gets no tokens (they would sit in its wallet); one that only
+  // found the slots taken this time still does, and gets slots at a later renewal.
   const wanted = Math.max(Math.ceil((Math.max(0, finite(input.demandRps)) * SHARD_HORIZON_MS) / 1000), MIN_SHARD_GRANT_REQUESTS) * cost;
   const topUp = targetSlots > 0 ? Math.max(0, wanted - Math.max(0, finite(input.walletTokens))) : 0;
   const tokens = Math.min(topUp, Math.floor(freeTokens * share), freeTokens);
