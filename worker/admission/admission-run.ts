@@ -93,15 +93,18 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
   // Time spent waiting for room under the lease: part of the request's queue time either way.
   let leaseWaitMs = 0;
   if (lease) {
+    const renewWhenDue = () => {
+      if (lease.renewalDue(Date.now())) c.executionCtx.waitUntil(renewIfDue(c, tenant.id, lease, false));
+    };
     lease.noteArrival(Date.now());
-    if (lease.renewalDue(Date.now())) c.executionCtx.waitUntil(renewIfDue(c, tenant.id, lease, false));
+    renewWhenDue();
     // At load normal, budget this isolate holds admits the request with no round trip.
     if (fault === undefined && knownLevel === "normal") {
       if (lease.tryAdmit(cost, Date.now())) return runLeased(c, ticket, lease, work);
       // Room on its way beats a round trip; critical requests and a tenant out of budget ask at once.
       const budgetLeft = (lastRateLimit.get(tenant.id)?.remaining ?? cost) >= cost;
       const onPoll = () => {
-        if (lease.renewalDue(Date.now())) c.executionCtx.waitUntil(renewIfDue(c, tenant.id, lease, false));
+        renewWhenDue();
         return recentLoad.level(tenant.id) === "normal" && localLeases.get(tenant.id) === lease;
       };
       const waitStarted = performance.now();

@@ -66,7 +66,7 @@ export class LocalLease {
     if (this.asking || this.renewing) return true;
     const lease = this.lease;
     if (!lease || now >= this.lapsesAt()) return false;
-    return this.running >= lease.slots && lease.tokens - this.usedTokens + this.carried >= cost;
+    return this.running >= lease.slots && this.tokensLeft(lease) >= cost;
   }
 
   /** No request arrived for `quietMs`: the lease is better given back than left to lapse with its tokens. */
@@ -126,7 +126,7 @@ export class LocalLease {
     this.givingBack = givingBack;
     const samples = this.samples;
     this.samples = [];
-    const admitsMeanwhile = !givingBack && lease.tokens - this.usedTokens + this.carried > 0;
+    const admitsMeanwhile = !givingBack && this.tokensLeft(lease) > 0;
     // Still admitting while the answer travels: every token counts as spent and every slot as
     // taken, so neither the bucket nor the limit can be overrun by what is admitted meanwhile.
     const usage: LeaseUsage = admitsMeanwhile
@@ -142,7 +142,7 @@ export class LocalLease {
    */
   adopt(lease: IsolateLease | undefined, now: number): void {
     // Given back: the carried tokens went back with the lease.
-    const unspent = this.lease && this.renewing && !this.givingBack ? this.lease.tokens - this.usedTokens + this.carried : 0;
+    const unspent = this.lease && this.renewing && !this.givingBack ? this.tokensLeft(this.lease) : 0;
     this.carried = lease && lease.tokens > 0 ? unspent : 0;
     this.renewing = false;
     this.givingBack = false;
@@ -158,6 +158,11 @@ export class LocalLease {
     this.lease = undefined;
     this.carried = 0;
     this.usedTokens = 0;
+  }
+
+  /** Tokens this isolate may still spend: the held lease's unspent ones and any carried over. */
+  private tokensLeft(lease: IsolateLease): number {
+    return lease.tokens - this.usedTokens + this.carried;
   }
 
   private lapsesAt(): number {
