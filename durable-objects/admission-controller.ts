@@ -4,7 +4,7 @@ import { GovernorLink } from "./admission/governor-link";
 import { MONITOR_NAME, parseControllerName, shardControllerName } from "./contracts/object-names";
 import type { ShardLeaseGrant, ShardLeaseRequest, ShardMap } from "./contracts/shards";
 import { ShardServing } from "./admission/shard-serving";
-import { maxShardsFor, ShardPlan, TICK_MS, type ShardPlanSnapshot } from "./admission/shard-plan";
+import { maxShardsFor, ShardPlan, TICK_MS, type RootCallKind, type ShardPlanSnapshot } from "./admission/shard-plan";
 import { DEFAULT_MAX_SHARDS } from "./admission/shard-autoscaler";
 import { SaturationShedder, shedderOptionsFor, type ShedderOptions } from "./admission/saturation-shedder";
 import { configOf } from "../worker/config";
@@ -170,7 +170,7 @@ export class AdmissionController extends DurableObject<Env> {
       outcome = answer.outcome;
     } else {
       const core = this.core ?? this.configureFromFirstAcquire(quota);
-      this.noteRootCall(now, true);
+      this.noteRootCall(now, req.forwarded === true ? "forwarded" : "acquire");
       this.lastAcquireAt = now;
       this.probeLag();
       outcome = core.acquire(req, now);
@@ -228,7 +228,7 @@ export class AdmissionController extends DurableObject<Env> {
       this.shard.noteRelease(report);
     } else {
       // Only a root's D1 use feeds the governor's contention signal (governor-core.ts, shardReport).
-      this.noteRootCall(now);
+      this.noteRootCall(now, "other");
       this.governor.recordRelease(report);
     }
     core.release(ticket, report, now);
@@ -245,7 +245,7 @@ export class AdmissionController extends DurableObject<Env> {
     if (!core) return null;
     const now = Date.now();
     if (this.shard) this.shard.noteCall(now);
-    else this.noteRootCall(now);
+    else this.noteRootCall(now, "other");
     const renewal = core.renewIsolateLease(id, usage, samples.slice(0, MAX_RENEWAL_SAMPLES), now);
     if (!this.shard) {
       this.governor.recordLeaseSamples(samples.slice(0, MAX_RENEWAL_SAMPLES));
@@ -276,7 +276,7 @@ export class AdmissionController extends DurableObject<Env> {
     if (this.shard || !core) throw new Error(`${this.tenant} cannot lease shard capacity: ${this.shard ? "it is a shard" : "it has no quota"}`);
     const now = Date.now();
     const plan = this.planOf(core, now);
-    this.noteRootCall(now);
+    this.noteRootCall(now, "shard-renewal");
     const retired = !plan.isServing(req.index, now);
     const answer = core.renewShardLease({ ...req, samples: req.samples.slice(0, MAX_RENEWAL_SAMPLES) }, { ...plan.liveDemand(now, core.limit), retired }, now);
     plan.noteRenewal(req, answer.lease?.id, now);
@@ -439,17 +439,17 @@ export class AdmissionController extends DurableObject<Env> {
     return this.plan;
   }
 
-  /** A call the root served: counted as demand; K is decided at most once per TICK_MS. */
-  private noteRootCall(now: number, acquire = false): void {
+  /** A call the root served, for the plan's demand; K is decided at most once per TICK_MS. */
+  private noteRootCall(now: number, kind: RootCallKind): void {
     const core = this.core;
     if (!core) return;
     const plan = this.planOf(core, now);
-    plan.noteCall(acquire);
+    plan.noteCall(kind);
     if (this.tickPlan(plan, now)) this.armForPlan();
   }
 
   private tickPlan(plan: ShardPlan, now: number): boolean {
-    if (!plan.tick(now, false, (id) => this.core?.shardLease(id)?.slots)) return false;
+    if (!plan.tick(now, false, (id) => this.core?.shardLease(id)?.slots, this.core?.limit)) return false;
     void this.storage.put(SHARD_PLAN_KEY, plan.snapshot(), UNCONFIRMED);
     return true;
   }

@@ -69,8 +69,12 @@ export class ShardAutoscaler {
     return this.shardCount;
   }
 
-  /** Feeds the forecast demand (req/s) at `now` and returns the K to run from now on. */
-  decide(forecastRps: number, now: number): number {
+  /**
+   * Feeds the forecast demand (req/s) at `now` and returns the K to run from now on. A doubling
+   * stops at `ceiling` (a power of two; what the tenant's current limit can split) as well as at
+   * maxShards; a K already above it stays.
+   */
+  decide(forecastRps: number, now: number, ceiling = this.maxShards): number {
     if (!(forecastRps >= 0 && Number.isFinite(forecastRps))) throw new RangeError(`forecastRps must be a finite rate, got ${forecastRps}`);
     this.recent = this.recent.filter(([at]) => now - at < SETTLED_MS);
     this.recent.push([now, forecastRps]);
@@ -78,7 +82,8 @@ export class ShardAutoscaler {
       this.busySince ??= now;
       // Over the threshold, but not for long enough yet: K holds, and so does a quiet timer's reset.
       if (now - this.busySince >= this.scaleUpAfterMs) {
-        while (this.shardCount < this.maxShards && forecastRps > this.capacity(SCALE_UP_FRACTION)) this.shardCount *= 2;
+        const most = Math.min(this.maxShards, ceiling);
+        while (this.shardCount < most && forecastRps > this.capacity(SCALE_UP_FRACTION)) this.shardCount *= 2;
         this.busySince = null;
       }
       this.quietSince = null;

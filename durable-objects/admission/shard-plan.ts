@@ -16,6 +16,8 @@ import { SCALE_UP_AFTER_MS, ShardAutoscaler, type ShardAutoscalerSnapshot } from
  *   tokens and gives back what it holds.
  */
 
+/** Each shard should be able to hold this many of the tenant's slots at its maximum concurrency. */
+export const MIN_SLOTS_PER_SHARD = 2;
 /** Demand is measured and K decided at most this often. */
 export const TICK_MS = 1000;
 /** A shard report older than this no longer counts as demand (the shard went quiet or away). */
@@ -24,6 +26,12 @@ export const REPORT_STALE_MS = 3000;
 export const DRAIN_MS = 5000;
 /** The forecast looks this far ahead: a doubling should be in place before the demand arrives. */
 export const FORECAST_HORIZON_MS = 1000;
+
+/**
+ * What the root served: a Worker's acquire, an acquire a shard sent on (not_serving), any other
+ * Worker call (release, isolate lease renewal), or a shard's lease renewal.
+ */
+export type RootCallKind = "acquire" | "forwarded" | "other" | "shard-renewal";
 
 export interface ShardPlanOptions {
   tenant: string;
@@ -62,6 +70,7 @@ export class ShardPlan {
   private ownAcquireRps = 0;
   private windowStart: number;
   private measuredPerSec = 0;
+  private busiestShardPerSec = 0;
   private probedAt: number | null = null;
   private cachedMap: ShardMap | undefined;
   /** Each shard's published weight: its slots when the map was last published (1 before it held any). */
@@ -86,10 +95,15 @@ export class ShardPlan {
     return this.mapVersion;
   }
 
-  /** One call the root itself served. */
-  noteCall(acquire = false): void {
-    this.ownCalls++;
-    if (acquire) this.ownAcquires++;
+  /**
+   * One call the root itself served. Only Worker calls that more shards would take off the
+   * root count as scaling demand: a shard's renewal grows with K, and an acquire sent on by a
+   * shard that could not serve was counted by that shard already, so counting either would
+   * make each doubling call for the next.
+   */
+  noteCall(kind: RootCallKind): void {
+    if (kind === "acquire" || kind === "other") this.ownCalls++;
+    if (kind === "acquire" || kind === "forwarded") this.ownAcquires++;
   }
 
   /** A shard renewed: its demand counts from now on. */
@@ -135,21 +149,31 @@ export class ShardPlan {
 
   /**
    * Measures the calls per second since the previous tick, feeds the forecast and lets the
-   * autoscaler decide K. Returns true when the map changed. At most once per TICK_MS unless forced.
+   * autoscaler decide K, which grows only as far as the root's current `limit` gives every
+   * shard MIN_SLOTS_PER_SHARD. Returns true when the map changed. At most once per TICK_MS unless forced.
    */
-  tick(now: number, force = false, slotsOf: (leaseId: string) => number | undefined = () => undefined): boolean {
+  tick(now: number, force = false, slotsOf: (leaseId: string) => number | undefined = () => undefined, limit = Infinity): boolean {
     const elapsed = now - this.windowStart;
     if (elapsed <= 0 || (!force && elapsed < TICK_MS)) return false;
     let shardCalls = 0;
-    for (const [index, report] of this.reports) if (this.isServing(index, now) && now - report.at <= REPORT_STALE_MS) shardCalls += report.callsPerSec;
-    this.measuredPerSec = (this.ownCalls * 1000) / elapsed + shardCalls;
+    let busiest = 0;
+    for (const [index, report] of this.reports) {
+      if (!this.isServing(index, now) || now - report.at > REPORT_STALE_MS) continue;
+      shardCalls += report.callsPerSec;
+      busiest = Math.max(busiest, report.callsPerSec);
+    }
+    const ownPerSec = (this.ownCalls * 1000) / elapsed;
+    this.measuredPerSec = ownPerSec + shardCalls;
+    this.busiestShardPerSec = busiest;
     this.ownAcquireRps = (this.ownAcquires * 1000) / elapsed;
     this.ownCalls = 0;
     this.ownAcquires = 0;
     this.windowStart = now;
-    this.holt.observe(this.measuredPerSec, now);
+    // No balancer splits calls quite evenly, and K is there to keep every shard under the
+    // target: the shards count as if each were as busy as the busiest.
+    this.holt.observe(ownPerSec + Math.max(shardCalls, busiest * this.k), now);
     const before = this.k;
-    const after = this.autoscaler.decide(this.holt.forecast(FORECAST_HORIZON_MS, now), now);
+    const after = this.autoscaler.decide(this.holt.forecast(FORECAST_HORIZON_MS, now), now, shardsTheLimitSplitsInto(limit));
     for (const [index, until] of this.drainingUntil) if (index < after || until <= now - DRAIN_MS) this.drainingUntil.delete(index);
     if (after === before) return this.reweigh(slotsOf);
     for (let index = after; index < before; index++) this.drainingUntil.set(index, now + DRAIN_MS);
@@ -234,6 +258,7 @@ export class ShardPlan {
       k: this.k,
       mapVersion: this.mapVersion,
       callsPerSec: round(this.measuredPerSec),
+      busiestShardCallsPerSec: round(this.busiestShardPerSec),
       forecastPerSec: round(this.holt.forecast(FORECAST_HORIZON_MS, now)),
       targetRps: this.options.targetRps,
       shards,
@@ -250,6 +275,12 @@ export class ShardPlan {
     this.mapVersion++;
     this.cachedMap = undefined;
   }
+}
+
+/** The largest power of two K may grow to under the root's current limit: MIN_SLOTS_PER_SHARD each. */
+function shardsTheLimitSplitsInto(limit: number): number {
+  if (!Number.isFinite(limit)) return Number.MAX_SAFE_INTEGER;
+  return 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(limit / MIN_SLOTS_PER_SHARD))));
 }
 
 /** The largest power of two K may reach: every shard needs at least one slot of the tenant's concurrency. */

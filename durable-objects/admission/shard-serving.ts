@@ -85,7 +85,10 @@ export class ShardServing {
   private async prepare(req: AcquireRequest, now: number): Promise<Rejection | undefined> {
     this.count(now, true);
     if (this.givingBack) await this.renewing?.catch(() => undefined);
-    const short = !this.core || this.lapsed(now) || this.cap === 0 || this.core.tokens(now) < req.cost;
+    // A dry wallet asks again only while the root may hold tokens for it: when the tenant is over
+    // its rate the shard answers 429 itself rather than asking its root before every refusal.
+    const dry = this.core !== undefined && this.core.tokens(now) < req.cost && this.rootMayHold(req.cost, now);
+    const short = !this.core || this.lapsed(now) || this.cap === 0 || dry;
     const ask = this.retired ? now - this.lastRenewalAt >= RETIRED_RECHECK_MS : short && (now - this.lastRenewalAt >= MIN_RENEW_GAP_MS || this.lapsed(now));
     if (ask) await this.renewNow(now);
     else if (this.renewalDue(now)) void this.renewNow(now).catch(() => undefined);
@@ -245,9 +248,11 @@ export class ShardServing {
     return this.rootTokens + Math.max(0, now - this.receivedAt) * refillPerMs - this.sentToRoot >= cost;
   }
 
+  /** Half the lease's time gone, or half its grant spent while the root may still hold a token for it. */
   private renewalDue(now: number): boolean {
     if (this.renewing || this.retired || !this.lease || !this.core) return false;
-    return now - this.receivedAt >= this.lease.ttlMs / 2 || this.core.tokens(now) * 2 < this.grantedTokens;
+    if (now - this.receivedAt >= this.lease.ttlMs / 2) return true;
+    return this.core.tokens(now) * 2 < this.grantedTokens && this.rootMayHold(1, now);
   }
 
   /** The shard stops using its lease a little before the root would reclaim it. */

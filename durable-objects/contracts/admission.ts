@@ -50,6 +50,8 @@ export interface AcquireRequest {
   leaseDemandRps?: number;
   /** The shard map version the asking isolate holds: an answer carries the map when it differs (shards.ts). */
   shardMapVersion?: number;
+  /** Sent on to the root after a shard answered not_serving: that shard already counted the request as demand. */
+  forwarded?: boolean;
 }
 
 /** Budget an isolate may spend by itself until `ttlMs` after it received it (isolate-leases.ts). */

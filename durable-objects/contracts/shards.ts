@@ -69,8 +69,14 @@ export interface ShardingState {
   /** How many controllers serve the tenant now (1: the root alone). */
   k: number;
   mapVersion: number;
-  /** Controller calls per second across the tenant's controllers, measured and forecast (Holt). */
+  /** Controller calls per second across the tenant's controllers, as measured. */
   callsPerSec: number;
+  /** The busiest shard's calls per second, as it last reported them. */
+  busiestShardCallsPerSec: number;
+  /**
+   * Holt's forecast of the demand K is scaled on: the root's own calls plus the shards' calls
+   * counted as if every shard were as busy as the busiest (never less than their sum).
+   */
   forecastPerSec: number;
   targetRps: number;
   /** Per shard: the capacity it holds from the root, its demand and the root's last probe. */

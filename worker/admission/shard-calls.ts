@@ -47,7 +47,7 @@ export async function acquireRouted(c: AdmissionContext, tenant: TenantContext, 
     answer = await ask(c, tenant, router, next, request);
   }
   // A shard that cannot serve (retired, or holding no slot) sends the request to the root, which always can.
-  if (answer.target !== router.root && isNotServing(answer.decision)) return ask(c, tenant, router, router.root, request);
+  if (answer.target !== router.root && isNotServing(answer.decision)) return ask(c, tenant, router, router.root, { ...request, forwarded: true });
   return answer;
 }
 

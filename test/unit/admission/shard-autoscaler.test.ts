@@ -61,6 +61,14 @@ describe("ShardAutoscaler", () => {
     expect(new ShardAutoscaler({ targetRps: TARGET, maxShards: 16 }).decide(1e9, T0)).toBe(16);
   });
 
+  it("grows no further than the ceiling it is given with the forecast, and keeps a K already above it", () => {
+    const scaler = new ShardAutoscaler({ targetRps: TARGET });
+    expect(scaler.decide(1e9, T0, 4)).toBe(4);
+    expect(scaler.decide(1e9, T0 + SECOND, 16)).toBe(16);
+    // The ceiling fell (the limit it splits did): K holds rather than cutting shards off.
+    expect(scaler.decide(1e9, T0 + 2 * SECOND, 2)).toBe(16);
+  });
+
   it("after 60 s of quiet halves as far as the forecast allows: a tenant gone silent is back to K = 1 at once", () => {
     const scaler = new ShardAutoscaler({ targetRps: TARGET });
     scaler.decide(4 * TARGET, T0);

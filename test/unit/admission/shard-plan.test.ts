@@ -9,7 +9,7 @@ const plan = (targetRps = 100) => new ShardPlan({ tenant: "t", targetRps, maxSha
 function serve(p: ShardPlan, perSec: number, seconds: number, from = T0): number {
   let now = from;
   for (let s = 0; s < seconds; s++) {
-    for (let i = 0; i < perSec; i++) p.noteCall(true);
+    for (let i = 0; i < perSec; i++) p.noteCall("acquire");
     now += TICK_MS;
     p.tick(now);
   }
@@ -22,7 +22,7 @@ function serveUntilKChanges(p: ShardPlan, perSec: number, from: number): number 
   let now = from;
   let changed = false;
   for (let s = 0; s < 120 && !changed; s++) {
-    for (let i = 0; i < perSec; i++) p.noteCall(true);
+    for (let i = 0; i < perSec; i++) p.noteCall("acquire");
     now += TICK_MS;
     changed = p.tick(now);
   }
@@ -124,8 +124,8 @@ describe("ShardPlan", () => {
 
   it("counts the root's acquires per second as its own demand, and every call it served as load", () => {
     const p = plan();
-    for (let i = 0; i < 10; i++) p.noteCall(true);
-    for (let i = 0; i < 30; i++) p.noteCall();
+    for (let i = 0; i < 10; i++) p.noteCall("acquire");
+    for (let i = 0; i < 30; i++) p.noteCall("other");
     // 40 calls in 2 s leave K at 1: the map did not change.
     expect(p.tick(T0 + 2 * TICK_MS)).toBe(false);
     expect(p.state(T0 + 2 * TICK_MS, noLease).callsPerSec).toBe(20);
@@ -136,14 +136,14 @@ describe("ShardPlan", () => {
 
   it("measures at most once per TICK_MS unless forced, and never over no time at all", () => {
     const p = plan();
-    for (let i = 0; i < 10; i++) p.noteCall(true);
+    for (let i = 0; i < 10; i++) p.noteCall("acquire");
     expect(p.tick(T0, true)).toBe(false);
     expect(p.tick(T0 + TICK_MS / 2)).toBe(false);
     p.tick(T0 + TICK_MS);
     // The 10 calls are measured over the whole second.
     expect(p.state(T0 + TICK_MS, noLease).callsPerSec).toBe(10);
     expect(p.liveDemand(T0 + TICK_MS, 1).totalDemandRps).toBe(10);
-    for (let i = 0; i < 10; i++) p.noteCall();
+    for (let i = 0; i < 10; i++) p.noteCall("other");
     p.tick(T0 + 1.5 * TICK_MS, true);
     expect(p.state(T0 + 1.5 * TICK_MS, noLease).callsPerSec).toBe(20);
   });
@@ -214,6 +214,77 @@ describe("ShardPlan", () => {
     expect(maxShardsFor(10, 64)).toBe(8);
     expect(maxShardsFor(1, 64)).toBe(1);
   });
+
+  it("counts as scaling demand only the calls more shards would take off the root", () => {
+    const p = plan();
+    for (let i = 0; i < 10; i++) p.noteCall("acquire");
+    for (let i = 0; i < 5; i++) p.noteCall("other");
+    // A shard's renewals grow with K, and a forwarded acquire was counted by its shard already.
+    for (let i = 0; i < 100; i++) p.noteCall("shard-renewal");
+    for (let i = 0; i < 100; i++) p.noteCall("forwarded");
+    p.tick(T0 + TICK_MS);
+    expect(p.state(T0 + TICK_MS, noLease).callsPerSec).toBe(15);
+    // The root serves the forwarded acquires itself: they are its share of the demand for budget.
+    expect(p.liveDemand(T0 + TICK_MS, 1).totalDemandRps).toBe(110);
+  });
+
+  it("grows K only as far as the root's current limit gives every shard two slots", () => {
+    const p = plan(10);
+    let now = T0;
+    for (let s = 0; s < 10; s++) {
+      for (let i = 0; i < 1000; i++) p.noteCall("acquire");
+      now += TICK_MS;
+      p.tick(now, false, () => undefined, 20);
+    }
+    // 20 slots split into 10 shards of 2: the power of two under it is 8.
+    expect(p.k).toBe(8);
+    // The limit rose: K grows again (once the forecast has been over 70 % for SCALE_UP_AFTER_MS).
+    for (let s = 0; s < 4; s++) {
+      for (let i = 0; i < 1000; i++) p.noteCall("acquire");
+      now += TICK_MS;
+      p.tick(now, false, () => undefined, 200);
+    }
+    expect(p.k).toBe(64);
+  });
+
+  it("scales on the busiest shard as if every shard were as busy: a balancer's skew does not leave one over the target", () => {
+    const p = plan(50);
+    let now = serve(p, 80, 4);
+    expect(p.k).toBe(4);
+    const report = (even: boolean) => {
+      // 80 calls a second across 4 shards: 20 each, or one at 40 and three at about 13.
+      for (let index = 0; index < 4; index++) p.noteRenewal(shardRequest({ index, callsPerSec: even ? 20 : index === 0 ? 40 : 40 / 3 }), undefined, now);
+    };
+    const evenPlan = plan(50);
+    let evenNow = serve(evenPlan, 80, 4);
+    for (let s = 0; s < 5; s++) {
+      report(false);
+      now += TICK_MS;
+      p.tick(now);
+      for (let index = 0; index < 4; index++) evenPlan.noteRenewal(shardRequest({ index, callsPerSec: 20 }), undefined, evenNow);
+      evenNow += TICK_MS;
+      evenPlan.tick(evenNow);
+    }
+    // Even: 80 calls stay under 70 % of 4 x 50. Skewed: the busiest at 40 counts as 4 x 40 = 160 > 140.
+    expect(evenPlan.k).toBe(4);
+    expect(p.k).toBe(8);
+    expect(p.state(now, noLease).callsPerSec).toBeCloseTo(80, 0);
+    expect(p.state(now, noLease).busiestShardCallsPerSec).toBe(40);
+  });
+
+  it("does not double K on the renewals and forwarded acquires of its own shards", () => {
+    const p = plan(10);
+    let now = T0;
+    // 6 Worker calls a second stay under 70 % of 1 x 10; the shards' renewals and forwards alone would pass it many times.
+    for (let s = 0; s < 10; s++) {
+      for (let i = 0; i < 6; i++) p.noteCall("acquire");
+      for (let i = 0; i < 50; i++) p.noteCall("shard-renewal");
+      for (let i = 0; i < 50; i++) p.noteCall("forwarded");
+      now += TICK_MS;
+      p.tick(now);
+    }
+    expect(p.k).toBe(1);
+  });
 });
 
 describe("ShardPlan weights", () => {
@@ -232,7 +303,7 @@ describe("ShardPlan weights", () => {
     p.noteRenewal(shardRequest({ index: 2, demandRps: 100 }), undefined, now);
     const version = p.version;
     const tickAt = (at: number): boolean => {
-      for (let i = 0; i < 400; i++) p.noteCall();
+      for (let i = 0; i < 400; i++) p.noteCall("other");
       return p.tick(at, false, slotsOf);
     };
     now += TICK_MS;
@@ -257,7 +328,7 @@ describe("ShardPlan weights", () => {
 
 describe("ShardPlan state", () => {
   it("shows no shard while K = 1 and none holds anything", () => {
-    expect(plan().state(T0, noLease)).toEqual({ k: 1, mapVersion: 1, callsPerSec: 0, forecastPerSec: 0, targetRps: 100, shards: [], leased: { tokens: 0, slots: 0 }, lastProbeAt: null });
+    expect(plan().state(T0, noLease)).toEqual({ k: 1, mapVersion: 1, callsPerSec: 0, busiestShardCallsPerSec: 0, forecastPerSec: 0, targetRps: 100, shards: [], leased: { tokens: 0, slots: 0 }, lastProbeAt: null });
   });
 
   it("lists every shard in the map and every one past K still holding a lease, by index, with what it holds and reported", () => {
@@ -273,7 +344,7 @@ describe("ShardPlan state", () => {
     p.noteRenewal(shardRequest({ index: 6 }), "gone", now);
     p.noteRenewal(shardRequest({ index: 7 }), undefined, now);
     // 7 calls in 3 s: 2.3 a second, K = 4 for a target of 1.
-    for (let i = 0; i < 7; i++) p.noteCall();
+    for (let i = 0; i < 7; i++) p.noteCall("other");
     p.tick(now);
     p.recordProbe(new Map([[2, false]]), now);
     const shard = (index: number, held: { tokens: number; slots: number }, demandRps: number, more: { healthy?: boolean; retiring?: boolean } = {}) => ({
@@ -287,6 +358,7 @@ describe("ShardPlan state", () => {
       k: 4,
       mapVersion: 3,
       callsPerSec: 2.3,
+      busiestShardCallsPerSec: 0,
       forecastPerSec: 2.3,
       targetRps: 1,
       shards: [

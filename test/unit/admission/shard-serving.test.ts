@@ -20,7 +20,7 @@ function shardOf(quota: Quota, { rootAnswersOnce = false, k = 1 } = {}) {
   // Calls well past 70 % of K x target for SCALE_UP_AFTER_MS: the plan doubles K up to k (its cap here).
   if (k > 1) {
     for (let at = now + 1000; at <= now + 1000 + SCALE_UP_AFTER_MS; at += 1000) {
-      for (let i = 0; i < 100; i++) plan.noteCall();
+      for (let i = 0; i < 100; i++) plan.noteCall("other");
       plan.tick(at, true);
     }
   }
@@ -289,6 +289,18 @@ describe("ShardServing's renewals", () => {
       s.advance(gap);
       expect(await answer(s.shard, request("normal", s.now()), s.now())).toBe(expected);
     }
+  });
+
+  it("does not ask again for a dry wallet when the root holds no tokens for it: the tenant over its rate is answered 429 here", async () => {
+    // One token in 10 s, split over K = 2: the root's last answer left none, and its refill gives this shard none for 20 s.
+    const slowQuota = testQuota({ rateLimit: { requests: 1, windowMs: 10_000, burst: 1 }, maxConcurrency: 8, minConcurrency: 1 });
+    const s = scriptedShard(() => ({ tokens: 1, quota: slowQuota, rateLimit: { quota: 1, windowSeconds: 10, remaining: 0, resetSeconds: 10 } }));
+    expect(await answer(s.shard, request("normal", T0), T0)).toBe("granted");
+    for (let i = 0; i < 5; i++) {
+      s.advance(MIN_RENEW_GAP_MS);
+      expect(await answer(s.shard, request("normal", s.now()), s.now())).toBe("over_rate");
+    }
+    expect(s.requests).toHaveLength(1);
   });
 
   it("gives everything back when retired, then serves nothing and asks again only every RETIRED_RECHECK_MS", async () => {
