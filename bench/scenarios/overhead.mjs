@@ -1,6 +1,6 @@
 // Scenario 2, overhead: the same moderate workload with admission off and on. What the
 // admission round trip (one Durable Object RPC per request) costs when nothing is overloaded.
-import { createTenant, createTaskEntry, auth, seedTasks, UNLIMITED_RATE } from "./api.mjs";
+import { admissionState, createTenant, createTaskEntry, auth, seedTasks, UNLIMITED_RATE } from "./api.mjs";
 import { measureCapacity, openPhase, pause } from "./util.mjs";
 import { ratio } from "../lib/stats.ts";
 
@@ -38,9 +38,11 @@ export async function run(ctx) {
     await pause(300);
     const load = await openPhase({ origin: tf.origin, mix: mix(`overhead-${mode}`), rate, durationMs: runDur, ledger: ctx.ledger, timeoutMs: 10_000, drainMs: 5000 });
     // Saturated single read, as the issue measured it with wrk: 16 connections, closed model.
+    const readerStates = admission ? sampleAdmission(tf, reader.id) : undefined;
     const byId = await measureCapacity({ origin: tf.origin, mix: [{ name: "get-by-id", path: `/v1/tasks/${taskId}`, headers: auth(reader.apiKey, "normal"), weight: 1, group: "normal" }], concurrency: [16], durationMs: capDur, warmupMs: 500, timeoutMs: 10_000 });
-    ctx.log(`  admission ${mode}: saturated GET /v1/tasks/:id ${byId.goodput.toFixed(0)} req/s (16 clients)`);
-    results[mode] = { capacity: cap, load, byId };
+    const reader_ = readerStates ? await readerStates.stop() : undefined;
+    ctx.log(`  admission ${mode}: saturated GET /v1/tasks/:id ${byId.goodput.toFixed(0)} req/s (16 clients)${reader_ ? `; reader ${describeStates(reader_)}` : ""}`);
+    results[mode] = { capacity: cap, load, byId, ...(reader_ ? { readerStates: reader_ } : {}) };
   }
   ctx.shared.overhead = results;
   const { off, on } = results;
@@ -64,11 +66,39 @@ export async function run(ctx) {
     notes: [
       `Mix: 3 × GET /v1/tasks?limit=20, 1 × GET /v1/tasks/stats, 1 × POST /v1/tasks, all X-Priority: normal, one tenant with a quota that never limits. Moderate = ${MODERATE * 100} % of the admission-off closed-model capacity.`,
       `Saturated GET /v1/tasks/:id (closed model, 16 clients, one task, a tenant of its own): ${off.byId.goodput.toFixed(0)} req/s off, ${on.byId.goodput.toFixed(0)} req/s on (${(100 * byIdRatio).toFixed(1)} %; p50 ${off.byId.latency.p50.toFixed(2)} → ${on.byId.latency.p50.toFixed(2)} ms).`,
+      `The reader's admission state during its saturated read (every ${READER_SAMPLE_MS} ms): ${on.readerStates ? describeStates(on.readerStates) : "not sampled"}.`,
       `Added p99: ${addedP99.toFixed(2)} ms. Capacity with admission is ${(100 * ratio(on.capacity.goodput, off.capacity.goodput)).toFixed(1)} % of without (closed model, best of 4 and 16 clients): the cost at saturation, not a target.`,
     ],
     charts: charts(results),
     data: results,
   };
+}
+
+const READER_SAMPLE_MS = 1000;
+
+/** Samples a tenant's admission state until stopped: what decides the saturated read's regime. */
+function sampleAdmission(tf, tenantId) {
+  const states = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const state = await admissionState(tf, tenantId).catch(() => null);
+      if (state) states.push({ limit: state.limit, inflight: state.inflight, level: state.loadLevel, k: state.shards ?? 1, leaseSlots: state.leases?.slots ?? 0, share: state.share ?? null });
+      await pause(READER_SAMPLE_MS);
+    }
+  })();
+  return { stop: async () => ((running = false), await loop, states) };
+}
+
+/** "limit 1-20, lease slots 0-7, K up to 1, levels normal, governor share 9-50". */
+function describeStates(states) {
+  if (states.length === 0) return "no sample";
+  const range = (key) => {
+    const values = states.map((s) => s[key]).filter((v) => typeof v === "number");
+    return values.length ? `${Math.min(...values)}-${Math.max(...values)}` : "n/a";
+  };
+  const each = states.map((s) => `${s.limit}/${s.inflight}/${s.leaseSlots}/${s.level[0]}`).join(" ");
+  return `limit ${range("limit")}, lease slots ${range("leaseSlots")}, K up to ${Math.max(...states.map((s) => s.k))}, levels ${[...new Set(states.map((s) => s.level))].join("/")}, governor share ${range("share")}; each sample limit/in flight/lease slots/level: ${each}`;
 }
 
 async function firstTaskId(origin, apiKey) {

@@ -400,7 +400,10 @@ export class AdmissionCore {
     if (closed && closed.unusedTokens + returned > 0) this.refund(closed.unusedTokens + returned, now);
     // A lease already reclaimed still has requests running: they are counted again from here.
     const stillRunning = closed?.stillRunning ?? Math.max(0, Math.floor(usage.inflight));
-    const inflightBefore = this.inflight + stillRunning;
+    // Requests that waited for room under the lease wanted slots too: the limiter counts them in
+    // use, so a tenant whose lease is its bottleneck is not read as app-limited (never past maxConcurrency).
+    const wanted = Math.min(this.quota.maxConcurrency, Math.floor(finite(usage.wanted ?? 0)));
+    const inflightBefore = this.inflight + Math.max(stillRunning, wanted);
     for (const sample of samples) {
       this.service.record(sample.latencyMs, now);
       this.limiter.onSample({ rttMs: sample.latencyMs, inflight: inflightBefore, dropped: sample.outcome !== "success" });
@@ -574,7 +577,10 @@ export class AdmissionCore {
    * that many, whether or not a new one is worth giving.
    */
   private leaseToIsolate(demandRps: number, cost: number, now: number, mustCover = 0, running = 0): IsolateLease | undefined {
-    const freeSlots = this.limiter.current - this.inflight - mustCover;
+    // A renewing isolate's running requests count against its new lease (max, below), so they
+    // are not taken off the free slots first: that would size a lone isolate's lease at a third
+    // of the limit instead of half, the rest of its requests waiting while the limit looks idle.
+    const freeSlots = this.limiter.current - this.inflight;
     const offer = sizeLease(demandRps, this.bucket.level(now), freeSlots, Math.max(1, cost), this.isolateLeases.active);
     if (!offer) return undefined;
     const take = this.bucket.tryTake(offer.tokens, now);

@@ -77,6 +77,12 @@ export interface LeaseUsage {
    * `inflight` is an upper bound for the slots to keep, this is what loads the backend.
    */
   running?: number;
+  /**
+   * The most requests the isolate had running or waiting for room under the lease at once since
+   * its last renewal: the concurrency it wanted, which the limiter reads as in use (a lease
+   * holding half the free slots must not make a busy tenant look app-limited).
+   */
+  wanted?: number;
   /** The isolate's recent arrival rate for this tenant, requests per second. */
   demandRps: number;
   /**

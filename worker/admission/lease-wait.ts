@@ -31,11 +31,18 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function waitForLeaseRoom(lease: LocalLease, cost: number, deadline: number, onPoll: () => boolean, maxWaitMs = LEASE_WAIT_MS): Promise<boolean> {
   const until = Math.min(Date.now() + maxWaitMs, deadline - maxWaitMs);
   let pollMs = FIRST_POLL_MS;
-  while (Date.now() < until && lease.roomExpected(cost, Date.now())) {
-    await sleep(Math.min(pollMs, Math.max(0, until - Date.now())));
-    pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
-    if (!onPoll()) return false;
-    if (lease.tryAdmit(cost, Date.now())) return true;
+  if (!(Date.now() < until && lease.roomExpected(cost, Date.now()))) return false;
+  // Counted while it waits: the controller's limiter learns the concurrency this isolate wanted.
+  const counted = lease.waitStarted();
+  try {
+    while (Date.now() < until && lease.roomExpected(cost, Date.now())) {
+      await sleep(Math.min(pollMs, Math.max(0, until - Date.now())));
+      pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
+      if (!onPoll()) return false;
+      if (lease.tryAdmit(cost, Date.now())) return true;
+    }
+    return false;
+  } finally {
+    if (counted) lease.waitEnded();
   }
-  return false;
 }

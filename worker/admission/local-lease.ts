@@ -32,11 +32,34 @@ export class LocalLease {
    */
   private carried = 0;
   private asking = false;
+  /** Requests waiting for room under the lease (lease-wait.ts). */
+  private waiting = 0;
+  /** The most requests running or waiting under the lease at once since the last renewal left. */
+  private peakWanted = 0;
   private lastArrivalAt = -Infinity;
   /** Arrivals counted in the current and the previous one-second bucket: the demand we report. */
   private bucketStart = -Infinity;
   private arrivalsNow = 0;
   private arrivalsBefore = 0;
+
+  /**
+   * A request starts waiting for room under the lease. Counted (true) only when every slot is
+   * running: it then wants a slot as much as a running request holds one. One waiting for the
+   * lease's answer wants tokens, not a slot, and at a distant controller every arrival during a
+   * renewal's trip waits: counting those would grow the limit on the wire's length.
+   */
+  waitStarted(): boolean {
+    const lease = this.lease;
+    if (!lease || this.running < lease.slots) return false;
+    this.waiting++;
+    this.notePeak();
+    return true;
+  }
+
+  /** The end of a wait that `waitStarted` counted. */
+  waitEnded(): void {
+    this.waiting = Math.max(0, this.waiting - 1);
+  }
 
   /** Counts an arrival for the demand estimate (every request of the tenant, admitted here or not). */
   noteArrival(now: number): void {
@@ -90,6 +113,7 @@ export class LocalLease {
     this.carried -= cost - fromLease;
     this.usedTokens += fromLease;
     this.running++;
+    this.notePeak();
     return true;
   }
 
@@ -127,11 +151,13 @@ export class LocalLease {
     const samples = this.samples;
     this.samples = [];
     const admitsMeanwhile = !givingBack && this.tokensLeft(lease) > 0;
+    const wanted = this.peakWanted;
+    this.peakWanted = this.running + this.waiting;
     // Still admitting while the answer travels: every token counts as spent and every slot as
     // taken, so neither the bucket nor the limit can be overrun by what is admitted meanwhile.
     const usage: LeaseUsage = admitsMeanwhile
-      ? { usedTokens: lease.tokens, inflight: lease.slots, running: this.running, demandRps: this.demandRps(now) }
-      : { usedTokens: this.usedTokens, inflight: this.running, running: this.running, demandRps: givingBack ? 0 : this.demandRps(now), ...(givingBack ? { returnedTokens: this.carried } : {}) };
+      ? { usedTokens: lease.tokens, inflight: lease.slots, running: this.running, wanted, demandRps: this.demandRps(now) }
+      : { usedTokens: this.usedTokens, inflight: this.running, running: this.running, wanted, demandRps: givingBack ? 0 : this.demandRps(now), ...(givingBack ? { returnedTokens: this.carried } : {}) };
     return { id: lease.id, usage, samples };
   }
 
@@ -163,6 +189,10 @@ export class LocalLease {
   /** Tokens this isolate may still spend: the held lease's unspent ones and any carried over. */
   private tokensLeft(lease: IsolateLease): number {
     return lease.tokens - this.usedTokens + this.carried;
+  }
+
+  private notePeak(): void {
+    this.peakWanted = Math.max(this.peakWanted, this.running + this.waiting);
   }
 
   private lapsesAt(): number {

@@ -78,7 +78,24 @@ describe("LocalLease renewal", () => {
   it("with no tokens left, reports what was really spent and what still runs", () => {
     const local = holding(2, 3);
     local.tryAdmit(2, T);
-    expect(local.beginRenewal(T)?.usage).toEqual({ usedTokens: 2, inflight: 1, running: 1, demandRps: 0 });
+    expect(local.beginRenewal(T)?.usage).toEqual({ usedTokens: 2, inflight: 1, running: 1, wanted: 1, demandRps: 0 });
+  });
+
+  it("reports the most requests it had running or waiting for room at once since the last renewal left", () => {
+    const local = holding(10, 2);
+    local.tryAdmit(1, T);
+    local.tryAdmit(1, T);
+    // Two more find both slots taken and wait: four wanted a slot at once.
+    expect([local.waitStarted(), local.waitStarted()]).toEqual([true, true]);
+    local.waitEnded();
+    local.waitEnded();
+    local.finished({ latencyMs: 1, outcome: "success" });
+    expect(local.beginRenewal(T)?.usage.wanted).toBe(4);
+    // A slot is free now: one waiting meanwhile waits for the renewal's tokens, not a slot, and is not counted.
+    expect(local.waitStarted()).toBe(false);
+    // The next renewal starts from what runs or waits when this one left: one running.
+    local.adopt(lease(10, 2, "l2"), T + 1);
+    expect(local.beginRenewal(T + 2, true)?.usage.wanted).toBe(1);
   });
 
   it("giving back asks for nothing and returns the carried tokens, admitting nothing until the answer", () => {
@@ -88,7 +105,7 @@ describe("LocalLease renewal", () => {
     local.adopt(lease(4, 4, "l2"), T); // carries 3
     local.noteArrival(T);
     const giveBack = local.beginRenewal(T + 1, true);
-    expect(giveBack?.usage).toEqual({ usedTokens: 0, inflight: 1, running: 1, demandRps: 0, returnedTokens: 3 });
+    expect(giveBack?.usage).toEqual({ usedTokens: 0, inflight: 1, running: 1, wanted: 1, demandRps: 0, returnedTokens: 3 });
     expect(local.tryAdmit(1, T + 1)).toBe(false);
     local.adopt(undefined, T + 2);
     expect(local.held).toBeUndefined();

@@ -80,10 +80,41 @@ describe("AdmissionCore isolate leases", () => {
     const lease = granted(c, 40).isolateLease!;
     const renewal = c.renewIsolateLease(lease.id, { usedTokens: 4, inflight: 2, demandRps: 40 }, [], T0);
     expect(renewal.loadLevel).toBe("normal");
-    // 795 after the refund of 6; free slots (80 - 1 - 2) / 2 = 38, the demand's 10; then 10 tokens leave again.
+    // 795 after the refund of 6; free slots (80 - 1) / 2 = 39, the demand's 10; then 10 tokens leave again.
     expect(renewal.lease).toMatchObject({ tokens: 10, slots: 10 });
     expect(c.state(T0)).toMatchObject({ tokens: 785, inflight: 11, leases: { active: 1, renewals: 1 } });
     expect(renewal.rateLimit.remaining).toBe(785);
+  });
+
+  it("sizes a lone isolate's renewed lease on every slot the others leave: its running requests count inside the lease, not against it", () => {
+    const c = core();
+    const lease = granted(c, 400).isolateLease!;
+    expect(lease.slots).toBe(39);
+    // 30 still run under it; the asking request holds one slot: (80 - 1) / 2 = 39, not (80 - 1 - 30) / 2 = 24.
+    const renewal = c.renewIsolateLease(lease.id, { usedTokens: 40, inflight: 30, running: 30, demandRps: 400 }, [], T0);
+    expect(renewal.lease?.slots).toBe(39);
+    expect(c.state(T0).inflight).toBe(40);
+  });
+
+  it("reads the concurrency an isolate wanted (running or waiting for room under its lease) as in use, so the limit can grow past a lease that is the bottleneck", () => {
+    const limitAfter = (wanted: number | undefined) => {
+      const quota = testQuota({ rateLimit: { requests: 100_000, windowMs: 1000, burst: 100_000 }, minConcurrency: 1, maxConcurrency: 200, limitAlgorithm: "gradient2" });
+      const c = new AdmissionCore({ quota, now: T0 });
+      let lease = granted(c, 4000).isolateLease!;
+      const before = c.limit;
+      const samples: ReleaseReport[] = Array.from({ length: 20 }, () => ({ latencyMs: 5, outcome: "success" }));
+      for (let round = 0; round < 10; round++) {
+        const usage = { usedTokens: lease.tokens, inflight: lease.slots, running: lease.slots, demandRps: 4000, ...(wanted === undefined ? {} : { wanted }) };
+        lease = c.renewIsolateLease(lease.id, usage, samples, T0 + round).lease!;
+      }
+      return { before, after: c.limit };
+    };
+    // The lease holds under half the limit: its own slots alone read as an app-limited tenant.
+    const idle = limitAfter(undefined);
+    expect(idle.after).toBe(idle.before);
+    // Its isolate had as many more waiting: the limit grows on the same latencies.
+    const busy = limitAfter(2 * idle.before);
+    expect(busy.after).toBeGreaterThan(busy.before);
   });
 
   it("takes back carried tokens only for a lease it still knows, and at most one burst", () => {
