@@ -400,13 +400,13 @@ export class AdmissionCore {
     if (closed && closed.unusedTokens + returned > 0) this.refund(closed.unusedTokens + returned, now);
     // A lease already reclaimed still has requests running: they are counted again from here.
     const stillRunning = closed?.stillRunning ?? Math.max(0, Math.floor(usage.inflight));
-    // Requests that waited for room under the lease wanted slots too: the limiter counts them in
-    // use, so a tenant whose lease is its bottleneck is not read as app-limited (never past maxConcurrency).
-    const wanted = Math.min(this.quota.maxConcurrency, Math.floor(finite(usage.wanted ?? 0)));
-    const inflightBefore = this.inflight + Math.max(stillRunning, wanted);
+    const inflightBefore = this.inflight + stillRunning;
+    // Requests that waited for a slot of the lease wanted one too: the limiter's app-limited test
+    // counts them, so a tenant whose lease is its bottleneck is not read as idle (at most the limit).
+    const wanted = Math.min(this.limiter.current, this.inflight + Math.max(stillRunning, Math.floor(finite(usage.wanted ?? 0))));
     for (const sample of samples) {
       this.service.record(sample.latencyMs, now);
-      this.limiter.onSample({ rttMs: sample.latencyMs, inflight: inflightBefore, dropped: sample.outcome !== "success" });
+      this.limiter.onSample({ rttMs: sample.latencyMs, inflight: inflightBefore, wanted, dropped: sample.outcome !== "success" });
     }
     if (samples.length > 0) this.version++;
     const loadLevel = this.updateLoad(now);

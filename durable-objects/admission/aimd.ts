@@ -35,7 +35,7 @@ export class AimdLimit implements Limit {
   onSample(sample: LimitSample): number {
     if (sample.dropped) {
       this.estimate = clampLimit(decreaseForDrop(this.estimate, this.options.backoff), this.bounds);
-    } else if (sample.inflight * 2 >= this.estimate) {
+    } else if (Math.max(sample.inflight, sample.wanted ?? 0) * 2 >= this.estimate) {
       this.estimate = clampLimit(this.estimate + 1 / this.estimate, this.bounds);
     }
     return this.current;

@@ -138,7 +138,7 @@ export class Gradient2Limit implements Limit {
     this.shortRtt = short;
     this.longRtt = long;
 
-    if (sample.inflight < this.estimate / 2) return this.current;
+    if (Math.max(sample.inflight, sample.wanted ?? 0) < this.estimate / 2) return this.current;
     this.maybeStartProbe();
 
     const gradient = Math.min(1, Math.max(this.options.minGradient, (this.options.tolerance * long) / short));

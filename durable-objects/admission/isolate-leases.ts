@@ -11,9 +11,10 @@ import { finite } from "./finite";
  * - Sizing: the next LEASE_HORIZON_MS of the isolate's reported demand, at most
  *   1/LEASE_FRACTION of the tokens in the bucket, and of the slots under the limit a share
  *   that shrinks with the leases already out: half of them with none, a quarter beside one,
- *   1/(2(n+1)) beside n (or one slot of two free). Each renewal re-sizes, so n isolates settle
- *   near limit/(3n) each and about a third of the limit in all: requests without a lease
- *   (another isolate's, critical ones) still find slots at the controller.
+ *   1/(2(n+1)) beside n (or one slot of two free). Each renewal re-sizes (a renewing isolate's
+ *   running requests count inside its new lease), so n isolates settle near limit/(3n-1) each:
+ *   half the limit for one, two fifths for two, about a third in all for many, and requests
+ *   without a lease (another isolate's, critical ones) still find slots at the controller.
  * - Renewal: the isolate reports the tokens it used and the requests it still runs; unused
  *   tokens go back to the bucket, and the new lease (if the controller is still `normal`)
  *   covers at least the requests still running. Without a new lease, a drain lease of just

@@ -11,6 +11,12 @@ export interface LimitSample {
   rttMs: number;
   /** Requests in flight when this one was granted (the concurrency it was measured under). */
   inflight: number;
+  /**
+   * Requests that wanted a slot then, when more than `inflight` (an isolate's requests waiting
+   * for room under its lease): read only by the app-limited test, never as the concurrency the
+   * latency was measured under.
+   */
+  wanted?: number;
   /** Timed out, failed with 5xx or was abandoned: a congestion signal, not a latency sample. */
   dropped: boolean;
 }

@@ -9,8 +9,9 @@ import { SCALE_UP_AFTER_MS, ShardAutoscaler, type ShardAutoscalerSnapshot } from
  * renewal, which ones the last probe found failing, and the shard map the Worker learns from.
  * Pure: time is an argument; the controller does the calls and the storage.
  *
- * - Demand is controller calls per second across the tenant's controllers: the root's own
- *   (acquires, releases, renewals it serves) plus what each shard reported lately.
+ * - Demand is the Worker's calls per second to the tenant's controllers, each counted once:
+ *   the root's own acquires, releases and isolate-lease renewals (not its shards' renewals, nor
+ *   an acquire a shard sent on) plus what each shard reported lately.
  * - Shrinking K does not cut shards off: a shard past the new K keeps being served for
  *   DRAIN_MS (isolates holding the old map still reach it), then is retired: it gets no new
  *   tokens and gives back what it holds.
@@ -52,6 +53,8 @@ export interface ShardPlanSnapshot {
 interface ShardReport {
   demandRps: number;
   callsPerSec: number;
+  /** The K in force when the shard reported: a report from before a doubling says nothing of the new split. */
+  k: number;
   at: number;
   leaseId: string | undefined;
   walletTokens: number;
@@ -108,7 +111,7 @@ export class ShardPlan {
 
   /** A shard renewed: its demand counts from now on. */
   noteRenewal(req: ShardLeaseRequest, leaseId: string | undefined, now: number): void {
-    this.reports.set(req.index, { demandRps: finite(req.demandRps), callsPerSec: finite(req.callsPerSec), at: now, leaseId, walletTokens: finite(req.walletTokens) });
+    this.reports.set(req.index, { demandRps: finite(req.demandRps), callsPerSec: finite(req.callsPerSec), k: this.k, at: now, leaseId, walletTokens: finite(req.walletTokens) });
   }
 
   /** Whether shard `index` is still to be given budget (in the map, or draining out of it). */
@@ -160,7 +163,7 @@ export class ShardPlan {
     for (const [index, report] of this.reports) {
       if (!this.isServing(index, now) || now - report.at > REPORT_STALE_MS) continue;
       shardCalls += report.callsPerSec;
-      busiest = Math.max(busiest, report.callsPerSec);
+      if (report.k === this.k) busiest = Math.max(busiest, report.callsPerSec);
     }
     const ownPerSec = (this.ownCalls * 1000) / elapsed;
     this.measuredPerSec = ownPerSec + shardCalls;
@@ -170,7 +173,8 @@ export class ShardPlan {
     this.ownAcquires = 0;
     this.windowStart = now;
     // No balancer splits calls quite evenly, and K is there to keep every shard under the
-    // target: the shards count as if each were as busy as the busiest.
+    // target: the shards count as if each were as busy as the busiest, of those that reported
+    // under this K (one that reported before a doubling carried twice its share now).
     this.holt.observe(ownPerSec + Math.max(shardCalls, busiest * this.k), now);
     const before = this.k;
     const after = this.autoscaler.decide(this.holt.forecast(FORECAST_HORIZON_MS, now), now, shardsTheLimitSplitsInto(limit));

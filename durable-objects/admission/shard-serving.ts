@@ -13,6 +13,12 @@ import type { AcquireOutcome, AdmissionCore } from "./admission-core";
 
 /** Below this gap since the last renewal an empty wallet answers rate_limited rather than asking again. */
 export const MIN_RENEW_GAP_MS = 50;
+/**
+ * A dry wallet whose root seemed to hold nothing for it asks again after this long anyway: the
+ * root's bucket also gets tokens back that the shard cannot see (give-backs of quiet shards and
+ * isolates, a raised quota).
+ */
+export const DRY_RECHECK_MS = 250;
 /** No acquire for this long: the wallet goes back to the root (well inside the lease's TTL, so the root still takes it). */
 export const QUIET_MS = 500;
 /** A retired shard asks its root again at most this often (K may have grown back). */
@@ -85,9 +91,10 @@ export class ShardServing {
   private async prepare(req: AcquireRequest, now: number): Promise<Rejection | undefined> {
     this.count(now, true);
     if (this.givingBack) await this.renewing?.catch(() => undefined);
-    // A dry wallet asks again only while the root may hold tokens for it: when the tenant is over
-    // its rate the shard answers 429 itself rather than asking its root before every refusal.
-    const dry = this.core !== undefined && this.core.tokens(now) < req.cost && this.rootMayHold(req.cost, now);
+    // A dry wallet asks again only while the root may hold tokens for it (or DRY_RECHECK_MS after
+    // its last answer): when the tenant is over its rate the shard answers 429 itself rather
+    // than asking its root before every refusal.
+    const dry = this.core !== undefined && this.core.tokens(now) < req.cost && this.worthAsking(req.cost, now);
     const short = !this.core || this.lapsed(now) || this.cap === 0 || dry;
     const ask = this.retired ? now - this.lastRenewalAt >= RETIRED_RECHECK_MS : short && (now - this.lastRenewalAt >= MIN_RENEW_GAP_MS || this.lapsed(now));
     if (ask) await this.renewNow(now);
@@ -158,7 +165,6 @@ export class ShardServing {
     const returned = core ? core.withdrawTokens(giveBack ? Infinity : Math.max(0, core.tokens(now) - Math.max(this.grantedTokens, 1) * 2), now) : 0;
     const samples = this.samples;
     this.samples = [];
-    this.count(now, false);
     const req: ShardLeaseRequest = {
       index: this.options.index,
       ...(this.lease ? { leaseId: this.lease.id } : {}),
@@ -248,11 +254,16 @@ export class ShardServing {
     return this.rootTokens + Math.max(0, now - this.receivedAt) * refillPerMs - this.sentToRoot >= cost;
   }
 
-  /** Half the lease's time gone, or half its grant spent while the root may still hold a token for it. */
+  /** Half the lease's time gone, or half its grant spent while asking is worth it (worthAsking). */
   private renewalDue(now: number): boolean {
     if (this.renewing || this.retired || !this.lease || !this.core) return false;
     if (now - this.receivedAt >= this.lease.ttlMs / 2) return true;
-    return this.core.tokens(now) * 2 < this.grantedTokens && this.rootMayHold(1, now);
+    return this.core.tokens(now) * 2 < this.grantedTokens && this.worthAsking(1, now);
+  }
+
+  /** Whether the root may have `cost` tokens for this shard, or its last answer is old enough to ask anyway. */
+  private worthAsking(cost: number, now: number): boolean {
+    return this.rootMayHold(cost, now) || now - this.lastRenewalAt >= DRY_RECHECK_MS;
   }
 
   /** The shard stops using its lease a little before the root would reclaim it. */

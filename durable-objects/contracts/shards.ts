@@ -69,7 +69,7 @@ export interface ShardingState {
   /** How many controllers serve the tenant now (1: the root alone). */
   k: number;
   mapVersion: number;
-  /** Controller calls per second across the tenant's controllers, as measured. */
+  /** The Worker's calls per second to the tenant's controllers, each counted once (not the shards' renewals to the root, nor an acquire a shard sent on). */
   callsPerSec: number;
   /** The busiest shard's calls per second, as it last reported them. */
   busiestShardCallsPerSec: number;

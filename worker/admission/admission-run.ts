@@ -107,9 +107,9 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
         renewWhenDue();
         return recentLoad.level(tenant.id) === "normal" && localLeases.get(tenant.id) === lease;
       };
-      const waitStarted = performance.now();
+      const waitStartedAt = performance.now();
       const admitted = priority !== "critical" && budgetLeft && (await waitForLeaseRoom(lease, cost, ticket.deadline, onPoll));
-      leaseWaitMs = performance.now() - waitStarted;
+      leaseWaitMs = performance.now() - waitStartedAt;
       // Queue time whatever follows (a lease, a shed at the edge, a controller's answer or none).
       c.get("timings").queueMs = leaseWaitMs;
       if (admitted) return runLeased(c, ticket, lease, work);

@@ -39,7 +39,7 @@ export async function waitForLeaseRoom(lease: LocalLease, cost: number, deadline
       await sleep(Math.min(pollMs, Math.max(0, until - Date.now())));
       pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
       if (!onPoll()) return false;
-      if (lease.tryAdmit(cost, Date.now())) return true;
+      if (lease.tryAdmit(cost, Date.now(), counted)) return true;
     }
     return false;
   } finally {

@@ -104,8 +104,11 @@ export class LocalLease {
     return this.arrivalsBefore * (1 - intoBucket) + this.arrivalsNow;
   }
 
-  /** Admits one request of `cost` tokens under the lease (carried tokens first), if it can. */
-  tryAdmit(cost: number, now: number): boolean {
+  /**
+   * Admits one request of `cost` tokens under the lease (carried tokens first), if it can.
+   * `waiting`: the request is one counted by waitStarted, so it is not counted twice in the peak.
+   */
+  tryAdmit(cost: number, now: number, waiting = false): boolean {
     const lease = this.lease;
     if (!lease || this.givingBack || now >= this.lapsesAt() || this.running >= lease.slots) return false;
     const fromLease = Math.max(0, cost - this.carried);
@@ -113,7 +116,7 @@ export class LocalLease {
     this.carried -= cost - fromLease;
     this.usedTokens += fromLease;
     this.running++;
-    this.notePeak();
+    this.peakWanted = Math.max(this.peakWanted, this.running + this.waiting - (waiting ? 1 : 0));
     return true;
   }
 

@@ -33,6 +33,21 @@ describe("waitForLeaseRoom", () => {
     expect(await Promise.all(waiting)).toEqual([true, true, true]);
   });
 
+  it("counts a request waiting for a slot in the peak it reports, and leaves the count as it found it when its wait ends", async () => {
+    const local = new LocalLease();
+    local.adopt(lease(5, 1), Date.now());
+    expect(local.tryAdmit(1, Date.now())).toBe(true);
+    later(10, () => local.finished(report));
+    // One running, one waiting: two wanted at once; admitted, the waiter is not counted again.
+    expect(await waitForLeaseRoom(local, 1, Date.now() + 5000, keepWaiting)).toBe(true);
+    // One that gives up (onPoll says stop) leaves the count as it found it.
+    expect(await waitForLeaseRoom(local, 1, Date.now() + 5000, () => false)).toBe(false);
+    expect(local.beginRenewal(Date.now())?.usage.wanted).toBe(2);
+    local.adopt(lease(5, 1, "l2"), Date.now());
+    // After the renewal: one running, nobody waiting.
+    expect(local.beginRenewal(Date.now(), true)?.usage.wanted).toBe(1);
+  });
+
   it("gives up after maxWaitMs, and at once when no room is on its way", async () => {
     const local = new LocalLease();
     local.adopt(lease(5, 1), Date.now());

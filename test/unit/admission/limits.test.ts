@@ -84,6 +84,13 @@ describe.each([
     expect(limit.current).toBe(start);
   });
 
+  it("reads a sample's \`wanted\` in the app-limited test: few in flight but as many more waiting is not app-limited", () => {
+    const limit = make(wide);
+    const start = limit.current;
+    for (let i = 0; i < 1000; i++) limit.onSample({ rttMs: 10, inflight: Math.floor(start / 2) - 1, wanted: start, dropped: false });
+    expect(limit.current).toBeGreaterThan(start);
+  });
+
   it("grows toward max while saturated and healthy", () => {
     const limit = make({ min: 1, max: 200 });
     run(limit, 20_000, () => 10);

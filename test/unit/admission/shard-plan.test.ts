@@ -272,6 +272,28 @@ describe("ShardPlan", () => {
     expect(p.state(now, noLease).busiestShardCallsPerSec).toBe(40);
   });
 
+  it("reads K x the busiest shard only from reports made under the K in force: reports from before a doubling count by their sum", () => {
+    const p = new ShardPlan({ tenant: "t", targetRps: 50, maxShards: 64, scaleUpAfterMs: 0 }, T0);
+    let now = serve(p, 80, 4);
+    expect(p.k).toBe(4);
+    // Each of 4 shards reported 40 calls a second under K = 4 (160 in all, over 70 % of 4 x 50): K doubles once.
+    const reportAll = (k: number, callsPerSec: number) => {
+      for (let index = 0; index < k; index++) p.noteRenewal(shardRequest({ index, callsPerSec }), undefined, now);
+    };
+    for (let s = 0; s < 4 && p.k === 4; s++) {
+      reportAll(4, 40);
+      now += TICK_MS;
+      p.tick(now);
+    }
+    expect(p.k).toBe(8);
+    // Those four reports are still fresh, but 8 x 40 = 320 would double again: only their sum (160) counts.
+    for (let s = 0; s < 2; s++) {
+      now += TICK_MS / 2;
+      p.tick(now, true);
+    }
+    expect(p.k).toBe(8);
+  });
+
   it("does not double K on the renewals and forwarded acquires of its own shards", () => {
     const p = plan(10);
     let now = T0;
