@@ -449,7 +449,8 @@ export class AdmissionController extends DurableObject<Env> {
   }
 
   private tickPlan(plan: ShardPlan, now: number): boolean {
-    if (!plan.tick(now, false, (id) => this.core?.shardLease(id)?.slots, this.core?.limit)) return false;
+    // The settled limit: a Gradient2 no-load probe's dip to a quarter would block doublings while it lasts.
+    if (!plan.tick(now, false, (id) => this.core?.shardLease(id)?.slots, this.core?.settledLimit)) return false;
     void this.storage.put(SHARD_PLAN_KEY, plan.snapshot(), UNCONFIRMED);
     return true;
   }

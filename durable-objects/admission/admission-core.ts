@@ -209,6 +209,11 @@ export class AdmissionCore {
     return this.limiter.current;
   }
 
+  /** The limit without a no-load probe's temporary dip (Limit.settled). */
+  get settledLimit(): number {
+    return this.limiter.settled;
+  }
+
   /** Requests granted since this instance started (all priorities). */
   get admittedTotal(): number {
     return REQUEST_PRIORITIES.reduce((sum, p) => sum + this.decisions[p].admitted, 0);

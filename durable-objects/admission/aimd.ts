@@ -32,6 +32,10 @@ export class AimdLimit implements Limit {
     return wholeLimit(this.estimate, this.bounds);
   }
 
+  get settled(): number {
+    return this.current;
+  }
+
   onSample(sample: LimitSample): number {
     if (sample.dropped) {
       this.estimate = clampLimit(decreaseForDrop(this.estimate, this.options.backoff), this.bounds);

@@ -114,6 +114,10 @@ export class Gradient2Limit implements Limit {
     return this.probe ? Math.min(learned, this.probe.limit) : learned;
   }
 
+  get settled(): number {
+    return wholeLimit(this.estimate, this.bounds);
+  }
+
   get probing(): boolean {
     return this.probe !== null;
   }

@@ -45,6 +45,12 @@ export interface Limit {
   readonly algorithm: LimitAlgorithm;
   /** The integer limit admission uses, always within the bounds. */
   readonly current: number;
+  /**
+   * `current` without a no-load probe's temporary dip (Gradient2 lowers the limit to a quarter
+   * for a few requests every 2000 saturated samples): what sizing decisions that outlive the
+   * probe should read. Equal to `current` for a limit that never probes.
+   */
+  readonly settled: number;
   onSample(sample: LimitSample): number;
   /** New bounds apply at once; the learned value is clamped into them. */
   setBounds(bounds: LimitBounds): void;

@@ -18,6 +18,10 @@ export class CappedLimit implements Limit {
     return this.capValue === undefined ? this.inner.current : Math.min(this.inner.current, this.capValue);
   }
 
+  get settled(): number {
+    return this.capValue === undefined ? this.inner.settled : Math.min(this.inner.settled, this.capValue);
+  }
+
   /** The limit learned without the cap. */
   get learned(): number {
     return this.inner.current;

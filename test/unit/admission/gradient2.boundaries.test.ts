@@ -80,6 +80,8 @@ describe("Gradient2Limit no-load probes", () => {
     limit.onSample(sample(10, 20));
     expect(limit.probing).toBe(true);
     expect(limit.current).toBe(Math.floor(limit.snapshot().limit * 0.25));
+    // The dip is the probe's, not the learned limit's: `settled` keeps the learned one.
+    expect(limit.settled).toBe(Math.floor(limit.snapshot().limit));
     limit.onSample(sample(50, 30)); // above the probe's limit: not a no-load measurement
     limit.onSample(sample(12, 4));
     expect(limit.probing).toBe(true);

@@ -23,6 +23,16 @@ describe("CappedLimit", () => {
     expect(capped.current).toBe(20);
   });
 
+  it("caps the settled limit too, and a Gradient2 probe's dip shows in current only", () => {
+    const capped = new CappedLimit(new Gradient2Limit(bounds, { initialLimit: 40, probeInterval: 1 }));
+    capped.onSample({ rttMs: 10, inflight: 40, dropped: false });
+    expect(capped.current).toBeLessThan(capped.settled);
+    expect(capped.settled).toBeGreaterThanOrEqual(40);
+    capped.setCap(12);
+    expect(capped.settled).toBe(12);
+    expect(new CappedLimit(aimd(20)).settled).toBe(20);
+  });
+
   it("keeps a cap a whole number >= 1, and reads a non-finite one as no cap", () => {
     const capped = new CappedLimit(aimd(20));
     capped.setCap(3.9);
