@@ -1,4 +1,4 @@
-import { assertValidBounds, clampLimit, decreaseForDrop, INITIAL_LIMIT, wholeLimit, type AimdSnapshot, type Limit, type LimitBounds, type LimitSample } from "./limit";
+import { assertValidBounds, clampLimit, decreaseForDrop, INITIAL_LIMIT, slotsWanted, wholeLimit, type AimdSnapshot, type Limit, type LimitBounds, type LimitSample } from "./limit";
 
 /**
  * Additive increase, multiplicative decrease, per round of `limit` samples like TCP:
@@ -39,7 +39,7 @@ export class AimdLimit implements Limit {
   onSample(sample: LimitSample): number {
     if (sample.dropped) {
       this.estimate = clampLimit(decreaseForDrop(this.estimate, this.options.backoff), this.bounds);
-    } else if (Math.max(sample.inflight, sample.wanted ?? 0) * 2 >= this.estimate) {
+    } else if (slotsWanted(sample) * 2 >= this.estimate) {
       this.estimate = clampLimit(this.estimate + 1 / this.estimate, this.bounds);
     }
     return this.current;

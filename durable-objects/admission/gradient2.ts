@@ -3,6 +3,7 @@ import {
   clampLimit,
   decreaseForDrop,
   INITIAL_LIMIT,
+  slotsWanted,
   wholeLimit,
   type Gradient2Snapshot,
   type Limit,
@@ -142,7 +143,7 @@ export class Gradient2Limit implements Limit {
     this.shortRtt = short;
     this.longRtt = long;
 
-    if (Math.max(sample.inflight, sample.wanted ?? 0) < this.estimate / 2) return this.current;
+    if (slotsWanted(sample) < this.estimate / 2) return this.current;
     this.maybeStartProbe();
 
     const gradient = Math.min(1, Math.max(this.options.minGradient, (this.options.tolerance * long) / short));

@@ -57,6 +57,11 @@ export interface Limit {
   snapshot(): LimitSnapshot;
 }
 
+/** The slots a sample says were wanted, for the app-limited test: in flight, or more if more waited. */
+export function slotsWanted(sample: LimitSample): number {
+  return Math.max(sample.inflight, sample.wanted ?? 0);
+}
+
 /** A new tenant starts here (clamped to its bounds) and learns upward or downward. */
 export const INITIAL_LIMIT = 20;
 

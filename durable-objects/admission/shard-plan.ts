@@ -177,7 +177,7 @@ export class ShardPlan {
     // under this K (one that reported before a doubling carried twice its share now).
     this.holt.observe(ownPerSec + Math.max(shardCalls, busiest * this.k), now);
     const before = this.k;
-    const after = this.autoscaler.decide(this.holt.forecast(FORECAST_HORIZON_MS, now), now, shardsTheLimitSplitsInto(limit));
+    const after = this.autoscaler.decide(this.holt.forecast(FORECAST_HORIZON_MS, now), now, maxShardsFor(limit / MIN_SLOTS_PER_SHARD, this.options.maxShards));
     for (const [index, until] of this.drainingUntil) if (index < after || until <= now - DRAIN_MS) this.drainingUntil.delete(index);
     if (after === before) return this.reweigh(slotsOf);
     for (let index = after; index < before; index++) this.drainingUntil.set(index, now + DRAIN_MS);
@@ -281,15 +281,9 @@ export class ShardPlan {
   }
 }
 
-/** The largest power of two K may grow to under the root's current limit: MIN_SLOTS_PER_SHARD each. */
-function shardsTheLimitSplitsInto(limit: number): number {
-  if (!Number.isFinite(limit)) return Number.MAX_SAFE_INTEGER;
-  return 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(limit / MIN_SLOTS_PER_SHARD))));
-}
-
-/** The largest power of two K may reach: every shard needs at least one slot of the tenant's concurrency. */
-export function maxShardsFor(maxConcurrency: number, ceiling: number): number {
-  const bound = Math.max(1, Math.min(ceiling, Math.floor(maxConcurrency)));
+/** The largest power of two K may reach, at most `ceiling`: every shard needs at least one of the `slots` (at least one shard). */
+export function maxShardsFor(slots: number, ceiling: number): number {
+  const bound = Math.max(1, Math.min(ceiling, Math.floor(slots)));
   return 2 ** Math.floor(Math.log2(bound));
 }
 

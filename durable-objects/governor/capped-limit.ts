@@ -15,11 +15,11 @@ export class CappedLimit implements Limit {
   }
 
   get current(): number {
-    return this.capValue === undefined ? this.inner.current : Math.min(this.inner.current, this.capValue);
+    return this.capped(this.inner.current);
   }
 
   get settled(): number {
-    return this.capValue === undefined ? this.inner.settled : Math.min(this.inner.settled, this.capValue);
+    return this.capped(this.inner.settled);
   }
 
   /** The limit learned without the cap. */
@@ -47,6 +47,10 @@ export class CappedLimit implements Limit {
 
   snapshot(): LimitSnapshot {
     return this.inner.snapshot();
+  }
+
+  private capped(limit: number): number {
+    return this.capValue === undefined ? limit : Math.min(limit, this.capValue);
   }
 
   /** The same cap over another limit (the quota switched algorithms). */

@@ -116,7 +116,7 @@ export class LocalLease {
     this.carried -= cost - fromLease;
     this.usedTokens += fromLease;
     this.running++;
-    this.peakWanted = Math.max(this.peakWanted, this.running + this.waiting - (waiting ? 1 : 0));
+    this.notePeak(waiting ? 1 : 0);
     return true;
   }
 
@@ -194,8 +194,9 @@ export class LocalLease {
     return lease.tokens - this.usedTokens + this.carried;
   }
 
-  private notePeak(): void {
-    this.peakWanted = Math.max(this.peakWanted, this.running + this.waiting);
+  /** `countedTwice`: requests that are both running and still counted among the waiters. */
+  private notePeak(countedTwice = 0): void {
+    this.peakWanted = Math.max(this.peakWanted, this.running + this.waiting - countedTwice);
   }
 
   private lapsesAt(): number {
