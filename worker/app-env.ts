@@ -18,6 +18,8 @@ export interface RequestTimings {
   startedAt: number;
   queueMs: number;
   dbMs: number;
+  /** dbMs without the time the queries' answers waited for this isolate's thread (event-loop-lag.ts): what the resource governor reads. */
+  dbMsWithoutLag: number;
   /** D1 queries the request ran (with dbMs, reported to the tenant's controller for the resource governor). */
   dbQueries: number;
 }

@@ -8,6 +8,7 @@
 import { admissionState, auth, createTenant, seedTasks } from "./api.mjs";
 import { serverTimingMs } from "../lib/server-timing.ts";
 import { openPhase, pause } from "./util.mjs";
+import { sampleUntilStopped } from "../lib/sample-until-stopped.ts";
 
 export const id = "budget-accuracy";
 export const title = "14. Budget accuracy: a flood at 4x the rate limit, leases on, at the default and a lowered controller target";
@@ -41,19 +42,13 @@ export async function run(ctx) {
     await seedTasks(tf.origin, tenant.apiKey, 20);
     await pause((1000 * BURST) / RATE + 1000); // the seeding spent tokens: the bucket is full again
     const mix = [{ name: "list", path: "/v1/tasks?limit=5", headers: auth(tenant.apiKey, "normal"), weight: 1, group: "normal" }];
-    const samples = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const state = await admissionState(tf, tenant.id).catch(() => null);
-        if (state) samples.push({ at: performance.now(), inflight: state.inflight, limit: state.limit, k: state.shards ?? 1 });
-        await pause(SAMPLE_MS);
-      }
-    })();
+    const sampler = sampleUntilStopped(async () => {
+      const state = await admissionState(tf, tenant.id);
+      return { at: performance.now(), inflight: state.inflight, limit: state.limit, k: state.shards ?? 1 };
+    }, SAMPLE_MS);
     const lastAdmission = lastAdmissionRecorder();
     const load = await openPhase({ origin: tf.origin, mix, rate: FLOOD * RATE, durationMs, timeoutMs: 10_000, drainMs: 3000, ledger: lastAdmission });
-    sampling = false;
-    await sampler;
+    const samples = await sampler.stop();
     const counts = load.total.statusCounts ?? {};
     const admitted = Object.entries(counts).filter(([status]) => status.startsWith("2")).reduce((sum, [, n]) => sum + n, 0);
     // Tokens the bucket can have let out from the first send to the last admission: it starts full.

@@ -5,6 +5,7 @@
 // come back to K = 1 once the tenant is quiet.
 import { admissionState, auth, createTenant, seedTasks, UNLIMITED_RATE } from "./api.mjs";
 import { openPhase, pause } from "./util.mjs";
+import { sampleUntilStopped } from "../lib/sample-until-stopped.ts";
 
 export const id = "hot-tenant";
 export const title = "12. Hot tenant: sharding up and back down (target lowered to 50 calls/s)";
@@ -22,23 +23,18 @@ export async function run(ctx) {
   const mix = [{ name: "list", path: "/v1/tasks?limit=5", headers: auth(tenant.apiKey, "normal"), weight: 1, group: "normal" }];
   const rate = (4 * TARGET) / 2;
   const loadMs = ctx.seconds(40, 20) * 1000;
-  const samples = [];
   const started = Date.now();
-  let polling = true;
-  const poller = (async () => {
-    while (polling) {
-      const state = await admissionState(tf, tenant.id).catch(() => null);
-      if (state) samples.push({ t: Date.now() - started, k: state.shards ?? 1, shardCalls: (state.sharding?.shards ?? []).filter((s) => !s.retiring).map((s) => 2 * s.demandRps), callsPerSec: state.sharding?.callsPerSec ?? 0 });
-      await pause(500);
-    }
-  })();
+  const poller = sampleUntilStopped(async () => {
+    const state = await admissionState(tf, tenant.id);
+    return { t: Date.now() - started, k: state.shards ?? 1, shardCalls: (state.sharding?.shards ?? []).filter((s) => !s.retiring).map((s) => 2 * s.demandRps), callsPerSec: state.sharding?.callsPerSec ?? 0 };
+  }, 500);
+  const { samples } = poller;
   ctx.log(`  ${rate} req/s (${2 * rate} controller calls/s, ${(2 * rate) / TARGET}x the target) for ${loadMs / 1000}s`);
   const load = await openPhase({ origin: tf.origin, mix, rate, durationMs: loadMs, timeoutMs: 10_000, drainMs: 3000 });
   const quietAt = Date.now() - started;
   const quietLimitMs = ctx.seconds(200, 200) * 1000;
   while (Date.now() - started - quietAt < quietLimitMs && (samples.at(-1)?.k ?? 1) > 1) await pause(1000);
-  polling = false;
-  await poller;
+  await poller.stop();
 
   const firstK4 = samples.find((s) => s.k >= 4);
   const settled = samples.filter((s) => s.t >= SETTLED_AFTER_MS && s.t <= quietAt);

@@ -2,6 +2,7 @@
 // admission round trip (one Durable Object RPC per request) costs when nothing is overloaded.
 import { admissionState, createTenant, createTaskEntry, auth, seedTasks, UNLIMITED_RATE } from "./api.mjs";
 import { measureCapacity, openPhase, pause } from "./util.mjs";
+import { sampleUntilStopped } from "../lib/sample-until-stopped.ts";
 import { ratio } from "../lib/stats.ts";
 
 export const id = "overhead";
@@ -21,11 +22,7 @@ export async function run(ctx) {
   const reader = await createTenant(tf.origin, tf.adminToken, `bench-overhead-read-${ctx.runId}`, QUOTA);
   await seedTasks(tf.origin, reader.apiKey, 20);
   const taskId = await firstTaskId(tf.origin, reader.apiKey);
-  const mix = (phase) => [
-    { name: "list", path: "/v1/tasks?limit=20", headers: auth(tenant.apiKey, "normal"), weight: 3, group: "normal" },
-    { name: "get-stats", path: "/v1/tasks/stats", headers: auth(tenant.apiKey, "normal"), weight: 1, group: "normal" },
-    createTaskEntry({ name: "create", apiKey: tenant.apiKey, priority: "normal", weight: 1, ledger: ctx.ledger, phase }),
-  ];
+  const mix = (phase) => overheadMix({ apiKey: tenant.apiKey, ledger: ctx.ledger, phase });
   const capDur = ctx.seconds(8, 2) * 1000, runDur = ctx.seconds(20, 4) * 1000;
   const results = {};
   for (const admission of [false, true]) {
@@ -76,22 +73,25 @@ export async function run(ctx) {
 
 const READER_SAMPLE_MS = 1000;
 
+/** The capacity and moderate-load mix: lists, stats and creates on one tenant (bench/tools/read-probe.mjs runs it too). */
+export function overheadMix({ apiKey, ledger, phase }) {
+  return [
+    { name: "list", path: "/v1/tasks?limit=20", headers: auth(apiKey, "normal"), weight: 3, group: "normal" },
+    { name: "get-stats", path: "/v1/tasks/stats", headers: auth(apiKey, "normal"), weight: 1, group: "normal" },
+    createTaskEntry({ name: "create", apiKey, priority: "normal", weight: 1, ledger, phase }),
+  ];
+}
+
 /** Samples a tenant's admission state until stopped: what decides the saturated read's regime. */
-function sampleAdmission(tf, tenantId) {
-  const states = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const state = await admissionState(tf, tenantId).catch(() => null);
-      if (state) states.push({ limit: state.limit, inflight: state.inflight, level: state.loadLevel, k: state.shards ?? 1, leaseSlots: state.leases?.slots ?? 0, share: state.share ?? null });
-      await pause(READER_SAMPLE_MS);
-    }
-  })();
-  return { stop: async () => ((running = false), await loop, states) };
+export function sampleAdmission(tf, tenantId) {
+  return sampleUntilStopped(async () => {
+    const state = await admissionState(tf, tenantId);
+    return { limit: state.limit, inflight: state.inflight, level: state.loadLevel, k: state.shards ?? 1, leaseSlots: state.leases?.slots ?? 0, share: state.share ?? null };
+  }, READER_SAMPLE_MS);
 }
 
 /** "limit 1-20, lease slots 0-7, K up to 1, levels normal, governor share 9-50". */
-function describeStates(states) {
+export function describeStates(states) {
   if (states.length === 0) return "no sample";
   const range = (key) => {
     const values = states.map((s) => s[key]).filter((v) => typeof v === "number");

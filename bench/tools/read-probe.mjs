@@ -6,10 +6,12 @@
 // another tenant for N s with 16 clients, as the scenario does before its saturated read.
 //   node bench/tools/read-probe.mjs [--off] [--busy-seconds 8] [--seconds 8] [--sample-ms 500] [--clients 16] [--var NAME=VALUE]
 // PROBE_QUOTA='{"minConcurrency":20}' merges into the tenant's quota.
-import { adminRequest, admissionState, auth, createTaskEntry, createTenant, seedTasks, UNLIMITED_RATE } from "../scenarios/api.mjs";
+import { adminRequest, admissionState, auth, createTenant, seedTasks, UNLIMITED_RATE } from "../scenarios/api.mjs";
+import { overheadMix } from "../scenarios/overhead.mjs";
 import { Ledger } from "../scenarios/ledger.mjs";
 import { Taskflow } from "../scenarios/taskflow.mjs";
 import { measureCapacity } from "../scenarios/util.mjs";
+import { sampleUntilStopped } from "../lib/sample-until-stopped.ts";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,11 +30,7 @@ try {
     const busy = await createTenant(tf.origin, tf.adminToken, "busy", QUOTA);
     await seedTasks(tf.origin, busy.apiKey, 1000);
     const ledger = new Ledger("read-probe");
-    const mix = [
-      { name: "list", path: "/v1/tasks?limit=20", headers: auth(busy.apiKey, "normal"), weight: 3, group: "normal" },
-      { name: "get-stats", path: "/v1/tasks/stats", headers: auth(busy.apiKey, "normal"), weight: 1, group: "normal" },
-      createTaskEntry({ name: "create", apiKey: busy.apiKey, priority: "normal", weight: 1, ledger, phase: "busy" }),
-    ];
+    const mix = overheadMix({ apiKey: busy.apiKey, ledger, phase: "busy" });
     const busyRun = await measureCapacity({ origin: tf.origin, mix, concurrency: [4, 16], durationMs: busySeconds * 1000, warmupMs: 500, ledger, timeoutMs: 10_000 });
     console.log(`busy tenant first: ${busyRun.goodput.toFixed(0)} req/s`);
   }
@@ -40,19 +38,20 @@ try {
   await seedTasks(tf.origin, tenant.apiKey, 20);
   const list = await fetch(`${tf.origin}/v1/tasks?limit=1`, { headers: auth(tenant.apiKey, "normal") }).then((r) => r.json());
   const taskId = list.data?.[0]?.id ?? list.items?.[0]?.id;
-  const samples = [];
   const started = Date.now();
-  const sampler = setInterval(async () => {
-    const s = await admissionState(tf, tenant.id).catch(() => undefined);
-    if (s) samples.push({ t: Date.now() - started, s });
+  const sampler = sampleUntilStopped(async () => {
+    const s = await admissionState(tf, tenant.id);
+    const g = (await adminRequest(tf.origin, tf.adminToken, "GET", "/admin/governor").catch(() => undefined))?.json;
+    return { t: Date.now() - started, s, g };
   }, sampleMs);
   const result = await measureCapacity({ origin: tf.origin, mix: [{ name: "get-by-id", path: `/v1/tasks/${taskId}`, headers: auth(tenant.apiKey, "normal"), weight: 1, group: "normal" }], concurrency: [clients], durationMs: seconds * 1000, warmupMs: 500, timeoutMs: 10_000 });
-  clearInterval(sampler);
+  const samples = await sampler.stop();
   const governor = (await adminRequest(tf.origin, tf.adminToken, "GET", "/admin/governor")).json;
   console.log(`governor after: budget ${governor?.budget} contention ${JSON.stringify(governor?.contention)} tenants ${JSON.stringify((governor?.tenants ?? []).map((g) => [g.tenant, g.demand, g.share, g.cap]))}`);
   console.log(`admission ${admission ? "on" : "off"}: ${result.goodput.toFixed(0)} req/s with ${clients} clients, p50 ${result.latency?.p50?.toFixed?.(2)} ms, statuses ${JSON.stringify(result.status)}`);
-  for (const { t, s } of samples) {
+  for (const { t, s, g } of samples) {
     console.log(`  ${(t / 1000).toFixed(1)}s limit ${s.limit} inflight ${s.inflight} level ${s.loadLevel} K ${s.shards ?? 1} leases ${JSON.stringify(s.leases)} rtt ${JSON.stringify(s.rtt ?? s.limiter?.rtt ?? null)} queued ${JSON.stringify(s.queued)} admitted ${s.decisions?.admitted}`);
+    if (g) console.log(`        governor budget ${g.budget} contention ${JSON.stringify(g.contention)} shares ${JSON.stringify((g.tenants ?? []).map((x) => [x.tenant.slice(0, 6), x.demand, x.share, x.cap]))}`);
   }
 } finally {
   await tf.stop?.();

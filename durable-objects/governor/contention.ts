@@ -115,9 +115,8 @@ export interface BudgetInput {
   inflight?: number;
 }
 
-/** Largest cut per tick (a quarter of what was in use), and growth per tick while tenants want more. */
+/** Largest cut per tick: to a quarter of what was in use. */
 const MIN_CUT_FACTOR = 0.25;
-const GROWTH_FRACTION = 0.25;
 
 /**
  * The next budget, always a whole number in [1, max]:
@@ -125,7 +124,8 @@ const GROWTH_FRACTION = 0.25;
  *   once too): cut in proportion to how far the concurrency (else the signal) is over the
  *   threshold, at most to a quarter per tick, starting from what is in flight, since cutting
  *   unused budget relieves nothing and a cut not yet in effect must not be cut again;
- * - not contended while tenants want more than the budget: grow by a quarter (at least 1);
+ * - not contended while tenants want more than the budget: grow to what they want, at most
+ *   doubling per tick (at least 1);
  * - otherwise hold (no growth while the budget is not what limits anyone).
  */
 export function nextBudget(input: BudgetInput): number {
@@ -144,7 +144,9 @@ export function nextBudget(input: BudgetInput): number {
     const factor = Math.max(MIN_CUT_FACTOR, threshold / excess);
     return Math.max(1, Math.min(budget, Math.floor(inUse * factor)));
   }
-  if (demand > budget) return Math.min(max, budget + Math.max(1, Math.ceil(budget * GROWTH_FRACTION)));
+  // Growth as in slow start: a budget cut while D1 was contended doubles back within a few
+  // ticks once it is not, instead of holding a new tenant at a quarter of its want for ten.
+  if (demand > budget) return Math.min(max, budget + Math.max(1, Math.min(budget, Math.ceil(demand - budget))));
   return budget;
 }
 

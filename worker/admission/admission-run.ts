@@ -289,8 +289,8 @@ function giveBackWhenIdle(c: AdmissionContext, tenantId: string, lease: LocalLea
 
 /** The request's D1 time and queries, for the resource governor's demand and contention signal. */
 function dbUseOf(c: AdmissionContext): { dbMs: number; dbQueries: number } {
-  const { dbMs, dbQueries } = c.get("timings");
-  return { dbMs, dbQueries };
+  const { dbMsWithoutLag, dbQueries } = c.get("timings");
+  return { dbMs: dbMsWithoutLag, dbQueries };
 }
 
 /**

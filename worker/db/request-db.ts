@@ -3,6 +3,7 @@ import type { AppEnv } from "../app-env";
 import { faultsOf } from "../chaos/chaos-step";
 import { isolateRecorder } from "../telemetry/isolate-telemetry";
 import { observeQueries } from "../telemetry/query-observer";
+import { addQueryTime, isolateEventLoopLag } from "../telemetry/event-loop-lag";
 import { timeD1 } from "../telemetry/time-d1";
 import { createDb, type Db } from "./client";
 import { failingD1 } from "./failing-d1";
@@ -19,13 +20,14 @@ export function dbOf(c: Context<AppEnv, string, object>): Db {
   const d1 = d1ErrorRate > 0 ? failingD1(c.env.DB, d1ErrorRate) : c.env.DB;
   if (!config.telemetry) return createDb(d1);
   const timings = c.get("timings");
+  const lag = isolateEventLoopLag();
   const onQuery = observeQueries(isolateRecorder(config), {
     route: c.req.routePath,
     slowQueryMs: config.db.slowQueryThresholdMs,
     logSlowQueries: config.db.queryLogging,
     onTime: (ms) => {
-      timings.dbMs += ms;
-      timings.dbQueries++;
+      addQueryTime(timings, ms, lag.lagMs());
+      lag.poke((work) => c.executionCtx.waitUntil(work));
     },
   });
   return createDb(timeD1(d1, onQuery));

@@ -89,13 +89,13 @@ describe("GovernorCore, exact values", () => {
     core.tick(2600);
     expect(core.budget).toBe(5);
     expect(core.view(2600).totalDemand).toBe(3);
-    // Wanting 20 of 5, uncontended: the budget grows by a quarter, at least 1 (to 7), and the share with it.
+    // Wanting 20 of 5, uncontended: the budget doubles (to 10), and the share with it.
     core.report(report("stays", 19), 2600);
     expect(core.shareOf("stays")).toBe(5);
     core.tick(2700);
-    expect(core.budget).toBe(7);
-    expect(core.shareOf("stays")).toBe(7);
-    expect(core.capOf("stays")).toBe(7);
+    expect(core.budget).toBe(10);
+    expect(core.shareOf("stays")).toBe(10);
+    expect(core.capOf("stays")).toBe(10);
   });
 
   it("cuts a contended budget from what the tenants have in flight, their demand where they did not say", () => {
