@@ -1,8 +1,11 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SCALE_UP_AFTER_MS } from "../../durable-objects/admission/shard-autoscaler";
 import type { AdmissionStateDocument } from "../../durable-objects/contracts/admission";
 import { shardControllerName } from "../../durable-objects/contracts/object-names";
 import { createTenant, workerWith } from "../worker/helpers";
+import { testQuota } from "../unit/admission/support";
 import { pacedLoad } from "../worker/paced-load";
 import { load, loadFor, noLeases, rootAlarm, rootState, roomy, shardOf, sleep } from "./support";
 
@@ -45,6 +48,29 @@ describe("sharded admission (ADMISSION_CONTROLLER_TARGET_RPS=5 in this project)"
     const answers = await pacedLoad(noLeases, tenant.apiKey, 20, 1600 + SCALE_UP_AFTER_MS);
     expect(answers.every((r) => r.status === 200)).toBe(true);
     expect((await rootState(tenant.id)).shards).toBeGreaterThanOrEqual(2);
+  });
+
+  it("an acquire a shard sent on to the root (forwarded) is not counted again as the root's demand: only its release is", async () => {
+    // The same acquire-and-release loop on two roots; the root measures its own calls per second at each tick.
+    const callsPerSecMeasured = async (forwarded: boolean): Promise<number> => {
+      const root = env.ADMISSION.get(env.ADMISSION.idFromName(`forwarded-${forwarded}-${crypto.randomUUID()}`));
+      await root.configure(testQuota({ ...roomy }));
+      const until = Date.now() + 2500;
+      while (Date.now() < until) {
+        const answer = await root.acquire({ priority: "normal", cost: 1, deadline: Date.now() + 10_000, route: "GET /v1/tasks", ...(forwarded ? { forwarded: true } : {}) });
+        if (!answer.granted) throw new Error(`refused: ${answer.reason}`);
+        await root.release(answer.ticket, { latencyMs: 1, outcome: "success" });
+        await sleep(100);
+      }
+      await runDurableObjectAlarm(root);
+      return (await root.state()).sharding?.callsPerSec ?? Number.NaN;
+    };
+    const forwardedCalls = await callsPerSecMeasured(true);
+    const plainCalls = await callsPerSecMeasured(false);
+    // About 9 loops a second: 18 calls a second when the acquires count, 9 when only the releases do.
+    expect(plainCalls).toBeGreaterThan(5);
+    expect(forwardedCalls).toBeGreaterThan(2);
+    expect(forwardedCalls).toBeLessThan(0.75 * plainCalls);
   });
 
   it("a tenant past the target is served by K shards, which admit with budget leased from the root", async () => {
