@@ -13,7 +13,7 @@ const GovernorTenantSchema = z
     wantedPerSec: z.number().openapi({ description: "Requests per second the tenant wanted admitted: those admitted plus those its saturation shedder refused" }),
     fairRatePerSec: z.number().int().openapi({ description: "The tenant's weighted max-min fair share of the rate the whole fleet admits, by what each tenant wants" }),
     passScale: z.number().openapi({ description: "What the tenant's saturation shedder multiplies a request's chance of passing by, steering it toward its fair rate (over 1: served under it; 1/16 to 16)" }),
-    dbMsPerSec: z.number().openapi({ description: "D1 time the tenant's requests used per second (ms/s)" }),
+    dbMsPerSec: z.number().openapi({ description: "D1 time the tenant's requests used per second (ms/s), less the time the answers waited for the Worker's own thread" }),
     reportedAt: z.number().int().openapi({ description: "Epoch ms of the tenant's last report" }),
   })
   .openapi("GovernorTenant");
