@@ -856,7 +856,7 @@ export interface components {
             fairRatePerSec: number;
             /** @description What the tenant's saturation shedder multiplies a request's chance of passing by, steering it toward its fair rate (over 1: served under it; 1/16 to 16) */
             passScale: number;
-            /** @description D1 time the tenant's requests used per second (ms/s) */
+            /** @description D1 time the tenant's requests used per second (ms/s), less the time the answers waited for the Worker's own thread */
             dbMsPerSec: number;
             /** @description Epoch ms of the tenant's last report */
             reportedAt: number;

@@ -16,7 +16,7 @@ export interface DemandReport {
   admittedPerSec: number;
   /** Those plus the ones its saturation shedder refused: the rate it wanted admitted (absent from older controllers: admittedPerSec). */
   wantedPerSec?: number;
-  /** D1 time the tenant's requests used per second since the previous report (ms/s: its mean D1 concurrency × 1000). */
+  /** D1 time the tenant's requests used per second since the previous report (ms/s: its mean D1 concurrency × 1000), less the time the answers waited for the Worker's own thread. */
   dbMsPerSec: number;
   /** The D1 queries behind that time, and their summed duration: the fleet's latency signal. */
   dbQueries: number;
