@@ -113,10 +113,21 @@ export interface BudgetInput {
   demand: number;
   /** Slots the fleet has in flight now; absent, min(budget, demand). */
   inflight?: number;
+  /** Ticks since the last contended one; absent, long enough for the fast regrowth. */
+  quietTicks?: number;
+}
+
+/** Whether a reading says queries wait for one another in D1 (the rule nextBudget cuts on). */
+export function isContended(signal: number | null, concurrency: number | null, threshold: number): boolean {
+  const waiting = concurrency === null || !Number.isFinite(concurrency) || concurrency > threshold;
+  return signal !== null && Number.isFinite(signal) && signal > threshold && waiting;
 }
 
 /** Largest cut per tick: to a quarter of what was in use. */
 const MIN_CUT_FACTOR = 0.25;
+/** Growth per tick while contention is recent, and how many quiet ticks make it stale. */
+const GROWTH_FRACTION = 0.25;
+export const QUIET_TICKS_FOR_FAST_GROWTH = 3;
 
 /**
  * The next budget, always a whole number in [1, max]:
@@ -124,8 +135,11 @@ const MIN_CUT_FACTOR = 0.25;
  *   once too): cut in proportion to how far the concurrency (else the signal) is over the
  *   threshold, at most to a quarter per tick, starting from what is in flight, since cutting
  *   unused budget relieves nothing and a cut not yet in effect must not be cut again;
- * - not contended while tenants want more than the budget: grow to what they want, at most
- *   doubling per tick (at least 1);
+ * - not contended while tenants want more than the budget: grow by a quarter (at least 1)
+ *   while contention is recent, so a cut that relieved D1 is judged (BudgetGuard) before it is
+ *   grown back; once it is QUIET_TICKS_FOR_FAST_GROWTH ticks old, grow toward what the tenants
+ *   want, at most doubling per tick (a cut made for one tenant's flood must not hold the next
+ *   tenant at a few slots for ten seconds);
  * - otherwise hold (no growth while the budget is not what limits anyone).
  */
 export function nextBudget(input: BudgetInput): number {
@@ -134,8 +148,7 @@ export function nextBudget(input: BudgetInput): number {
   const demand = Number.isFinite(input.demand) ? Math.max(0, input.demand) : 0;
   const { signal, threshold } = input;
   const concurrency = input.concurrency ?? null;
-  const waiting = concurrency === null || !Number.isFinite(concurrency) || concurrency > threshold;
-  if (signal !== null && Number.isFinite(signal) && signal > threshold && waiting) {
+  if (signal !== null && isContended(signal, concurrency, threshold)) {
     // From what is in flight, not from the budget: caps reach controllers up to a tick late, so
     // a cut not yet in effect would otherwise be cut again (it took 50 slots to 1 in 3 ticks).
     const running = input.inflight !== undefined && Number.isFinite(input.inflight) ? input.inflight : Math.min(budget, demand);
@@ -144,10 +157,10 @@ export function nextBudget(input: BudgetInput): number {
     const factor = Math.max(MIN_CUT_FACTOR, threshold / excess);
     return Math.max(1, Math.min(budget, Math.floor(inUse * factor)));
   }
-  // Growth as in slow start: a budget cut while D1 was contended doubles back within a few
-  // ticks once it is not, instead of holding a new tenant at a quarter of its want for ten.
-  if (demand > budget) return Math.min(max, budget + Math.max(1, Math.min(budget, Math.ceil(demand - budget))));
-  return budget;
+  if (demand <= budget) return budget;
+  const stale = (input.quietTicks ?? Number.POSITIVE_INFINITY) >= QUIET_TICKS_FOR_FAST_GROWTH;
+  const growth = stale ? Math.min(budget, Math.ceil(demand - budget)) : Math.ceil(budget * GROWTH_FRACTION);
+  return Math.min(max, budget + Math.max(1, growth));
 }
 
 export interface GuardOptions {

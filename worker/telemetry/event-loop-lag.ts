@@ -3,8 +3,11 @@
  * timer, sampled at most every `intervalMs` while queries run. A query timed in the Worker
  * includes that wait (its answer is ready, the thread is busy elsewhere), and it is not time
  * spent in D1: the resource governor reads query times with it taken out, so a busy thread is
- * not mistaken for a contended database. Where D1 has a thread of its own the two are apart;
- * where everything shares one thread (locally, workerd) the wait is most of a query's time.
+ * not mistaken for a contended database. Locally, where D1, the Durable Objects and the Worker
+ * share workerd's one thread, that wait is most of a query's time. In production the runtime
+ * clamps the clock inside a timer callback to the timer's scheduled time (a Spectre
+ * mitigation), so the lag reads 0 there and the governor sees the wall time, as before: the
+ * correction acts only where the clock is precise.
  */
 
 export interface EventLoopLagOptions {
@@ -12,11 +15,15 @@ export interface EventLoopLagOptions {
   intervalMs: number;
   /** Weight of a new sample in the smoothed lag. */
   alpha: number;
-  /** A lag this old says nothing about now: the next sample replaces it, and until then it reads 0. */
+  /**
+   * A lag this old says nothing about now: the next sample replaces it, and until then it reads
+   * 0 (a busy second's lag taken off a quiet moment's queries would put the governor's no-load
+   * baseline near zero). A few sampling intervals: under load samples come every `intervalMs`.
+   */
   staleAfterMs: number;
 }
 
-export const EVENT_LOOP_LAG_DEFAULTS: EventLoopLagOptions = { intervalMs: 25, alpha: 0.3, staleAfterMs: 1000 };
+export const EVENT_LOOP_LAG_DEFAULTS: EventLoopLagOptions = { intervalMs: 25, alpha: 0.3, staleAfterMs: 100 };
 
 /** Resolves after a zero-delay timer fired. */
 export type ZeroDelayTimer = () => Promise<void>;
@@ -37,7 +44,7 @@ export class EventLoopLag {
     this.options = { ...EVENT_LOOP_LAG_DEFAULTS, ...options };
   }
 
-  /** Takes a sample if none was taken for `intervalMs` and none is pending (one lost for `staleAfterMs` no longer counts as pending). */
+  /** Takes a sample if none was taken for `intervalMs` and none is pending (one pending for `staleAfterMs` is taken as lost). */
   poke(keepAlive?: KeepAlive): void {
     const started = this.now();
     if (this.pendingSince !== null && started - this.pendingSince < this.options.staleAfterMs) return;

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { GovernorCore } from "../../../durable-objects/governor/governor-core";
+import { isContended, QUIET_TICKS_FOR_FAST_GROWTH } from "../../../durable-objects/governor/contention";
 import { report } from "./support";
 
 const tenantsArb = fc.uniqueArray(
@@ -184,6 +185,32 @@ describe("GovernorCore over time", () => {
     let recovered = 0;
     for (let i = 0; i < 30; i++) recovered = second(1);
     expect(recovered).toBe(50);
+  });
+
+  it("grows a cut budget back by a quarter a tick while contention is recent, and doubles it once that is 3 ticks old", () => {
+    const core = new GovernorCore({ maxBudget: 50 });
+    let now = 0;
+    const ticks: { budget: number; contended: boolean }[] = [];
+    const second = (meanMs: number): void => {
+      now += 1000;
+      core.report({ ...report("flood", 500, 1, { dbQueries: 500, dbMs: 500 * meanMs }), inflight: Math.min(core.budget, 50), admittedPerSec: 100 }, now);
+      core.tick(now);
+      const { signal, d1Concurrency, threshold } = core.view(now).contention;
+      ticks.push({ budget: core.budget, contended: isContended(signal, d1Concurrency, threshold) });
+    };
+    second(1);
+    for (let i = 0; i < 3; i++) second(10);
+    for (let i = 0; i < 12; i++) second(1);
+    const lastContended = ticks.map((t) => t.contended).lastIndexOf(true);
+    expect(lastContended).toBeGreaterThan(0);
+    expect(ticks[lastContended]!.budget).toBeLessThan(50);
+    for (let i = lastContended + 1; i < ticks.length; i++) {
+      const before = ticks[i - 1]!.budget;
+      const growth = ticks[i]!.budget - before;
+      if (i - lastContended < QUIET_TICKS_FOR_FAST_GROWTH) expect(growth).toBeLessThanOrEqual(Math.max(1, Math.ceil(before * 0.25)));
+      else expect(ticks[i]!.budget).toBe(Math.min(50, 2 * before));
+    }
+    expect(ticks.at(-1)!.budget).toBe(50);
   });
 
   it("keeps the budget under a lowered DB_MAX_CONNECTIONS when resuming from storage", () => {

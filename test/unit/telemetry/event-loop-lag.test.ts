@@ -91,6 +91,14 @@ describe("EventLoopLag", () => {
     expect(h.lag.lagMs()).toBe(2);
   });
 
+  it("by default forgets a lag after 100 ms, so a busy moment's lag is not taken off the quiet queries after it", async () => {
+    const h = harness();
+    h.poke();
+    await h.fire(40);
+    expect(h.lag.lagMs(139)).toBe(40);
+    expect(h.lag.lagMs(140)).toBe(0);
+  });
+
   it("hands every sample to keepAlive, so a request that ends cannot cancel it", () => {
     const h = harness();
     h.poke();
