@@ -113,21 +113,20 @@ export interface BudgetInput {
   demand: number;
   /** Slots the fleet has in flight now; absent, min(budget, demand). */
   inflight?: number;
-  /** Ticks since the last contended one; absent, long enough for the fast regrowth. */
-  quietTicks?: number;
+  /** A cut is still waiting for BudgetGuard's judgement: grow only by a quarter meanwhile. */
+  judging?: boolean;
 }
 
 /** Whether a reading says queries wait for one another in D1 (the rule nextBudget cuts on). */
-export function isContended(signal: number | null, concurrency: number | null, threshold: number): boolean {
+function isContended(signal: number | null, concurrency: number | null, threshold: number): boolean {
   const waiting = concurrency === null || !Number.isFinite(concurrency) || concurrency > threshold;
   return signal !== null && Number.isFinite(signal) && signal > threshold && waiting;
 }
 
 /** Largest cut per tick: to a quarter of what was in use. */
 const MIN_CUT_FACTOR = 0.25;
-/** Growth per tick while contention is recent, and how many quiet ticks make it stale. */
+/** Growth per tick while a cut waits for its judgement. */
 const GROWTH_FRACTION = 0.25;
-export const QUIET_TICKS_FOR_FAST_GROWTH = 3;
 
 /**
  * The next budget, always a whole number in [1, max]:
@@ -135,11 +134,10 @@ export const QUIET_TICKS_FOR_FAST_GROWTH = 3;
  *   once too): cut in proportion to how far the concurrency (else the signal) is over the
  *   threshold, at most to a quarter per tick, starting from what is in flight, since cutting
  *   unused budget relieves nothing and a cut not yet in effect must not be cut again;
- * - not contended while tenants want more than the budget: grow by a quarter (at least 1)
- *   while contention is recent, so a cut that relieved D1 is judged (BudgetGuard) before it is
- *   grown back; once it is QUIET_TICKS_FOR_FAST_GROWTH ticks old, grow toward what the tenants
- *   want, at most doubling per tick (a cut made for one tenant's flood must not hold the next
- *   tenant at a few slots for ten seconds);
+ * - not contended while tenants want more than the budget: grow toward what they want, at
+ *   most doubling per tick (a cut made for one tenant's flood must not hold the next tenant at
+ *   a few slots for ten seconds), but only by a quarter (at least 1) while a cut waits for its
+ *   judgement, so BudgetGuard judges the cut rather than a budget already grown back;
  * - otherwise hold (no growth while the budget is not what limits anyone).
  */
 export function nextBudget(input: BudgetInput): number {
@@ -158,8 +156,7 @@ export function nextBudget(input: BudgetInput): number {
     return Math.max(1, Math.min(budget, Math.floor(inUse * factor)));
   }
   if (demand <= budget) return budget;
-  const stale = (input.quietTicks ?? Number.POSITIVE_INFINITY) >= QUIET_TICKS_FOR_FAST_GROWTH;
-  const growth = stale ? Math.min(budget, Math.ceil(demand - budget)) : Math.ceil(budget * GROWTH_FRACTION);
+  const growth = input.judging === true ? Math.ceil(budget * GROWTH_FRACTION) : Math.min(budget, Math.ceil(demand - budget));
   return Math.min(max, budget + Math.max(1, growth));
 }
 
@@ -190,6 +187,11 @@ export class BudgetGuard {
 
   constructor(options: Partial<GuardOptions> = {}) {
     this.options = { ...GUARD_DEFAULTS, ...options };
+  }
+
+  /** Whether a cut is waiting to be judged. */
+  get judging(): boolean {
+    return this.pending !== null;
   }
 
   /** Whether cuts may be tried now. */

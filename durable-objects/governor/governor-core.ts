@@ -26,7 +26,7 @@
  */
 import type { DemandReport, GovernorReply, GovernorTenantView, GovernorView } from "../contracts/governor";
 import { HoltForecast } from "../admission/holt-forecast";
-import { BudgetGuard, ContentionDetector, isContended, nextBudget, type ContentionOptions, type ContentionSnapshot, type GuardOptions } from "./contention";
+import { BudgetGuard, ContentionDetector, nextBudget, type ContentionOptions, type ContentionSnapshot, type GuardOptions } from "./contention";
 import { fairShares } from "./fair-share";
 import { SaturationSteering, type SteeringInput } from "./saturation-steering";
 import { sum } from "../numeric/sum";
@@ -75,8 +75,6 @@ export class GovernorCore {
   private budgetNow: number;
   private window = { queries: 0, totalMs: 0 };
   private lastTickAt: number | null = null;
-  /** Ticks since the detector last read contention (the budget regrows fast only once it is stale). */
-  private quietTicks = Number.POSITIVE_INFINITY;
   private shares = new Map<string, number>();
   private caps = new Map<string, number>();
   private wants = new Map<string, number>();
@@ -157,7 +155,6 @@ export class GovernorCore {
     this.lastTickAt = now;
     this.detector.observe({ ...this.window, elapsedMs }, now);
     this.window = { queries: 0, totalMs: 0 };
-    this.quietTicks = isContended(this.detector.signal, this.detector.concurrencyInD1, this.detector.options.threshold) ? 0 : this.quietTicks + 1;
     this.cut(now);
     const proposed = nextBudget({
       budget: this.budgetNow,
@@ -167,7 +164,7 @@ export class GovernorCore {
       threshold: this.detector.options.threshold,
       demand: sum([...this.wants.values()]),
       inflight: sum([...this.tenants.values()].map((t) => t.report.inflight ?? t.report.demand)),
-      quietTicks: this.quietTicks,
+      judging: this.guard.judging,
     });
     const rate = sum([...this.tenants.values()].map((t) => t.report.admittedPerSec));
     this.budgetNow = Math.min(this.options.maxBudget, Math.max(1, this.guard.step(this.budgetNow, proposed, rate)));
