@@ -215,15 +215,11 @@ describe("nextBudget on synthetic latency series", () => {
     expect(nextBudget({ budget: first, max: 50, signal: 10, concurrency: 8, threshold: 2, demand: 1000, inflight: 12 })).toBe(3);
   });
 
-  it("grows only while tenants want more than the budget (to what they want but at most doubling; a quarter while a cut is judged), and holds otherwise", () => {
+  it("grows only while tenants want more than the budget (to what they want, at most doubling), and holds otherwise", () => {
     expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 20 })).toBe(16);
     expect(nextBudget({ budget: 8, max: 50, signal: null, threshold: 2, demand: 20 })).toBe(16);
     expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 10.2 })).toBe(11);
     expect(nextBudget({ budget: 1, max: 50, signal: 1.1, threshold: 2, demand: 17 })).toBe(2);
-    // While a cut waits for its judgement: a quarter (at least 1), so the cut is judged, not a budget grown back.
-    expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 20, judging: true })).toBe(10);
-    expect(nextBudget({ budget: 2, max: 50, signal: 1.1, threshold: 2, demand: 20, judging: true })).toBe(3);
-    expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 20, judging: false })).toBe(16);
     expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 6 })).toBe(8);
     expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 8 })).toBe(8);
     expect(nextBudget({ budget: 48, max: 50, signal: 1, threshold: 2, demand: 100 })).toBe(50);
