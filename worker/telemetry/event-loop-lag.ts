@@ -17,13 +17,14 @@ export interface EventLoopLagOptions {
   alpha: number;
   /**
    * A lag this old says nothing about now: the next sample replaces it, and until then it reads
-   * 0 (a busy second's lag taken off a quiet moment's queries would put the governor's no-load
-   * baseline near zero). A few sampling intervals: under load samples come every `intervalMs`.
+   * 0; and a sample pending this long is taken as lost. Not shorter: on a saturated thread a
+   * zero-delay timer can fire 100 ms late, and a sample given up before it fires never lands
+   * (the lag then read 0 exactly when it was largest; bench/README.md, Scenario 2).
    */
   staleAfterMs: number;
 }
 
-export const EVENT_LOOP_LAG_DEFAULTS: EventLoopLagOptions = { intervalMs: 25, alpha: 0.3, staleAfterMs: 100 };
+export const EVENT_LOOP_LAG_DEFAULTS: EventLoopLagOptions = { intervalMs: 25, alpha: 0.3, staleAfterMs: 1000 };
 
 /** Resolves after a zero-delay timer fired. */
 export type ZeroDelayTimer = () => Promise<void>;
