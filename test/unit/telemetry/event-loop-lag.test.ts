@@ -22,24 +22,26 @@ function harness(options: ConstructorParameters<typeof EventLoopLag>[0] = {}) {
   };
 }
 
+/** One sample: poked at `start`, its timer fired at `end`. */
+async function sample(h: ReturnType<typeof harness>, start: number, end: number): Promise<void> {
+  h.at(start);
+  h.poke();
+  await h.fire(end);
+}
+
 describe("EventLoopLag", () => {
   it("reads 0 before any sample and the first timer's delay after it", async () => {
     const h = harness();
     h.at(100);
     expect(h.lag.lagMs()).toBe(0);
-    h.poke();
-    await h.fire(108);
+    await sample(h, 100, 108);
     expect(h.lag.lagMs()).toBe(8);
   });
 
   it("smooths later samples with alpha", async () => {
     const h = harness({ alpha: 0.5, intervalMs: 10 });
-    h.at(0);
-    h.poke();
-    await h.fire(4);
-    h.at(20);
-    h.poke();
-    await h.fire(32);
+    await sample(h, 0, 4);
+    await sample(h, 20, 32);
     expect(h.lag.lagMs()).toBe(8); // 0.5 × 12 + 0.5 × 4
   });
 
@@ -80,14 +82,10 @@ describe("EventLoopLag", () => {
 
   it("forgets a lag older than staleAfterMs: it reads 0, and the next sample replaces it", async () => {
     const h = harness({ staleAfterMs: 1000, alpha: 0.1 });
-    h.at(0);
-    h.poke();
-    await h.fire(50);
+    await sample(h, 0, 50);
     expect(h.lag.lagMs(1049)).toBe(50);
     expect(h.lag.lagMs(1050)).toBe(0);
-    h.at(2000);
-    h.poke();
-    await h.fire(2002);
+    await sample(h, 2000, 2002);
     expect(h.lag.lagMs()).toBe(2);
   });
 
@@ -116,10 +114,8 @@ describe("EventLoopLag", () => {
         let t = 0;
         for (const delay of delays) {
           t += 20;
-          h.at(t);
-          h.poke();
+          await sample(h, t, t + delay);
           t += delay;
-          await h.fire(t);
         }
         const lag = h.lag.lagMs();
         expect(lag).toBeGreaterThanOrEqual(Math.min(...delays) - 1e-9);
