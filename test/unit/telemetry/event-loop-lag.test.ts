@@ -14,6 +14,12 @@ function harness(options: ConstructorParameters<typeof EventLoopLag>[0] = {}) {
     kept,
     at: (t: number) => void (now = t),
     poke: () => lag.poke((work) => kept.push(work)),
+    /** Pokes at `t`; returns how many samples are then pending. */
+    pokeAt: (t: number) => {
+      now = t;
+      lag.poke((work) => kept.push(work));
+      return timers.length;
+    },
     fire: async (t: number) => {
       now = t;
       timers.shift()?.();
@@ -47,29 +53,18 @@ describe("EventLoopLag", () => {
 
   it("takes at most one sample per interval and one at a time", async () => {
     const h = harness({ intervalMs: 25 });
-    h.at(0);
-    h.poke();
-    h.poke();
-    expect(h.timers).toHaveLength(1);
+    h.pokeAt(0);
+    expect(h.pokeAt(0)).toBe(1);
     await h.fire(2);
-    h.at(10);
-    h.poke();
-    expect(h.timers).toHaveLength(0);
-    h.at(27);
-    h.poke();
-    expect(h.timers).toHaveLength(1);
+    expect(h.pokeAt(10)).toBe(0);
+    expect(h.pokeAt(27)).toBe(1);
   });
 
   it("gives up on a sample that never fired after staleAfterMs, and ignores it if it fires later", async () => {
     const h = harness({ staleAfterMs: 1000, intervalMs: 25 });
-    h.at(0);
-    h.poke();
-    h.at(500);
-    h.poke();
-    expect(h.timers).toHaveLength(1);
-    h.at(1000);
-    h.poke();
-    expect(h.timers).toHaveLength(2);
+    h.pokeAt(0);
+    expect(h.pokeAt(500)).toBe(1);
+    expect(h.pokeAt(1000)).toBe(2);
     const [lost, fresh] = h.timers.splice(0);
     h.at(1003);
     fresh!();
