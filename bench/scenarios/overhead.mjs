@@ -8,18 +8,19 @@ import { ratio } from "../lib/stats.ts";
 export const id = "overhead";
 export const title = "2. Overhead: admission off vs on at moderate load";
 /** Generous: at moderate load nothing should be queued, limited or shed. */
-const QUOTA = { rateLimit: UNLIMITED_RATE, maxConcurrency: 1000, queueSize: 10_000, timeoutMs: 30_000 };
+/** Both tenants' quota: one that never limits (bench/tools/read-probe.mjs uses it too). */
+export const OVERHEAD_QUOTA = { rateLimit: UNLIMITED_RATE, maxConcurrency: 1000, queueSize: 10_000, timeoutMs: 30_000 };
 const MODERATE = 0.5; // of the admission-off capacity
 
 /** @param {import("./context.mjs").BenchContext} ctx */
 export async function run(ctx) {
   const tf = ctx.taskflow;
   await tf.serve(false);
-  const tenant = await createTenant(tf.origin, tf.adminToken, `bench-overhead-${ctx.runId}`, QUOTA);
+  const tenant = await createTenant(tf.origin, tf.adminToken, `bench-overhead-${ctx.runId}`, OVERHEAD_QUOTA);
   await seedTasks(tf.origin, tenant.apiKey, ctx.quick ? 200 : 1000);
   // The saturated read runs on a tenant of its own: the capacity phases push the first one's
   // controllers to saturation (and may shard it), which is not what a single hot read meets.
-  const reader = await createTenant(tf.origin, tf.adminToken, `bench-overhead-read-${ctx.runId}`, QUOTA);
+  const reader = await createTenant(tf.origin, tf.adminToken, `bench-overhead-read-${ctx.runId}`, OVERHEAD_QUOTA);
   await seedTasks(tf.origin, reader.apiKey, 20);
   const taskId = await firstTaskId(tf.origin, reader.apiKey);
   const mix = (phase) => overheadMix({ apiKey: tenant.apiKey, ledger: ctx.ledger, phase });
@@ -36,7 +37,7 @@ export async function run(ctx) {
     const load = await openPhase({ origin: tf.origin, mix: mix(`overhead-${mode}`), rate, durationMs: runDur, ledger: ctx.ledger, timeoutMs: 10_000, drainMs: 5000 });
     // Saturated single read, as the issue measured it with wrk: 16 connections, closed model.
     const readerStates = admission ? sampleAdmission(tf, reader.id) : undefined;
-    const byId = await measureCapacity({ origin: tf.origin, mix: [{ name: "get-by-id", path: `/v1/tasks/${taskId}`, headers: auth(reader.apiKey, "normal"), weight: 1, group: "normal" }], concurrency: [16], durationMs: capDur, warmupMs: 500, timeoutMs: 10_000 });
+    const byId = await measureCapacity({ origin: tf.origin, mix: saturatedReadMix(reader.apiKey, taskId), concurrency: [16], durationMs: capDur, warmupMs: 500, timeoutMs: 10_000 });
     const reader_ = readerStates ? await readerStates.stop() : undefined;
     ctx.log(`  admission ${mode}: saturated GET /v1/tasks/:id ${byId.goodput.toFixed(0)} req/s (16 clients)${reader_ ? `; reader ${describeStates(reader_)}` : ""}`);
     results[mode] = { capacity: cap, load, byId, ...(reader_ ? { readerStates: reader_ } : {}) };
@@ -82,8 +83,13 @@ export function overheadMix({ apiKey, ledger, phase }) {
   ];
 }
 
+/** The saturated read: one task by id, over and over (bench/tools/read-probe.mjs runs it too). */
+export function saturatedReadMix(apiKey, taskId) {
+  return [{ name: "get-by-id", path: `/v1/tasks/${taskId}`, headers: auth(apiKey, "normal"), weight: 1, group: "normal" }];
+}
+
 /** Samples a tenant's admission state until stopped: what decides the saturated read's regime. */
-export function sampleAdmission(tf, tenantId) {
+function sampleAdmission(tf, tenantId) {
   return sampleUntilStopped(async () => {
     const state = await admissionState(tf, tenantId);
     return { limit: state.limit, inflight: state.inflight, level: state.loadLevel, k: state.shards ?? 1, leaseSlots: state.leases?.slots ?? 0, share: state.share ?? null };
@@ -91,7 +97,7 @@ export function sampleAdmission(tf, tenantId) {
 }
 
 /** "limit 1-20, lease slots 0-7, K up to 1, levels normal, governor share 9-50". */
-export function describeStates(states) {
+function describeStates(states) {
   if (states.length === 0) return "no sample";
   const range = (key) => {
     const values = states.map((s) => s[key]).filter((v) => typeof v === "number");
@@ -101,7 +107,8 @@ export function describeStates(states) {
   return `limit ${range("limit")}, lease slots ${range("leaseSlots")}, K up to ${Math.max(...states.map((s) => s.k))}, levels ${[...new Set(states.map((s) => s.level))].join("/")}, governor share ${range("share")}; each sample limit/in flight/lease slots/level: ${each}`;
 }
 
-async function firstTaskId(origin, apiKey) {
+/** The id of a task of the tenant's (throws when it has none). */
+export async function firstTaskId(origin, apiKey) {
   const res = await fetch(`${origin}/v1/tasks?limit=1`, { headers: auth(apiKey, "normal") });
   const page = await res.json();
   const id = page?.data?.[0]?.id;

@@ -79,4 +79,3 @@ export async function openPhase({ origin, mix, rate, durationMs, ledger, timeout
 }
 
 export const pause = (ms) => new Promise((r) => setTimeout(r, ms));
-

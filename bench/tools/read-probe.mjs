@@ -6,8 +6,8 @@
 // another tenant for N s with 16 clients, as the scenario does before its saturated read.
 //   node bench/tools/read-probe.mjs [--off] [--busy-seconds 8] [--seconds 8] [--sample-ms 500] [--clients 16] [--var NAME=VALUE]
 // PROBE_QUOTA='{"minConcurrency":20}' merges into the tenant's quota.
-import { adminRequest, admissionState, auth, createTenant, seedTasks, UNLIMITED_RATE } from "../scenarios/api.mjs";
-import { overheadMix } from "../scenarios/overhead.mjs";
+import { adminRequest, admissionState, createTenant, seedTasks } from "../scenarios/api.mjs";
+import { firstTaskId, OVERHEAD_QUOTA, overheadMix, saturatedReadMix } from "../scenarios/overhead.mjs";
 import { Ledger } from "../scenarios/ledger.mjs";
 import { Taskflow } from "../scenarios/taskflow.mjs";
 import { measureCapacity } from "../scenarios/util.mjs";
@@ -20,7 +20,7 @@ const arg = (name, fallback) => {
 const vars = Object.fromEntries(process.argv.flatMap((a, i) => (process.argv[i - 1] === "--var" ? [a.split("=")] : [])));
 const admission = !process.argv.includes("--off");
 const seconds = arg("seconds", 8), sampleMs = arg("sample-ms", 500), clients = arg("clients", 16);
-const QUOTA = { rateLimit: UNLIMITED_RATE, maxConcurrency: 1000, queueSize: 10_000, timeoutMs: 30_000, ...JSON.parse(process.env.PROBE_QUOTA ?? "{}") };
+const QUOTA = { ...OVERHEAD_QUOTA, ...JSON.parse(process.env.PROBE_QUOTA ?? "{}") };
 
 const tf = new Taskflow({ servingPath: "miniflare-direct", runId: `read-probe-${Date.now()}`, log: (s) => console.error(s) });
 try {
@@ -36,15 +36,14 @@ try {
   }
   const tenant = await createTenant(tf.origin, tf.adminToken, "reader", QUOTA);
   await seedTasks(tf.origin, tenant.apiKey, 20);
-  const list = await fetch(`${tf.origin}/v1/tasks?limit=1`, { headers: auth(tenant.apiKey, "normal") }).then((r) => r.json());
-  const taskId = list.data?.[0]?.id ?? list.items?.[0]?.id;
+  const taskId = await firstTaskId(tf.origin, tenant.apiKey);
   const started = Date.now();
   const sampler = sampleUntilStopped(async () => {
     const s = await admissionState(tf, tenant.id);
     const g = (await adminRequest(tf.origin, tf.adminToken, "GET", "/admin/governor").catch(() => undefined))?.json;
     return { t: Date.now() - started, s, g };
   }, sampleMs);
-  const result = await measureCapacity({ origin: tf.origin, mix: [{ name: "get-by-id", path: `/v1/tasks/${taskId}`, headers: auth(tenant.apiKey, "normal"), weight: 1, group: "normal" }], concurrency: [clients], durationMs: seconds * 1000, warmupMs: 500, timeoutMs: 10_000 });
+  const result = await measureCapacity({ origin: tf.origin, mix: saturatedReadMix(tenant.apiKey, taskId), concurrency: [clients], durationMs: seconds * 1000, warmupMs: 500, timeoutMs: 10_000 });
   const samples = await sampler.stop();
   const governor = (await adminRequest(tf.origin, tf.adminToken, "GET", "/admin/governor")).json;
   console.log(`governor after: budget ${governor?.budget} contention ${JSON.stringify(governor?.contention)} tenants ${JSON.stringify((governor?.tenants ?? []).map((g) => [g.tenant, g.demand, g.share, g.cap]))}`);

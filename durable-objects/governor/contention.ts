@@ -115,12 +115,6 @@ export interface BudgetInput {
   inflight?: number;
 }
 
-/** Whether a reading says queries wait for one another in D1 (the rule nextBudget cuts on). */
-function isContended(signal: number | null, concurrency: number | null, threshold: number): boolean {
-  const waiting = concurrency === null || !Number.isFinite(concurrency) || concurrency > threshold;
-  return signal !== null && Number.isFinite(signal) && signal > threshold && waiting;
-}
-
 /** Largest cut per tick: to a quarter of what was in use. */
 const MIN_CUT_FACTOR = 0.25;
 
@@ -142,7 +136,8 @@ export function nextBudget(input: BudgetInput): number {
   const demand = Number.isFinite(input.demand) ? Math.max(0, input.demand) : 0;
   const { signal, threshold } = input;
   const concurrency = input.concurrency ?? null;
-  if (signal !== null && isContended(signal, concurrency, threshold)) {
+  const waiting = concurrency === null || !Number.isFinite(concurrency) || concurrency > threshold;
+  if (signal !== null && Number.isFinite(signal) && signal > threshold && waiting) {
     // From what is in flight, not from the budget: caps reach controllers up to a tick late, so
     // a cut not yet in effect would otherwise be cut again (it took 50 slots to 1 in 3 ticks).
     const running = input.inflight !== undefined && Number.isFinite(input.inflight) ? input.inflight : Math.min(budget, demand);
@@ -151,8 +146,8 @@ export function nextBudget(input: BudgetInput): number {
     const factor = Math.max(MIN_CUT_FACTOR, threshold / excess);
     return Math.max(1, Math.min(budget, Math.floor(inUse * factor)));
   }
-  if (demand <= budget) return budget;
-  return Math.min(max, budget + Math.max(1, Math.min(budget, Math.ceil(demand - budget))));
+  if (demand > budget) return Math.min(max, budget + Math.max(1, Math.min(budget, Math.ceil(demand - budget))));
+  return budget;
 }
 
 export interface GuardOptions {
