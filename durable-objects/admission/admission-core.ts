@@ -602,7 +602,7 @@ export class AdmissionCore {
   }
 
   private rejection(reason: RejectReason, detail: RejectDetail, retryAfterMs: number, now: number): Rejection {
-    return { granted: false, reason, detail, retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)), loadLevel: this.withSaturation(this.load.level), rateLimit: this.bucket.info(now) };
+    return { granted: false, reason, detail, retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)), loadLevel: this.withSaturation(this.load.level, now), rateLimit: this.bucket.info(now) };
   }
 
   /** Grants waiters while slots are free; expired waiters go first so none is ever granted late. */
@@ -668,12 +668,17 @@ export class AdmissionCore {
     const parked = this.isolateLeases.heldSlots - this.isolateLeases.runningSlots;
     const utilisation = ((this.inflight - toShards - parked) * this.service.workShare) / Math.max(1, this.limiter.current - toShards);
     const tracked = this.load.update({ utilisation, queueDelayMs: this.oldestWaitMs(now), serviceMs: this.service.serviceMsOrFallback }, now);
-    return this.withSaturation(tracked);
+    return this.withSaturation(tracked, now);
   }
 
-  /** A saturated thread is load too: any shedding means elevated, shedding all low overloaded. */
-  private withSaturation(level: LoadLevel): LoadLevel {
-    const shed = this.shedder.level;
+  /**
+   * A saturated thread is load too: any shedding of this tenant means elevated, shedding all
+   * its low overloaded. Not the thread's level alone: a tenant under the shedder's floor is not
+   * shed, and reading it as elevated would end its leases and send every one of its requests
+   * to the saturated controller (bench/README.md, Scenario 2).
+   */
+  private withSaturation(level: LoadLevel, now: number): LoadLevel {
+    const shed = this.shedder.levelFor(now);
     if (shed >= 1 || level === "overloaded") return "overloaded";
     return shed > 0 || level === "elevated" ? "elevated" : "normal";
   }

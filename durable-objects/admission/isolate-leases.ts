@@ -10,11 +10,12 @@ import { finite } from "./finite";
  *
  * - Sizing: the next LEASE_HORIZON_MS of the isolate's reported demand, at most
  *   1/LEASE_FRACTION of the tokens in the bucket, and of the slots under the limit a share
- *   that shrinks with the leases already out: half of them with none, a quarter beside one,
- *   1/(2(n+1)) beside n (or one slot of two free). Each renewal re-sizes (a renewing isolate's
- *   running requests count inside its new lease), so n isolates settle near limit/(3n-1) each:
- *   half the limit for one, two fifths for two, about a third in all for many, and requests
- *   without a lease (another isolate's, critical ones) still find slots at the controller.
+ *   that shrinks with the leases already out: three quarters of them with none, 3/8 beside
+ *   one, 3/(4(n+1)) beside n (or one slot of two free). Each renewal re-sizes (a renewing
+ *   isolate's running requests count inside its new lease), so n isolates settle near
+ *   3·limit/(7n-3) each: three quarters of the limit for one, six elevenths in all for two,
+ *   about three sevenths in all for many, and requests without a lease (another isolate's,
+ *   critical ones, a newcomer's first) still find slots at the controller.
  * - Renewal: the isolate reports the tokens it used and the requests it still runs; unused
  *   tokens go back to the bucket, and the new lease (if the controller is still `normal`)
  *   covers at least the requests still running. Without a new lease, a drain lease of just
@@ -44,11 +45,13 @@ export function sizeLease(demandRps: number, freeTokens: number, freeSlots: numb
   if (!(demandRps > 0)) return undefined;
   const wanted = Math.ceil((demandRps * LEASE_HORIZON_MS) / 1000);
   const tokens = Math.min(wanted * costPerRequest, Math.floor(freeTokens / LEASE_FRACTION));
-  // An isolate whose lease is a few slots short of its bursts sends every request past them to
-  // the controller, a round trip each; a lone isolate gets half the free slots. One slot while
-  // two are free: a shard holds a few of the tenant's slots, and a share of a handful rounds to
+  // An isolate whose lease is a few slots short of its bursts makes every request past them
+  // wait for a slot or ask the controller, a round trip each; a lone isolate gets three quarters
+  // of the free slots (half left 4 of 16 closed-loop clients waiting, bench/README.md,
+  // Scenario 2), the last quarter kept for newcomers and critical requests. One slot while two
+  // are free: a shard holds a few of the tenant's slots, and a share of a handful rounds to
   // nothing. Tokens keep the plain fraction: a bucket's last few tokens stay with the controller.
-  const slotShare = Math.floor(freeSlots / (2 * (Math.max(0, Math.floor(holders)) + 1)));
+  const slotShare = Math.floor((3 * freeSlots) / (4 * (Math.max(0, Math.floor(holders)) + 1)));
   const slots = Math.min(wanted, Math.max(freeSlots >= 2 ? 1 : 0, slotShare));
   if (tokens < costPerRequest || slots < 1) return undefined;
   return { tokens, slots };

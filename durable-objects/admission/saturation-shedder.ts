@@ -163,10 +163,20 @@ export class SaturationShedder {
   /** One arrival at the controller; decides whether to shed it. `random` in [0, 1). */
   shouldShed(priority: RequestPriority, random: number, now: number): boolean {
     this.countArrival(now);
-    if (this.shedLevel === 0 || this.arrivalsPerSec(now) * this.arrivalShare < this.options.minArrivalsPerSec) return false;
+    if (this.levelFor(now) === 0) return false;
     const shed = random < this.shedProbability(priority);
     if (shed) this.shedCount++;
     return shed;
+  }
+
+  /**
+   * The level this tenant's requests meet now: the thread's level while the tenant sends at
+   * least the floor, 0 below it (such a tenant is never shed here, so its load does not read
+   * as raised by this shedder either).
+   */
+  levelFor(now: number): number {
+    if (this.shedLevel === 0 || this.arrivalsPerSec(now) * this.arrivalShare < this.options.minArrivalsPerSec) return 0;
+    return this.shedLevel;
   }
 
   /** Arrivals over the last second (sliding window estimate). */

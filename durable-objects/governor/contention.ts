@@ -24,9 +24,15 @@ export interface ContentionOptions {
   minQueries: number;
   /** Floor of the baseline, ms, so a near-zero reading cannot make every later one look contended. */
   minBaselineMs: number;
+  /**
+   * Counted windows in a row that must read contended before the budget is cut: a queue in D1
+   * outlasts a window, while a burst's first second (locally, before the Worker's lag meter
+   * has caught up with a newly saturated thread) reads as one spike.
+   */
+  sustainTicks: number;
 }
 
-export const CONTENTION_DEFAULTS: ContentionOptions = { threshold: 2, alpha: 0.5, baselineDriftPerSec: 0.002, minQueries: 5, minBaselineMs: 0.05 };
+export const CONTENTION_DEFAULTS: ContentionOptions = { threshold: 2, alpha: 0.5, baselineDriftPerSec: 0.002, minQueries: 5, minBaselineMs: 0.05, sustainTicks: 2 };
 
 export interface LatencyWindow {
   queries: number;
@@ -45,6 +51,8 @@ export class ContentionDetector {
   private concurrency: number | null = null;
   private baseline: number | null;
   private baselineAt: number | null = null;
+  /** Counted windows in a row that each read contended on their own. */
+  private contendedStreak = 0;
 
   constructor(options: Partial<ContentionOptions> = {}, restored: ContentionSnapshot | null = null) {
     this.options = { ...CONTENTION_DEFAULTS, ...options };
@@ -67,7 +75,15 @@ export class ContentionDetector {
       this.baseline = Math.min(drifted, mean);
     }
     this.baselineAt = now;
+    // Each window on its own, not the smoothed values: a spike stays in those for a few windows.
+    const windowContended = mean / this.baseline > this.options.threshold && inD1 > this.options.threshold;
+    this.contendedStreak = windowContended ? this.contendedStreak + 1 : 0;
     return true;
+  }
+
+  /** Contended, and so was each of the last `sustainTicks` counted windows on its own: what a cut waits for. */
+  get sustained(): boolean {
+    return this.contended && this.contendedStreak >= this.options.sustainTicks;
   }
 
   /** Smoothed latency over baseline; null before the first counted window. */
@@ -113,6 +129,8 @@ export interface BudgetInput {
   demand: number;
   /** Slots the fleet has in flight now; absent, min(budget, demand). */
   inflight?: number;
+  /** Whether the contention has lasted long enough to cut (ContentionDetector.sustained); absent, it has. */
+  sustained?: boolean;
 }
 
 /** Largest cut per tick: to a quarter of what was in use. */
@@ -121,7 +139,8 @@ const MIN_CUT_FACTOR = 0.25;
 /**
  * The next budget, always a whole number in [1, max]:
  * - contended (the latency signal over the threshold and, when known, the queries in D1 at
- *   once too): cut in proportion to how far the concurrency (else the signal) is over the
+ *   once too) but not yet `sustained`: hold;
+ * - contended and sustained: cut in proportion to how far the concurrency (else the signal) is over the
  *   threshold, at most to a quarter per tick, starting from what is in flight, since cutting
  *   unused budget relieves nothing and a cut not yet in effect must not be cut again;
  * - not contended while tenants want more than the budget: grow toward what they want, at
@@ -138,6 +157,7 @@ export function nextBudget(input: BudgetInput): number {
   const concurrency = input.concurrency ?? null;
   const waiting = concurrency === null || !Number.isFinite(concurrency) || concurrency > threshold;
   if (signal !== null && Number.isFinite(signal) && signal > threshold && waiting) {
+    if (input.sustained === false) return budget;
     // From what is in flight, not from the budget: caps reach controllers up to a tick late, so
     // a cut not yet in effect would otherwise be cut again (it took 50 slots to 1 in 3 ticks).
     const running = input.inflight !== undefined && Number.isFinite(input.inflight) ? input.inflight : Math.min(budget, demand);

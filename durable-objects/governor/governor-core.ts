@@ -164,6 +164,7 @@ export class GovernorCore {
       threshold: this.detector.options.threshold,
       demand: sum([...this.wants.values()]),
       inflight: sum([...this.tenants.values()].map((t) => t.report.inflight ?? t.report.demand)),
+      sustained: this.detector.sustained,
     });
     const rate = sum([...this.tenants.values()].map((t) => t.report.admittedPerSec));
     this.budgetNow = Math.min(this.options.maxBudget, Math.max(1, this.guard.step(this.budgetNow, proposed, rate)));

@@ -4,10 +4,10 @@
  * includes that wait (its answer is ready, the thread is busy elsewhere), and it is not time
  * spent in D1: the resource governor reads query times with it taken out, so a busy thread is
  * not mistaken for a contended database. Locally, where D1, the Durable Objects and the Worker
- * share workerd's one thread, that wait is most of a query's time. In production the runtime
- * clamps the clock inside a timer callback to the timer's scheduled time (a Spectre
- * mitigation), so the lag reads 0 there and the governor sees the wall time, as before: the
- * correction acts only where the clock is precise.
+ * share workerd's one thread, that wait is most of a query's time, and the clock is precise.
+ * Deployed, the clock advances only at I/O and is held at or below the next pending timer (a
+ * Spectre mitigation); if that hides the timer's lateness, the lag reads 0 there and the
+ * governor sees the wall time, as before this correction (README, Resource governor).
  */
 
 export interface EventLoopLagOptions {

@@ -20,17 +20,17 @@ describe("AdmissionCore isolate leases", () => {
   it("leases an asking isolate a quarter-second of its demand, within 1/8 of the free tokens and a share of the free slots, and counts it as spent and in flight", () => {
     const c = core();
     const grant = granted(c, 40);
-    // wanted 10; free tokens 799 / 8 = 99; free slots (80 - 1) / 2 = 39.
+    // wanted 10; free tokens 799 / 8 = 99; free slots (80 - 1) × 3/4 = 59.
     expect(grant.isolateLease).toMatchObject({ id: "id-2", tokens: 10, slots: 10 });
     expect(c.state(T0)).toMatchObject({ inflight: 11, tokens: 789, leases: { active: 1, tokens: 10, slots: 10, renewals: 0 } });
     expect(c.nextLeaseExpiry()).toBe(grant.isolateLease?.expiresAt);
     expect(granted(c).isolateLease).toBeUndefined(); // no demand reported: no lease
-    // A busier isolate beside it: wanted 100; tokens 788 / 8 = 98; slots (80 - 12 - 1) / 4 = 16.
-    expect(granted(c, 400).isolateLease).toMatchObject({ tokens: 98, slots: 16 });
+    // A busier isolate beside it: wanted 100; tokens 788 / 8 = 98; slots (80 - 12 - 1) × 3/8 = 25.
+    expect(granted(c, 400).isolateLease).toMatchObject({ tokens: 98, slots: 25 });
   });
 
   it("prices the lease's tokens at the asking request's cost, and at least one token a request", () => {
-    // wanted 10 requests at 3 tokens; free tokens 797 / 8 = 99; slots: the demand's 10 of (80 - 1) / 2.
+    // wanted 10 requests at 3 tokens; free tokens 797 / 8 = 99; slots: the demand's 10 of (80 - 1) × 3/4.
     expect(granted(core(), 40, 3).isolateLease).toMatchObject({ tokens: 30, slots: 10 });
     // A free request still leases 10 requests' worth of tokens, not 0.
     expect(granted(core(), 40, 0).isolateLease).toMatchObject({ tokens: 10, slots: 10 });
@@ -42,37 +42,37 @@ describe("AdmissionCore isolate leases", () => {
       const quota = testQuota({ rateLimit: { requests: 1000, windowMs: 1000, burst: 800 }, minConcurrency: slots, maxConcurrency: slots, limitAlgorithm: "aimd" });
       return new AdmissionCore({ quota, now: T0, newTicket: () => `id-${++n}` });
     };
-    // 4 slots, one taken by the asking request: 3 free, half of which rounds to 1.
-    expect(granted(small(4), 40).isolateLease).toMatchObject({ tokens: 10, slots: 1 });
+    // 4 slots, one taken by the asking request: 3 free, three quarters of which round to 2.
+    expect(granted(small(4), 40).isolateLease).toMatchObject({ tokens: 10, slots: 2 });
     expect(granted(small(2), 40).isolateLease).toBeUndefined(); // one free: the next request's
   });
 
   it("reads slots parked in an isolate's lease as budget, not load: only what its isolate reports running counts", () => {
     const c = core();
-    const lease = granted(c, 400).isolateLease!; // (80 - 1) / 2 = 39 slots, nothing running under them yet
-    expect(lease.slots).toBe(39);
-    for (let i = 0; i < 33; i++) granted(c);
-    // 73 of 80 slots held (91 %), 34 of them by requests that run: normal.
+    const lease = granted(c, 400).isolateLease!; // (80 - 1) × 3/4 = 59 slots, nothing running under them yet
+    expect(lease.slots).toBe(59);
+    for (let i = 0; i < 13; i++) granted(c);
+    // 73 of 80 slots held (91 %), 14 of them by requests that run: normal.
     expect(c.state(T0)).toMatchObject({ inflight: 73, loadLevel: "normal" });
     // The isolate reports every slot of its lease busy: the same 73 held slots now read as 91 % load.
     const renewal = c.renewIsolateLease(lease.id, { usedTokens: lease.tokens, inflight: lease.slots, running: lease.slots, demandRps: 400 }, [], T0);
-    expect(renewal.lease?.slots).toBe(39);
+    expect(renewal.lease?.slots).toBe(59);
     expect(c.state(T0)).toMatchObject({ inflight: 73, loadLevel: "elevated" });
   });
 
   it("counts as running at most what a renewal says still runs, and all of it from an isolate that does not say", () => {
     const loadAfterRenewal = (usage: { inflight: number; running?: number }) => {
       const c = core();
-      const lease = granted(c, 400).isolateLease!; // 39 slots
-      for (let i = 0; i < 33; i++) granted(c);
+      const lease = granted(c, 400).isolateLease!; // 59 slots
+      for (let i = 0; i < 13; i++) granted(c);
       c.renewIsolateLease(lease.id, { usedTokens: lease.tokens, demandRps: 400, ...usage }, [], T0);
       return c.state(T0).loadLevel;
     };
-    expect(loadAfterRenewal({ inflight: 39, running: 39 })).toBe("elevated");
+    expect(loadAfterRenewal({ inflight: 59, running: 59 })).toBe("elevated");
     // An isolate that reports no running count (an older Worker): what it keeps is taken as running.
-    expect(loadAfterRenewal({ inflight: 39 })).toBe("elevated");
+    expect(loadAfterRenewal({ inflight: 59 })).toBe("elevated");
     // More running than in flight is not believed: in flight bounds it.
-    expect(loadAfterRenewal({ inflight: 2, running: 39 })).toBe("normal");
+    expect(loadAfterRenewal({ inflight: 2, running: 59 })).toBe("normal");
   });
 
   it("a renewal refunds the unused tokens and gives a new lease that covers the requests still running", () => {
@@ -80,7 +80,7 @@ describe("AdmissionCore isolate leases", () => {
     const lease = granted(c, 40).isolateLease!;
     const renewal = c.renewIsolateLease(lease.id, { usedTokens: 4, inflight: 2, demandRps: 40 }, [], T0);
     expect(renewal.loadLevel).toBe("normal");
-    // 795 after the refund of 6; free slots (80 - 1) / 2 = 39, the demand's 10; then 10 tokens leave again.
+    // 795 after the refund of 6; free slots (80 - 1) × 3/4 = 59, the demand's 10; then 10 tokens leave again.
     expect(renewal.lease).toMatchObject({ tokens: 10, slots: 10 });
     expect(c.state(T0)).toMatchObject({ tokens: 785, inflight: 11, leases: { active: 1, renewals: 1 } });
     expect(renewal.rateLimit.remaining).toBe(785);
@@ -89,11 +89,11 @@ describe("AdmissionCore isolate leases", () => {
   it("sizes a lone isolate's renewed lease on every slot the others leave: its running requests count inside the lease, not against it", () => {
     const c = core();
     const lease = granted(c, 400).isolateLease!;
-    expect(lease.slots).toBe(39);
-    // 30 still run under it; the asking request holds one slot: (80 - 1) / 2 = 39, not (80 - 1 - 30) / 2 = 24.
+    expect(lease.slots).toBe(59);
+    // 30 still run under it; the asking request holds one slot: (80 - 1) × 3/4 = 59, not (80 - 1 - 30) × 3/4 = 36.
     const renewal = c.renewIsolateLease(lease.id, { usedTokens: 40, inflight: 30, running: 30, demandRps: 400 }, [], T0);
-    expect(renewal.lease?.slots).toBe(39);
-    expect(c.state(T0).inflight).toBe(40);
+    expect(renewal.lease?.slots).toBe(59);
+    expect(c.state(T0).inflight).toBe(60);
   });
 
   it("reads the concurrency an isolate wanted (running or waiting for room under its lease) as in use, so the limit can grow past a lease that is the bottleneck", () => {
@@ -104,12 +104,13 @@ describe("AdmissionCore isolate leases", () => {
       const before = c.limit;
       const samples: ReleaseReport[] = Array.from({ length: 20 }, () => ({ latencyMs: 5, outcome: "success" }));
       for (let round = 0; round < 10; round++) {
-        const usage = { usedTokens: lease.tokens, inflight: lease.slots, running: lease.slots, demandRps: 4000, ...(wanted === undefined ? {} : { wanted }) };
+        // Two of its requests still run at each renewal, far under half the limit.
+        const usage = { usedTokens: lease.tokens, inflight: 2, running: 2, demandRps: 4000, ...(wanted === undefined ? {} : { wanted }) };
         lease = c.renewIsolateLease(lease.id, usage, samples, T0 + round).lease!;
       }
       return { before, after: c.limit };
     };
-    // The lease holds under half the limit: its own slots alone read as an app-limited tenant.
+    // What runs is under half the limit: alone, it reads as an app-limited tenant.
     const idle = limitAfter(undefined);
     expect(idle.after).toBe(idle.before);
     // Its isolate had as many more waiting: the limit grows on the same latencies.

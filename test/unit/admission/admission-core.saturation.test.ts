@@ -3,12 +3,18 @@ import { AdmissionCore, SATURATED_RETRY_AFTER_MS } from "../../../durable-object
 import { SaturationShedder } from "../../../durable-objects/admission/saturation-shedder";
 import { request, T0, testQuota, granted } from "./support";
 
-/** A shedder stuck at one level that never picks a request itself: only the level's effect on load shows. */
+/**
+ * A shedder stuck at one level, as met by a tenant past the arrivals floor, that never picks a
+ * request itself: only the level's effect on load shows (the floor: saturation-shedder.test.ts).
+ */
 class FixedLevel extends SaturationShedder {
   constructor(private readonly fixed: number) {
     super();
   }
   override get level(): number {
+    return this.fixed;
+  }
+  override levelFor(): number {
     return this.fixed;
   }
   override shouldShed(): boolean {

@@ -145,14 +145,14 @@ describe("isolate leases under a flood from many isolates", () => {
     );
   }, 60_000);
 
-  it("sizes a lease from demand, 1/LEASE_FRACTION of the free tokens and 1/(2(n+1)) of the free slots beside n leases (or one slot of two free)", () => {
+  it("sizes a lease from demand, 1/LEASE_FRACTION of the free tokens and 3/(4(n+1)) of the free slots beside n leases (or one slot of two free)", () => {
     fc.assert(
       fc.property(fc.double({ min: 0, max: 10_000, noNaN: true }), fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 1000 }), fc.nat(50), (demand, tokens, slots, holders) => {
         const offer = sizeLease(demand, tokens, slots, 1, holders);
         if (!offer) return;
         expect(offer.tokens).toBeLessThanOrEqual(tokens / LEASE_FRACTION);
-        expect(offer.slots).toBeLessThanOrEqual(Math.max(slots / (2 * (holders + 1)), slots >= 2 ? 1 : 0));
-        expect(offer.slots).toBeLessThanOrEqual(slots / 2);
+        expect(offer.slots).toBeLessThanOrEqual(Math.max((3 * slots) / (4 * (holders + 1)), slots >= 2 ? 1 : 0));
+        expect(offer.slots).toBeLessThanOrEqual((3 * slots) / 4);
         expect(offer.tokens).toBeLessThanOrEqual(Math.ceil(demand / 4));
         expect(offer.tokens).toBeGreaterThanOrEqual(1);
         expect(offer.slots).toBeGreaterThanOrEqual(1);

@@ -16,13 +16,13 @@ describe("sizeLease", () => {
     expect(sizeLease(40, 1000, 1000, 3)).toEqual({ tokens: 30, slots: 10 });
   });
 
-  it("takes at most 1/LEASE_FRACTION of the free tokens, and of the free slots 1/(2(n+1)) beside n other leases", () => {
+  it("takes at most 1/LEASE_FRACTION of the free tokens, and of the free slots 3/(4(n+1)) beside n other leases", () => {
     expect(LEASE_FRACTION).toBe(8);
     expect(sizeLease(400, 80, 1000)).toEqual({ tokens: 10, slots: 100 });
-    expect(sizeLease(400, 1000, 87)).toEqual({ tokens: 100, slots: 43 }); // a lone isolate: half
-    expect(sizeLease(400, 1000, 87, 1, 1)).toEqual({ tokens: 100, slots: 21 });
-    expect(sizeLease(400, 1000, 87, 1, 3)).toEqual({ tokens: 100, slots: 10 });
-    expect(sizeLease(400, 1000, 87, 1, 3.7)).toEqual({ tokens: 100, slots: 10 }); // whole leases
+    expect(sizeLease(400, 1000, 87)).toEqual({ tokens: 100, slots: 65 }); // a lone isolate: three quarters
+    expect(sizeLease(400, 1000, 87, 1, 1)).toEqual({ tokens: 100, slots: 32 });
+    expect(sizeLease(400, 1000, 87, 1, 3)).toEqual({ tokens: 100, slots: 16 });
+    expect(sizeLease(400, 1000, 87, 1, 3.7)).toEqual({ tokens: 100, slots: 16 }); // whole leases
   });
 
   it("offers nothing without demand, or when it could not carry one whole request, or fewer than two slots are free", () => {
@@ -36,11 +36,11 @@ describe("sizeLease", () => {
   });
 
   it("offers one slot while two are free, where the share of a small controller's slots rounds to nothing", () => {
-    // A shard holds a few of the tenant's slots: beside 3 leases, floor(7 / 8) = 0 would never lease.
-    expect(sizeLease(40, 1000, 7, 1, 3)).toEqual({ tokens: 10, slots: 1 });
+    // A shard holds a few of the tenant's slots: beside 3 leases, floor(3 × 2 / 16) = 0 would never lease.
     expect(sizeLease(40, 1000, 2, 1, 3)).toEqual({ tokens: 10, slots: 1 });
-    expect(sizeLease(40, 1000, 7)).toEqual({ tokens: 10, slots: 3 });
-    expect(sizeLease(40, 1000, 16, 1, 3)).toEqual({ tokens: 10, slots: 2 }); // past that, the share rules
+    expect(sizeLease(40, 1000, 7, 1, 3)).toEqual({ tokens: 10, slots: 1 });
+    expect(sizeLease(40, 1000, 7)).toEqual({ tokens: 10, slots: 5 });
+    expect(sizeLease(40, 1000, 16, 1, 3)).toEqual({ tokens: 10, slots: 3 }); // past that, the share rules
     expect(sizeLease(2, 1000, 7)).toEqual({ tokens: 1, slots: 1 }); // and never more than the demand
   });
 });

@@ -133,6 +133,29 @@ describe("CPU_MAX_CAPACITY", () => {
 });
 
 describe("AdmissionCore with a saturated thread", () => {
+  it("raises the load level only for a tenant it sheds: under the arrivals floor the tenant stays normal and keeps its lease", () => {
+    const shedder = new SaturationShedder(DEFAULT_SHEDDER);
+    const quota = testQuota({ minConcurrency: 200, maxConcurrency: 200, limitAlgorithm: "aimd", rateLimit: { requests: 1000, windowMs: 1000, burst: 1000 } });
+    const core = new AdmissionCore({ quota, now: T0, random: () => 0.5, shedder });
+    let t = T0;
+    for (; t < T0 + 3 * DEFAULT_SHEDDER.windowMs + 10; t += 10) core.observeLag(10 * DEFAULT_SHEDDER.targetMs, t);
+    expect(core.saturationLevel).toBeGreaterThan(1);
+    // A trickle: one request, far under minArrivalsPerSec. The thread's level is high, but this
+    // tenant is not shed, so its grant reads normal and may carry a lease.
+    const trickle = core.acquire(request("low", t, { leaseDemandRps: 40 }), t);
+    expect(trickle).toMatchObject({ kind: "granted", result: { loadLevel: "normal" } });
+    expect(trickle.kind === "granted" && trickle.result.isolateLease).toBeDefined();
+    expect(core.state(t).loadLevel).toBe("normal");
+    // The same tenant past the floor is shed, reads overloaded, and gets no lease.
+    const flood = Array.from({ length: 2 * DEFAULT_SHEDDER.minArrivalsPerSec }, (_, i) => core.acquire(request("low", t + i), t + i));
+    expect(flood[flood.length - 1]).toMatchObject({ kind: "rejected", result: { reason: "shed", detail: "saturated", loadLevel: "overloaded" } });
+    t += flood.length;
+    const critical = core.acquire(request("critical", t, { leaseDemandRps: 40 }), t);
+    expect(critical).toMatchObject({ kind: "granted", result: { loadLevel: "overloaded" } });
+    expect(critical.kind === "granted" && critical.result.isolateLease).toBeUndefined();
+    expect(core.state(t).loadLevel).toBe("overloaded");
+  });
+
   it("sheds low at arrival as 'saturated' without touching the bucket, and still grants critical", () => {
     const shedder = new SaturationShedder({ ...DEFAULT_SHEDDER, minArrivalsPerSec: 0 });
     const core = new AdmissionCore({ quota: testQuota({ rateLimit: { requests: 1, windowMs: 60_000, burst: 10 } }), now: T0, random: () => 0.5, shedder });

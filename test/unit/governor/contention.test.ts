@@ -17,7 +17,7 @@ function run(series: readonly number[], demand: number, max = 50): { budgets: nu
   series.forEach((meanMs, i) => {
     // As many queries as one at a time would fit at 1 ms: 1 query in D1 at the no-load latency.
     detector.observe(window(meanMs, 1000), i * 1000);
-    budget = nextBudget({ budget, max, signal: detector.signal, concurrency: detector.concurrencyInD1, threshold: detector.options.threshold, demand });
+    budget = nextBudget({ budget, max, signal: detector.signal, concurrency: detector.concurrencyInD1, threshold: detector.options.threshold, demand, sustained: detector.sustained });
     budgets.push(budget);
     signals.push(detector.signal);
   });
@@ -117,6 +117,23 @@ describe("ContentionDetector", () => {
     expect(judged({ queries: 10, totalMs: 10, elapsedMs: 1 })).toBe(false);
   });
 
+  it("reads contention as sustained only after sustainTicks counted windows in a row read contended", () => {
+    const detector = new ContentionDetector({ alpha: 1 }, { baselineMs: 1 });
+    const contended: LatencyWindow = { queries: 10, totalMs: 30, elapsedMs: 10 };
+    expect(detector.options.sustainTicks).toBe(2);
+    detector.observe(contended, 0);
+    expect([detector.contended, detector.sustained]).toEqual([true, false]);
+    // A window too small to count neither breaks the run nor extends it.
+    expect(detector.observe({ queries: 1, totalMs: 30 }, 500)).toBe(false);
+    expect(detector.sustained).toBe(false);
+    detector.observe(contended, 1000);
+    expect(detector.sustained).toBe(true);
+    // One calm window ends the run: the next contended one starts it again.
+    detector.observe({ queries: 10, totalMs: 10, elapsedMs: 1000 }, 2000);
+    detector.observe(contended, 3000);
+    expect([detector.contended, detector.sustained]).toEqual([true, false]);
+  });
+
   it("restores only a positive finite baseline, not below minBaselineMs, and reads no signal before a window", () => {
     for (const baselineMs of [0, -1, Number.POSITIVE_INFINITY, Number.NaN]) expect(new ContentionDetector({}, { baselineMs }).baselineMs).toBeNull();
     expect(new ContentionDetector({}, { baselineMs: 0.001 }).baselineMs).toBe(0.05);
@@ -182,6 +199,22 @@ describe("nextBudget on synthetic latency series", () => {
         expect(budgets.at(-1)).toBe(50);
       }),
     );
+  });
+
+  it("never cuts for a one-tick spike, however high: a queue in D1 outlasts a window", () => {
+    fc.assert(
+      fc.property(fc.double({ min: 2.5, max: 1000, noNaN: true }), fc.integer({ min: 1, max: 20 }), (factor, at) => {
+        const series = [...Array(at).fill(1), factor, ...Array(10).fill(1)];
+        expect(run(series, 1000).budgets.every((b) => b === 50)).toBe(true);
+      }),
+    );
+  });
+
+  it("holds the budget, neither cut nor grown, while contention is not yet sustained", () => {
+    const input = { budget: 20, max: 50, signal: 5, concurrency: 5, threshold: 2, demand: 100, inflight: 20 };
+    expect(nextBudget({ ...input, sustained: false })).toBe(20);
+    expect(nextBudget({ ...input, sustained: true })).toBeLessThan(20);
+    expect(nextBudget(input)).toBe(nextBudget({ ...input, sustained: true }));
   });
 
   it("cuts from what was in use, in proportion to the excess, at most to a quarter per tick", () => {

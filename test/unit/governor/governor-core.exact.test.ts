@@ -100,7 +100,8 @@ describe("GovernorCore, exact values", () => {
 
   it("cuts a contended budget from what the tenants have in flight, their demand where they did not say", () => {
     const contended = (inflight: number | undefined): number => {
-      const core = new GovernorCore({ maxBudget: 40 }, { budget: 40, baselineMs: 1 });
+      // One window is enough here (sustainTicks 1): the cut's size is under test, not its timing.
+      const core = new GovernorCore({ maxBudget: 40, contention: { sustainTicks: 1 } }, { budget: 40, baselineMs: 1 });
       // 400 queries of 10 ms in a second: signal 10, four queries in D1 at once (twice the threshold: a cut to half).
       const r = { ...report("t", 30, 1, { dbQueries: 400, dbMs: 4000 }), admittedPerSec: 100 };
       core.report(inflight === undefined ? r : { ...r, inflight }, 0);
