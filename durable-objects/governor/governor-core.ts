@@ -12,11 +12,14 @@
  *   wants: its demand or its Holt forecast one interval ahead, whichever is higher (so a rising
  *   tenant's share is there before it queues), plus one slot of headroom (so a tenant running
  *   one request can start a second without waiting a round).
- * - Caps: its share plus its weight's part of the budget nobody wants right now (the spare),
- *   at least 1. The caps add up to the budget, never more (but for the floor of 1), so
- *   nothing is overcommitted, yet while D1 has room a tenant whose demand jumps between two
- *   reports uses the idle budget at once instead of queueing for a round; once tenants want
- *   it all there is no spare and each cap is its fair share. The floor of 1 lets a tenant
+ * - Caps: its share plus all of the budget nobody wants right now (the spare), at least 1.
+ *   While D1 has room, a tenant whose demand jumps between two reports uses the idle budget at
+ *   once instead of queueing for a round (split by weight, a burst starting beside a tenant
+ *   that had just stopped got a few slots for its first seconds: bench/README.md, Scenario 2).
+ *   Several tenants bursting at once may then run more than the budget until their next
+ *   reports, a second at most, and only while there was a spare, i.e. D1 was not wanted in
+ *   full; once tenants want it all there is no spare, each cap is its fair share, and the caps
+ *   add up to the budget. The floor of 1 lets a tenant
  *   given nothing (idle at its last report, or more tenants than budget) make progress and be
  *   heard, so the caps may exceed the budget by one per such tenant. A cap is at most one
  *   report interval old.
@@ -247,10 +250,8 @@ export class GovernorCore {
       this.budgetNow,
       tenants.map((s) => ({ id: s.report.tenant, demand: this.wants.get(s.report.tenant) ?? 0, weight: s.report.weight })),
     );
-    // The spare split by weight alone (everyone could use all of it): the same rounding, so it adds up exactly.
-    const spare = this.budgetNow - sum([...this.shares.values()]);
-    const extra = spare > 0 ? fairShares(spare, tenants.map((s) => ({ id: s.report.tenant, demand: spare, weight: s.report.weight }))) : new Map<string, number>();
-    this.caps = new Map(tenants.map((s) => [s.report.tenant, (this.shares.get(s.report.tenant) ?? 0) + (extra.get(s.report.tenant) ?? 0)]));
+    const spare = Math.max(0, this.budgetNow - sum([...this.shares.values()]));
+    this.caps = new Map(tenants.map((s) => [s.report.tenant, (this.shares.get(s.report.tenant) ?? 0) + spare]));
   }
 }
 

@@ -10,8 +10,8 @@ describe("GovernorCore, exact values", () => {
     expect(core.tenantCount).toBe(0);
     // Wants 3 + 1 headroom = 4 of 10; the spare 6 goes to it too.
     expect(core.report({ ...report("b", 3), admittedPerSec: 1.234, dbMsPerSec: 5.678 }, 100)).toEqual({ cap: 10, budget: 10, fairRatePerSec: 0, passScale: 1 });
-    // Wants ceil(2.555 + 1) = 4: shares 4 and 4; the spare 2 goes 1 and 1 (3 : 1 rounded, the larger remainder first).
-    expect(core.report({ ...report("a", 2.555, 3), inflight: 2 }, 200)).toEqual({ cap: 5, budget: 10, fairRatePerSec: 0, passScale: 1 });
+    // Wants ceil(2.555 + 1) = 4: shares 4 and 4; the spare 2 is either's to use.
+    expect(core.report({ ...report("a", 2.555, 3), inflight: 2 }, 200)).toEqual({ cap: 6, budget: 10, fairRatePerSec: 0, passScale: 1 });
     expect(core.tenantCount).toBe(2);
     expect(core.view(300)).toEqual({
       budget: 10,
@@ -19,8 +19,8 @@ describe("GovernorCore, exact values", () => {
       contention: { signal: null, threshold: 2, d1Concurrency: null, latencyMs: null, baselineMs: null },
       totalDemand: 7.56,
       tenants: [
-        { tenant: "a", demand: 2.555, forecast: 2.56, weight: 3, share: 4, cap: 5, admittedPerSec: 0, wantedPerSec: 0, fairRatePerSec: 0, passScale: 1, dbMsPerSec: 0, reportedAt: 200 },
-        { tenant: "b", demand: 3, forecast: 3, weight: 1, share: 4, cap: 5, admittedPerSec: 1.23, wantedPerSec: 1.23, fairRatePerSec: 0, passScale: 1, dbMsPerSec: 5.68, reportedAt: 100 },
+        { tenant: "a", demand: 2.555, forecast: 2.56, weight: 3, share: 4, cap: 6, admittedPerSec: 0, wantedPerSec: 0, fairRatePerSec: 0, passScale: 1, dbMsPerSec: 0, reportedAt: 200 },
+        { tenant: "b", demand: 3, forecast: 3, weight: 1, share: 4, cap: 6, admittedPerSec: 1.23, wantedPerSec: 1.23, fairRatePerSec: 0, passScale: 1, dbMsPerSec: 5.68, reportedAt: 100 },
       ],
       at: 300,
     });
