@@ -675,7 +675,7 @@ export class AdmissionCore {
    * A saturated thread is load too: any shedding of this tenant means elevated, shedding all
    * its low overloaded. Not the thread's level alone: a tenant under the shedder's floor is not
    * shed, and reading it as elevated would end its leases and send every one of its requests
-   * to the saturated controller (bench/README.md, Scenario 2).
+   * to the saturated controller.
    */
   private withSaturation(level: LoadLevel, now: number): LoadLevel {
     const shed = this.shedder.levelFor(now);

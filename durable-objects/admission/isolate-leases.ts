@@ -47,9 +47,8 @@ export function sizeLease(demandRps: number, freeTokens: number, freeSlots: numb
   const tokens = Math.min(wanted * costPerRequest, Math.floor(freeTokens / LEASE_FRACTION));
   // An isolate whose lease is a few slots short of its bursts makes every request past them
   // wait for a slot or ask the controller, a round trip each; a lone isolate gets three quarters
-  // of the free slots (half left 4 of 16 closed-loop clients waiting, bench/README.md,
-  // Scenario 2), the last quarter kept for newcomers and critical requests. One slot while two
-  // are free: a shard holds a few of the tenant's slots, and a share of a handful rounds to
+  // of the free slots, the last quarter kept for newcomers and critical requests. One slot while
+  // two are free: a shard holds a few of the tenant's slots, and a share of a handful rounds to
   // nothing. Tokens keep the plain fraction: a bucket's last few tokens stay with the controller.
   const slotShare = Math.floor((3 * freeSlots) / (4 * (Math.max(0, Math.floor(holders)) + 1)));
   const slots = Math.min(wanted, Math.max(freeSlots >= 2 ? 1 : 0, slotShare));

@@ -143,11 +143,12 @@ const MIN_CUT_FACTOR = 0.25;
  * - contended and sustained: cut in proportion to how far the concurrency (else the signal) is over the
  *   threshold, at most to a quarter per tick, starting from what is in flight, since cutting
  *   unused budget relieves nothing and a cut not yet in effect must not be cut again;
- * - not contended while tenants want more than the budget: grow toward what they want, at
- *   most doubling per tick (a cut made for one tenant's flood must not hold the next tenant at
- *   a few slots for ten seconds). Growth is not held while BudgetGuard judges a cut: holding
- *   it lost a third of the local benchmark's saturated read to false cuts (bench/README.md);
- * - otherwise hold (no growth while the budget is not what limits anyone).
+ * - not contended: grow back toward `max`, at most doubling per tick, whether or not the
+ *   tenants want more now. A ceiling above use costs nothing (cuts start from what is in
+ *   flight), while a cut left standing after its contention ended holds the next burst at a
+ *   few slots, and a tenant whose arrivals are refused before they queue never shows the
+ *   demand that would grow it. Growth is not held while BudgetGuard judges a cut: holding it
+ *   lost a third of the local benchmark's saturated read to false cuts (bench/README.md).
  */
 export function nextBudget(input: BudgetInput): number {
   const max = Math.max(1, Math.floor(input.max));
@@ -166,8 +167,7 @@ export function nextBudget(input: BudgetInput): number {
     const factor = Math.max(MIN_CUT_FACTOR, threshold / excess);
     return Math.max(1, Math.min(budget, Math.floor(inUse * factor)));
   }
-  if (demand > budget) return Math.min(max, budget + Math.max(1, Math.min(budget, Math.ceil(demand - budget))));
-  return budget;
+  return Math.min(max, budget + Math.min(budget, max - budget));
 }
 
 export interface GuardOptions {

@@ -14,12 +14,10 @@
  *   one request can start a second without waiting a round).
  * - Caps: its share plus all of the budget nobody wants right now (the spare), at least 1.
  *   While D1 has room, a tenant whose demand jumps between two reports uses the idle budget at
- *   once instead of queueing for a round (split by weight, a burst starting beside a tenant
- *   that had just stopped got a few slots for its first seconds: bench/README.md, Scenario 2).
- *   Several tenants bursting at once may then run more than the budget until their next
- *   reports, a second at most, and only while there was a spare, i.e. D1 was not wanted in
- *   full; once tenants want it all there is no spare, each cap is its fair share, and the caps
- *   add up to the budget. The floor of 1 lets a tenant
+ *   once instead of queueing for a round. Several tenants bursting at once may then run more
+ *   than the budget until their next reports, a second at most, and only while there was a
+ *   spare, i.e. D1 was not wanted in full; once tenants want it all there is no spare, each cap
+ *   is its fair share, and the caps add up to the budget. The floor of 1 lets a tenant
  *   given nothing (idle at its last report, or more tenants than budget) make progress and be
  *   heard, so the caps may exceed the budget by one per such tenant. A cap is at most one
  *   report interval old.

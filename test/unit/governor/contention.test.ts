@@ -248,14 +248,15 @@ describe("nextBudget on synthetic latency series", () => {
     expect(nextBudget({ budget: first, max: 50, signal: 10, concurrency: 8, threshold: 2, demand: 1000, inflight: 12 })).toBe(3);
   });
 
-  it("grows only while tenants want more than the budget (to what they want, at most doubling), and holds otherwise", () => {
+  it("grows back toward the ceiling without contention, at most doubling a tick, whether or not tenants want more", () => {
     expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 20 })).toBe(16);
     expect(nextBudget({ budget: 8, max: 50, signal: null, threshold: 2, demand: 20 })).toBe(16);
-    expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 10.2 })).toBe(11);
     expect(nextBudget({ budget: 1, max: 50, signal: 1.1, threshold: 2, demand: 17 })).toBe(2);
-    expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 6 })).toBe(8);
-    expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 8 })).toBe(8);
+    // Nobody wants more than a cut left standing: it grows back all the same.
+    expect(nextBudget({ budget: 8, max: 50, signal: 1.1, threshold: 2, demand: 6 })).toBe(16);
+    expect(nextBudget({ budget: 6, max: 50, signal: 24, concurrency: 0.28, threshold: 2, demand: 0 })).toBe(12);
     expect(nextBudget({ budget: 48, max: 50, signal: 1, threshold: 2, demand: 100 })).toBe(50);
+    expect(nextBudget({ budget: 50, max: 50, signal: 1, threshold: 2, demand: 0 })).toBe(50);
     expect(nextBudget({ budget: 80, max: 50, signal: 1, threshold: 2, demand: 0 })).toBe(50);
   });
 });

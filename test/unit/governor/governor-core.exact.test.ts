@@ -81,21 +81,21 @@ describe("GovernorCore, exact values", () => {
     expect(core.view(750).contention).toEqual({ signal: 1.33, threshold: 2, d1Concurrency: 40, latencyMs: 6.67, baselineMs: 5 });
   });
 
-  it("moves the budget by what the tenants still reporting want, and cuts the shares again from the new budget", () => {
+  it("forgets the silent before it moves the budget, regrows it uncontended, and cuts the shares again from the new budget", () => {
     const core = new GovernorCore({ maxBudget: 50 }, { budget: 5, baselineMs: 1 });
     core.report(report("gone", 100), 0);
     core.report(report("stays", 2), 2000);
-    // "gone" is forgotten first: "stays" wants 3 of 5, so the budget holds.
+    // "gone" is forgotten first: "stays" wants 3; uncontended, the budget doubles all the same.
     core.tick(2600);
-    expect(core.budget).toBe(5);
-    expect(core.view(2600).totalDemand).toBe(3);
-    // Wanting 20 of 5, uncontended: the budget doubles (to 10), and the share with it.
-    core.report(report("stays", 19), 2600);
-    expect(core.shareOf("stays")).toBe(5);
-    core.tick(2700);
     expect(core.budget).toBe(10);
+    expect(core.view(2600).totalDemand).toBe(3);
+    // Wanting 20 of 10: its share is what the budget holds, and grows with it at the next tick.
+    core.report(report("stays", 19), 2600);
     expect(core.shareOf("stays")).toBe(10);
-    expect(core.capOf("stays")).toBe(10);
+    core.tick(2700);
+    expect(core.budget).toBe(20);
+    expect(core.shareOf("stays")).toBe(20);
+    expect(core.capOf("stays")).toBe(20);
   });
 
   it("cuts a contended budget from what the tenants have in flight, their demand where they did not say", () => {
