@@ -583,8 +583,9 @@ export class AdmissionCore {
    */
   private leaseToIsolate(demandRps: number, cost: number, now: number, mustCover = 0, running = 0): IsolateLease | undefined {
     // A renewing isolate's running requests count against its new lease (max, below), so they
-    // are not taken off the free slots first: that would size a lone isolate's lease at a third
-    // of the limit instead of half, the rest of its requests waiting while the limit looks idle.
+    // are not taken off the free slots first: that would size a lone isolate's lease at three
+    // sevenths of the limit instead of three quarters, the rest of its requests waiting while the
+    // limit looks idle.
     const freeSlots = this.limiter.current - this.inflight;
     const offer = sizeLease(demandRps, this.bucket.level(now), freeSlots, Math.max(1, cost), this.isolateLeases.active);
     if (!offer) return undefined;

@@ -144,8 +144,8 @@ const MIN_CUT_FACTOR = 0.25;
  *   threshold, at most to a quarter per tick, starting from what is in flight, since cutting
  *   unused budget relieves nothing and a cut not yet in effect must not be cut again;
  * - not contended: grow back toward `max`, at most doubling per tick, whether or not the
- *   tenants want more now. A ceiling above use costs nothing (cuts start from what is in
- *   flight), while a cut left standing after its contention ended holds the next burst at a
+ *   tenants want more now. A ceiling above use costs little (cuts start from what is in
+ *   flight; the caps let a tenant use the idle rest of the budget already), while a cut left standing after its contention ended holds the next burst at a
  *   few slots, and a tenant whose arrivals are refused before they queue never shows the
  *   demand that would grow it. Growth is not held while BudgetGuard judges a cut: holding it
  *   lost a third of the local benchmark's saturated read to false cuts (bench/README.md).

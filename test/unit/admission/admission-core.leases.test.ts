@@ -96,7 +96,7 @@ describe("AdmissionCore isolate leases", () => {
     expect(c.state(T0).inflight).toBe(60);
   });
 
-  it("reads the concurrency an isolate wanted (running or waiting for room under its lease) as in use, so the limit can grow past a lease that is the bottleneck", () => {
+  it("reads the concurrency an isolate wanted (running or waiting for room under its lease) as in use: with few running, the limit grows only when more wanted a slot", () => {
     const limitAfter = (wanted: number | undefined) => {
       const quota = testQuota({ rateLimit: { requests: 100_000, windowMs: 1000, burst: 100_000 }, minConcurrency: 1, maxConcurrency: 200, limitAlgorithm: "gradient2" });
       const c = new AdmissionCore({ quota, now: T0 });
@@ -113,7 +113,7 @@ describe("AdmissionCore isolate leases", () => {
     // What runs is under half the limit: alone, it reads as an app-limited tenant.
     const idle = limitAfter(undefined);
     expect(idle.after).toBe(idle.before);
-    // Its isolate had as many more waiting: the limit grows on the same latencies.
+    // Its isolate had twice the limit wanting a slot: the limit grows on the same latencies.
     const busy = limitAfter(2 * idle.before);
     expect(busy.after).toBeGreaterThan(busy.before);
   });
