@@ -76,8 +76,7 @@ export class ContentionDetector {
     }
     this.baselineAt = now;
     // Each window on its own, not the smoothed values: a spike stays in those for a few windows.
-    const windowContended = mean / this.baseline > this.options.threshold && inD1 > this.options.threshold;
-    this.contendedStreak = windowContended ? this.contendedStreak + 1 : 0;
+    this.contendedStreak = this.bothOver(mean / this.baseline, inD1) ? this.contendedStreak + 1 : 0;
     return true;
   }
 
@@ -108,7 +107,12 @@ export class ContentionDetector {
   get contended(): boolean {
     const s = this.signal;
     const c = this.concurrency;
-    return s !== null && c !== null && s > this.options.threshold && c > this.options.threshold;
+    return s !== null && c !== null && this.bothOver(s, c);
+  }
+
+  /** The contention rule: slower than alone by more than the threshold, and that many in D1 at once. */
+  private bothOver(latencyRatio: number, inD1: number): boolean {
+    return latencyRatio > this.options.threshold && inD1 > this.options.threshold;
   }
 
   snapshot(): ContentionSnapshot {
@@ -140,14 +144,14 @@ const MIN_CUT_FACTOR = 0.25;
  * The next budget, always a whole number in [1, max]:
  * - contended (the latency signal over the threshold and, when known, the queries in D1 at
  *   once too) but not yet `sustained`: hold;
- * - contended and sustained: cut in proportion to how far the concurrency (else the signal) is over the
- *   threshold, at most to a quarter per tick, starting from what is in flight, since cutting
- *   unused budget relieves nothing and a cut not yet in effect must not be cut again;
+ * - contended and sustained: cut in proportion to how far the concurrency (else the signal) is
+ *   over the threshold, at most to a quarter per tick, starting from what is in flight, since
+ *   cutting unused budget relieves nothing and a cut not yet in effect must not be cut again;
  * - not contended: grow back toward `max`, at most doubling per tick, whether or not the
  *   tenants want more now. A ceiling above use costs little (cuts start from what is in
- *   flight; the caps let a tenant use the idle rest of the budget already), while a cut left standing after its contention ended holds the next burst at a
- *   few slots, and a tenant whose arrivals are refused before they queue never shows the
- *   demand that would grow it. Growth is not held while BudgetGuard judges a cut: holding it
+ *   flight; the caps let a tenant use the idle rest of the budget already), while a cut left
+ *   standing after its contention ended holds the next burst at a few slots, and a tenant
+ *   whose arrivals are refused before they queue never shows the demand that would grow it. Growth is not held while BudgetGuard judges a cut: holding it
  *   lost a third of the local benchmark's saturated read to false cuts (bench/README.md).
  */
 export function nextBudget(input: BudgetInput): number {
@@ -167,7 +171,7 @@ export function nextBudget(input: BudgetInput): number {
     const factor = Math.max(MIN_CUT_FACTOR, threshold / excess);
     return Math.max(1, Math.min(budget, Math.floor(inUse * factor)));
   }
-  return Math.min(max, budget + Math.min(budget, max - budget));
+  return Math.min(max, 2 * budget);
 }
 
 export interface GuardOptions {
