@@ -75,7 +75,8 @@ export function problemBody(code: ProblemCode, detail: string, errors?: FieldErr
   return { type: `/problems/${code.replaceAll("_", "-")}`, title, status, detail, ...(errors ? { errors } : {}), ...extensions };
 }
 
-function problemJson(error: ApiError): string {
+/** The problem+json text of an error, as every refusal and failure carries it. */
+export function problemJson(error: ApiError): string {
   return JSON.stringify({ ...problemBody(error.code, error.message, error.errors, error.extensions), status: error.status });
 }
 

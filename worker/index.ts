@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { createDoor } from "./door";
 import { cleanUpIdempotencyKeys } from "./idempotency/cleanup";
 
 export { AdmissionController } from "../durable-objects/admission-controller";
@@ -6,8 +7,9 @@ export { Monitor } from "../durable-objects/monitor";
 export { ResourceGovernor } from "../durable-objects/resource-governor";
 
 const app = createApp();
+const atDoor = createDoor(app);
 
 export default {
-  fetch: app.fetch,
+  fetch: (request: Request, env: Env, ctx: ExecutionContext) => atDoor(request, env, ctx) ?? app.fetch(request, env, ctx),
   scheduled: (controller, env, ctx) => ctx.waitUntil(cleanUpIdempotencyKeys(env, controller.scheduledTime)),
 } satisfies ExportedHandler<Env>;

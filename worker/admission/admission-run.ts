@@ -1,9 +1,10 @@
 import type { Context } from "hono";
 import { LRUCache } from "lru-cache";
-import type { AcquireRequest, AcquireResult, Grant, RateLimitInfo, ReleaseOutcome, RequestPriority } from "../../durable-objects/contracts/admission";
+import type { AcquireRequest, AcquireResult, Grant, LoadLevel, RateLimitInfo, ReleaseOutcome, RequestPriority } from "../../durable-objects/contracts/admission";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { faultsOf } from "../chaos/chaos-step";
+import { SHED_DETAIL, shedAtEdge } from "./door-refusal";
 import type { ControllerFault } from "../chaos/chaos-faults";
 import { AdaptiveThrottle } from "./adaptive-throttle";
 import { admissionController, controllerNamed } from "./controller";
@@ -31,6 +32,24 @@ const localLeases = new LRUCache<string, LocalLease>({ max: 10_000 });
 const lastRateLimit = new LRUCache<string, RateLimitInfo>({ max: 10_000 });
 /** Which controller (root or shard) issued each tenant's isolate lease: its renewals go there. */
 const leaseIssuers = new LRUCache<string, string>({ max: 10_000 });
+
+/** Requests the door (door-refusal.ts) already put to the throttle and let through: asked once only. */
+const askedAtDoor = new WeakSet<Request>();
+
+/** The throttle's answer at the door (door-refusal.ts), which asks only while the tenant is known to be under load. */
+export function throttleAtDoor(tenantId: string, priority: RequestPriority, now: number, random: number): { retryAfterMs: number } | undefined {
+  const local = isolateThrottle.shouldRefuse(tenantId, priority, now, random);
+  return local.refuse ? { retryAfterMs: local.retryAfterMs } : undefined;
+}
+
+/** The load level this isolate last heard for the tenant ("normal" once the news is old). */
+export function knownLoadLevel(tenantId: string): LoadLevel {
+  return recentLoad.level(tenantId);
+}
+
+export function markAskedAtDoor(request: Request): void {
+  askedAtDoor.add(request);
+}
 
 /**
  * A quota change ends this isolate's lease for the tenant at once (it was sized under the old
@@ -73,6 +92,10 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
   const tenant = c.get("tenant");
   let priority = ticket.priority;
   const knownLevel = recentLoad.level(tenant.id);
+  if (knownLevel !== "normal") {
+    const refusal = ticket.route.refuseUnderLoad?.({ query: (name) => c.req.query(name), priority }, knownLevel);
+    if (refusal) throw refusal;
+  }
   if (knownLevel !== "normal" && ticket.route.underLoad) {
     c.set("loadLevel", knownLevel);
     const decision = ticket.route.underLoad(c, knownLevel);
@@ -116,13 +139,10 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
     }
   }
 
-  const local = isolateThrottle.shouldRefuse(tenant.id, priority, Date.now(), Math.random());
+  const local = askedAtDoor.has(c.req.raw) ? { refuse: false as const } : isolateThrottle.shouldRefuse(tenant.id, priority, Date.now(), Math.random());
   if (local.refuse) {
     c.set("refusal", "shed");
-    throw new ApiError("overloaded", rejectionDetail("shed"), {
-      headers: { "retry-after": retryAfterSeconds(local.retryAfterMs) },
-      extensions: { reason: "shed", retryAfterMs: Math.ceil(local.retryAfterMs), decidedBy: "edge" },
-    });
+    throw shedAtEdge(local.retryAfterMs);
   }
 
   if (fault === "evict") await evictController(c, tenant.id);
@@ -351,6 +371,6 @@ function rejectionDetail(reason: string): string {
     case "deadline":
       return "The request could not be served before its deadline";
     default:
-      return "The service is shedding load to protect higher-priority requests";
+      return SHED_DETAIL;
   }
 }

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { LoadLevel, RequestPriority } from "../../durable-objects/contracts/admission";
 import type { AppEnv } from "../app-env";
+import type { ApiError } from "../errors";
 
 /**
  * What a route declares about admission, in its `createRoute` beside its schemas
@@ -16,7 +17,9 @@ export interface AdmittedRoute {
   priority: RequestPriority;
   /** Tokens a request takes from the tenant's bucket, unless the quota's routeCosts says otherwise. */
   cost: number;
-  /** Consulted before asking the controller while this isolate knows the tenant to be under load. */
+  /** Consulted first, before asking the controller, while this isolate knows the tenant to be under load. */
+  refuseUnderLoad?: UnderLoadRefusal;
+  /** Then this, which may answer from memory: a route with one is never answered at the Worker's door. */
   underLoad?: UnderLoadPolicy;
 }
 
@@ -32,10 +35,25 @@ export type UnderLoadDecision = { kind: "answer"; response: Response } | { kind:
 
 export type UnderLoadPolicy = (c: Context<AppEnv>, level: LoadLevel) => UnderLoadDecision;
 
-export function admit(priority: RequestPriority, options: { cost?: number; underLoad?: UnderLoadPolicy } = {}): AdmittedRoute {
+/** What a refuse-only rule reads of a request: the same at the Worker's door (door-refusal.ts) as in the app. */
+export interface RefusalView {
+  query(name: string): string | undefined;
+  priority: RequestPriority;
+}
+
+/** A refuse-only under-load rule: the refusal to answer with, or undefined to go on. */
+export type UnderLoadRefusal = (request: RefusalView, level: LoadLevel) => ApiError | undefined;
+
+export function admit(priority: RequestPriority, options: { cost?: number; refuseUnderLoad?: UnderLoadRefusal; underLoad?: UnderLoadPolicy } = {}): AdmittedRoute {
   const cost = options.cost ?? 1;
   if (!Number.isInteger(cost) || cost < 0) throw new Error(`a route's admission cost must be a non-negative integer, got ${cost}`);
-  return { admitted: true, priority, cost, ...(options.underLoad ? { underLoad: options.underLoad } : {}) };
+  return {
+    admitted: true,
+    priority,
+    cost,
+    ...(options.refuseUnderLoad ? { refuseUnderLoad: options.refuseUnderLoad } : {}),
+    ...(options.underLoad ? { underLoad: options.underLoad } : {}),
+  };
 }
 
 /** For a /v1 route that must never wait for or spend the tenant's budget; say why. */

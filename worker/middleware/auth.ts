@@ -39,6 +39,16 @@ export const AUTH_CACHE_TTL_MS = 10_000;
  */
 const tenantCache = isolateCaches.define<TenantContext>("auth", { ttlMs: AUTH_CACHE_TTL_MS });
 
+/**
+ * The tenant of a key this isolate validated and still holds, for the Worker's door (no lookup,
+ * no hashing). Not counted as a cache lookup: a request the door lets through is counted by
+ * tenantAuth, and door refusals under a flood would read as a hit rate the app never had.
+ */
+export function knownTenant(authorization: string | null): TenantContext | undefined {
+  const key = bearerToken(authorization ?? undefined);
+  return key === undefined ? undefined : tenantCache.peek(key);
+}
+
 /** Bounds what keys this isolate has not validated cost D1 (worker/auth/unknown-key-gate.ts). */
 const unknownKeys = new UnknownKeyGate(undefined, Date.now, (err) =>
   console.warn(JSON.stringify({ level: "warn", event: "key_prefix_refresh_failed", error: String(err) })),

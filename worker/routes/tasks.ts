@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { cappedPageSize, searchRefused, STATS_SNAPSHOT_MAX_AGE_MS, underLoad } from "../admission/degradation";
-import { admit, type UnderLoadPolicy } from "../admission/route-admission";
+import { admit, type UnderLoadRefusal } from "../admission/route-admission";
 import { readThrough } from "../cache/read-through";
 import { listQueryKey } from "../cache/task-read-keys";
 import { readDataVersion } from "../db/data-version";
@@ -75,11 +75,8 @@ const searchPaused = () =>
     extensions: { reason: "shed", reasonDetail: "search_paused", retryAfterMs: 5000 },
   });
 
-/** Known to be under load: refuse a low search here rather than after a round trip. */
-const refuseLowSearch: UnderLoadPolicy = (c, level) => {
-  if (c.req.query("q") && searchRefused(level, c.get("requestPriority"))) throw searchPaused();
-  return { kind: "admit" };
-};
+/** Known to be under load: refuse a low search here (or at the Worker's door) rather than after a round trip. */
+const refuseLowSearch: UnderLoadRefusal = (request, level) => (request.query("q") && searchRefused(level, request.priority) ? searchPaused() : undefined);
 
 tasksApp.openapi(
   createRoute({
@@ -95,7 +92,7 @@ tasksApp.openapi(
       304: notModifiedResponse(LIST_ETAG),
       ...problemResponses(400, 401, 429, 503),
     },
-    admission: admit("normal", { underLoad: refuseLowSearch }),
+    admission: admit("normal", { refuseUnderLoad: refuseLowSearch }),
   }),
   async (c) => {
     const query = c.req.valid("query");
