@@ -25,9 +25,10 @@ export interface ContentionOptions {
   /** Floor of the baseline, ms, so a near-zero reading cannot make every later one look contended. */
   minBaselineMs: number;
   /**
-   * Counted windows in a row that must read contended before the budget is cut: a queue in D1
-   * outlasts a window, while a burst's first second (locally, before the Worker's lag meter
-   * has caught up with a newly saturated thread) reads as one spike.
+   * Counted windows that must read contended before the budget is cut, calm ones between them
+   * allowed while the smoothed reading stays contended: a queue in D1 outlasts a window, while a
+   * burst's first second (locally, before the Worker's lag meter has caught up with a newly
+   * saturated thread) reads as one spike.
    */
   sustainTicks: number;
 }
@@ -51,7 +52,7 @@ export class ContentionDetector {
   private concurrency: number | null = null;
   private baseline: number | null;
   private baselineAt: number | null = null;
-  /** Counted windows in a row that each read contended on their own. */
+  /** Counted windows that each read contended on their own, with no window between them calm enough to clear the smoothed reading. */
   private contendedStreak = 0;
 
   constructor(options: Partial<ContentionOptions> = {}, restored: ContentionSnapshot | null = null) {
@@ -76,11 +77,15 @@ export class ContentionDetector {
     }
     this.baselineAt = now;
     // Each window on its own, not the smoothed values: a spike stays in those for a few windows.
-    this.contendedStreak = this.bothOver(mean / this.baseline, inD1) ? this.contendedStreak + 1 : 0;
+    // A calm window while the smoothed values still read contended neither ends the run nor
+    // extends it: windows alternating with calm ones under a standing queue add up, while a
+    // lone spike leaves the smoothed values before a second one comes.
+    const contendedNow = this.bothOver(mean / this.baseline, inD1);
+    this.contendedStreak = contendedNow ? this.contendedStreak + 1 : this.contended ? this.contendedStreak : 0;
     return true;
   }
 
-  /** Contended, and so was each of the last `sustainTicks` counted windows on its own: what a cut waits for. */
+  /** Contended, and `sustainTicks` counted windows read contended on their own since it last cleared: what a cut waits for. */
   get sustained(): boolean {
     return this.contended && this.contendedStreak >= this.options.sustainTicks;
   }

@@ -134,6 +134,24 @@ describe("ContentionDetector", () => {
     expect([detector.contended, detector.sustained]).toEqual([true, false]);
   });
 
+  it("adds up contended windows that alternate with calm ones while the smoothed reading stays contended", () => {
+    const detector = new ContentionDetector({ alpha: 0.5 }, { baselineMs: 1 });
+    // Each contended window: 6x the baseline, 6 queries in D1 at once; each calm one: 1x and 1.
+    const contended: LatencyWindow = { queries: 10, totalMs: 60, elapsedMs: 10 };
+    const calm: LatencyWindow = { queries: 10, totalMs: 10, elapsedMs: 10 };
+    const sustained: boolean[] = [];
+    [contended, calm, contended, calm, contended].forEach((w, i) => {
+      detector.observe(w, i * 1000);
+      expect(detector.contended).toBe(true);
+      sustained.push(detector.sustained);
+    });
+    expect(sustained).toEqual([false, false, true, true, true]);
+    // Calm windows until the smoothed reading clears end the run.
+    while (detector.contended) detector.observe(calm, 10_000);
+    detector.observe(contended, 11_000);
+    expect(detector.sustained).toBe(false);
+  });
+
   it("restores only a positive finite baseline, not below minBaselineMs, and reads no signal before a window", () => {
     for (const baselineMs of [0, -1, Number.POSITIVE_INFINITY, Number.NaN]) expect(new ContentionDetector({}, { baselineMs }).baselineMs).toBeNull();
     expect(new ContentionDetector({}, { baselineMs: 0.001 }).baselineMs).toBe(0.05);
