@@ -1,9 +1,11 @@
 // CPU profile of the TaskFlow Worker (and its Durable Objects) under a steady request mix,
 // through workerd's V8 inspector: which functions the server's time goes to.
-//   node bench/tools/profile.mjs [--seconds 8] [--rate 150] [--off] [--kind high|mix] [--grep regex-of-function-names]
+//   node bench/tools/profile.mjs [--seconds 8] [--rate 150] [--off] [--kind high|mix|byid|notfound] [--grep regex-of-function-names]
+// --kind byid reads one task by id, as the overhead scenario's saturated read does.
 import { auth, createTenant, seedTasks, UNLIMITED_RATE } from "../scenarios/api.mjs";
 import { Ledger } from "../scenarios/ledger.mjs";
 import { OVERLOAD_QUOTA, overloadMix } from "../scenarios/overload.mjs";
+import { firstTaskId, OVERHEAD_QUOTA, saturatedReadMix } from "../scenarios/overhead.mjs";
 import { Taskflow } from "../scenarios/taskflow.mjs";
 import { openPhase } from "../scenarios/util.mjs";
 
@@ -56,7 +58,7 @@ const tf = new Taskflow({ servingPath: "miniflare-direct", runId: `profile-${Dat
 try {
   await tf.serve(admission);
   const kind = arg("kind", "high");
-  const tenant = await createTenant(tf.origin, tf.adminToken, "profile", kind === "mix" ? OVERLOAD_QUOTA : { rateLimit: UNLIMITED_RATE });
+  const tenant = await createTenant(tf.origin, tf.adminToken, "profile", kind === "mix" ? OVERLOAD_QUOTA : kind === "byid" ? OVERHEAD_QUOTA : { rateLimit: UNLIMITED_RATE });
   await seedTasks(tf.origin, tenant.apiKey, 2000);
   const targets = await (await fetch(`http://127.0.0.1:${PORT}/json`)).json();
   console.log(`inspector targets: ${targets.map((t) => t.title ?? t.id).join(", ")}`);
@@ -70,7 +72,8 @@ try {
     sessions.push([t, s]);
   }
   const ledger = new Ledger("profile");
-  const mix = kind === "notfound" ? [{ name: "notfound", path: "/health", group: "x" }] : kind === "mix" ? overloadMix({ apiKey: tenant.apiKey, ledger, phase: "p" }) : [{ name: "small-page", path: "/v1/tasks?limit=5", headers: auth(tenant.apiKey, "high"), group: "high" }];
+  const readById = kind === "byid" ? saturatedReadMix(tenant.apiKey, await firstTaskId(tf.origin, tenant.apiKey)) : undefined;
+  const mix = readById ?? (kind === "notfound" ? [{ name: "notfound", path: "/health", group: "x" }] : kind === "mix" ? overloadMix({ apiKey: tenant.apiKey, ledger, phase: "p" }) : [{ name: "small-page", path: "/v1/tasks?limit=5", headers: auth(tenant.apiKey, "high"), group: "high" }]);
   const ph = await openPhase({ origin: tf.origin, mix, rate: Number(arg("rate", 150)), durationMs: Number(arg("seconds", 8)) * 1000, ledger, timeoutMs: 10_000, drainMs: 2000, maxInFlight: 2000 });
   console.log(`sent ${ph.sent}, statuses ${JSON.stringify(ph.total.statusCounts)}`);
   for (const [t, s] of sessions.filter(([t]) => String(t.title).includes("taskflow"))) {

@@ -3,6 +3,7 @@
 //   node bench/tools/request-cost.mjs [--requests 300] [--seed 4000] [--off] [--var NAME=VALUE ...]
 //   e.g. --var CACHE_STRATEGY=off to price the uncached reads (repeated reads are cache hits otherwise)
 import { auth, createTenant, seedTasks, UNLIMITED_RATE } from "../scenarios/api.mjs";
+import { firstTaskId } from "../scenarios/overhead.mjs";
 import { Taskflow } from "../scenarios/taskflow.mjs";
 import { createClient } from "../lib/http-client.mjs";
 import { processTree } from "../lib/proc-cpu.mjs";
@@ -35,6 +36,7 @@ try {
   const k = tenant.apiKey;
   const kinds = [
     ["GET /health", { path: "/health" }],
+    ["GET /v1/tasks/:id", { path: `/v1/tasks/${await firstTaskId(tf.origin, k)}`, headers: auth(k, "normal") }],
     ["GET /v1/tasks?limit=5 (high)", { path: "/v1/tasks?limit=5", headers: auth(k, "high") }],
     ["GET /v1/tasks?limit=20", { path: "/v1/tasks?limit=20", headers: auth(k, "normal") }],
     ["POST /v1/tasks (critical)", { method: "POST", path: "/v1/tasks", headers: { ...auth(k, "critical"), "content-type": "application/json" }, body: JSON.stringify({ title: "cost", priority: "medium" }) }],
@@ -44,16 +46,18 @@ try {
     ["429 rate_limited", { path: "/v1/tasks?limit=5", headers: auth(limited.apiKey, "low") }],
     ["401 bad key", { path: "/v1/tasks?limit=5", headers: auth("tfk_nope_nope", "low") }],
   ];
-  // A tenant this isolate knows to be under load: its low searches are refused at the edge.
-  const busy = await createTenant(tf.origin, tf.adminToken, "busy", { rateLimit: UNLIMITED_RATE, maxConcurrency: 1, minConcurrency: 1 });
+  // A tenant whose one slot is held and whose controller refuses its low reads: the isolate
+  // throttle then refuses about 90 % of them at the Worker's door, the rest through the app.
+  const busy = await createTenant(tf.origin, tf.adminToken, "busy", { rateLimit: UNLIMITED_RATE, maxConcurrency: 1, minConcurrency: 1, queueSize: 0 });
   const side = createClient({ origin: tf.origin, connections: 2 });
-  const markUnderLoad = async () => {
-    const holder = side.send({ method: "GET", path: "/v1/tasks?limit=1", headers: { ...auth(busy.apiKey, "critical"), "x-fault-delay-ms": "150" }, readBody: true });
-    await new Promise((r) => setTimeout(r, 30));
-    await side.send({ method: "GET", path: "/v1/tasks?limit=1", headers: auth(busy.apiKey, "critical"), readBody: true }); // queued: comes back "elevated"
-    await holder;
+  const lowRead = { ...auth(busy.apiKey, "low"), "x-request-timeout-ms": "50" };
+  let holder;
+  const throttle = async () => {
+    holder = side.send({ method: "GET", path: "/v1/users", headers: { ...auth(busy.apiKey, "critical"), "x-fault-delay-ms": "8000" }, readBody: true });
+    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 10; i++) await side.send({ method: "GET", path: "/v1/users", headers: lowRead, readBody: true });
   };
-  kinds.push(["503 refused at the edge (low search, under load)", { path: "/v1/tasks?q=alpha", headers: auth(busy.apiKey, "low"), before: markUnderLoad }]);
+  kinds.push(["503 while throttled (~90 % at the door)", { path: "/v1/users", headers: lowRead, before: throttle }]);
   const client = createClient({ origin: tf.origin, connections: 1 });
   console.log(`admission ${admission ? "on" : "off"}${Object.keys(vars).length ? `, ${JSON.stringify(vars)}` : ""}; ${N} sequential requests per kind, miniflare-direct`);
   for (const [name, r] of kinds) {
@@ -63,12 +67,17 @@ try {
     const statuses = {};
     for (let i = 0; i < N; i++) {
       const res = await client.send({ method: "GET", readBody: true, ...r });
-      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      // Refusals say who decided (decidedBy "edge": the isolate, at the door or in the app).
+      const decidedBy = res.status >= 400 && typeof res.body === "string" ? /"decidedBy":"(\w+)"/.exec(res.body)?.[1] : undefined;
+      const key = decidedBy ? `${res.status} ${decidedBy}` : String(res.status);
+      statuses[key] = (statuses[key] ?? 0) + 1;
     }
     const wall = (performance.now() - t0) / N, c1 = cpu(pids), user = ((c1.u - cpu0.u) * 1e6) / N, sys = ((c1.s - cpu0.s) * 1e6) / N;
     console.log(`${name.padEnd(44)} server CPU user ${user.toFixed(0).padStart(6)} sys ${sys.toFixed(0).padStart(6)} µs/req  wall ${wall.toFixed(2).padStart(6)} ms/req  ${JSON.stringify(statuses)}`);
   }
   await client.close();
+  await holder;
+  await side.close();
 } finally {
   await tf.stop();
 }
