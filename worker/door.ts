@@ -1,4 +1,4 @@
-import { knownLoadLevel, markAskedAtDoor, throttleAtDoor } from "./admission/admission-run";
+import { knownLoadLevel, markAskedAtDoor, noteArrivalAtDoor, throttleAtDoor } from "./admission/admission-run";
 import { doorRoutes, refuseAtDoor, type DoorDeps } from "./admission/door-refusal";
 import { declaredRoutes } from "./admission/route-admission";
 import { configOf } from "./config";
@@ -32,6 +32,7 @@ export function createDoor(app: { routes: readonly { method: string; path: strin
       knownTenant,
       knownLevel: knownLoadLevel,
       throttle: (tenantId, priority) => throttleAtDoor(tenantId, priority, Date.now(), Math.random()),
+      noteArrival: (tenantId) => noteArrivalAtDoor(tenantId, Date.now()),
       markAsked: markAskedAtDoor,
       record: (r, keepAlive) => {
         if (!telemetryOn) return;

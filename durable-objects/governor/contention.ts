@@ -25,10 +25,10 @@ export interface ContentionOptions {
   /** Floor of the baseline, ms, so a near-zero reading cannot make every later one look contended. */
   minBaselineMs: number;
   /**
-   * Counted windows that must read contended before the budget is cut, calm ones between them
-   * allowed while the smoothed reading stays contended: a queue in D1 outlasts a window, while a
-   * burst's first second (locally, before the Worker's lag meter has caught up with a newly
-   * saturated thread) reads as one spike.
+   * Counted windows that must read contended before the budget is cut, at most one calm window
+   * between two of them while the smoothed reading stays contended: a queue in D1 outlasts a
+   * window, while a burst's first second (locally, before the Worker's lag meter has caught up
+   * with a newly saturated thread) reads as one spike.
    */
   sustainTicks: number;
 }
@@ -52,8 +52,10 @@ export class ContentionDetector {
   private concurrency: number | null = null;
   private baseline: number | null;
   private baselineAt: number | null = null;
-  /** Counted windows that each read contended on their own, with no window between them calm enough to clear the smoothed reading. */
+  /** Counted windows that each read contended on their own, at most one calm window between two of them. */
   private contendedStreak = 0;
+  /** Calm windows since the last contended one (0 or 1 while a run lasts). */
+  private calmWindows = 0;
 
   constructor(options: Partial<ContentionOptions> = {}, restored: ContentionSnapshot | null = null) {
     this.options = { ...CONTENTION_DEFAULTS, ...options };
@@ -77,15 +79,24 @@ export class ContentionDetector {
     }
     this.baselineAt = now;
     // Each window on its own, not the smoothed values: a spike stays in those for a few windows.
-    // A calm window while the smoothed values still read contended neither ends the run nor
-    // extends it: windows alternating with calm ones under a standing queue add up, while a
-    // lone spike leaves the smoothed values before a second one comes.
+    // One calm window between contended ones, while the smoothed values still read contended,
+    // neither ends the run nor extends it (windows alternating under a standing queue add up);
+    // a second calm one ends it, so a big spike that keeps the smoothed values up for several
+    // windows cannot lend its count to a borderline window seconds later.
     const contendedNow = this.bothOver(mean / this.baseline, inD1);
-    this.contendedStreak = contendedNow ? this.contendedStreak + 1 : this.contended ? this.contendedStreak : 0;
+    if (contendedNow) {
+      this.contendedStreak++;
+      this.calmWindows = 0;
+    } else if (this.contended && this.calmWindows === 0) {
+      this.calmWindows = 1;
+    } else {
+      this.contendedStreak = 0;
+      this.calmWindows = 0;
+    }
     return true;
   }
 
-  /** Contended, and `sustainTicks` counted windows read contended on their own since it last cleared: what a cut waits for. */
+  /** Contended, and `sustainTicks` counted windows read contended on their own, at most one calm window apart: what a cut waits for. */
   get sustained(): boolean {
     return this.contended && this.contendedStreak >= this.options.sustainTicks;
   }

@@ -1,6 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { AdaptiveThrottle } from "../../worker/admission/adaptive-throttle";
 import { createApp } from "../../worker/app";
 import { createDoor } from "../../worker/door";
 import { call, createTenant, generousQuota, json } from "./helpers";
@@ -56,5 +57,24 @@ describe("refusing at the door", { timeout: 20_000 }, () => {
     const appBody = await json<{ retryAfterMs: number }>(throughApp!);
     expect({ ...doorBody, retryAfterMs: 0 }).toEqual({ ...appBody, retryAfterMs: 0 });
     expect(throughDoor!.headers.get("retry-after")).toBe(String(Math.max(1, Math.ceil(doorBody.retryAfterMs / 1000))));
+  });
+
+  it("asks the throttle once: a request the door lets through is not put to it again by the app", async () => {
+    const tenant = await createTenant(oneSlot);
+    const holder = call("GET", "/v1/users", { token: tenant.apiKey, headers: { "x-fault-delay-ms": "2000", "x-priority": "critical" } });
+    await sleep(40);
+    for (let i = 0; i < 8; i++) expect((await call("GET", "/v1/users", { token: tenant.apiKey, headers: lowRead })).status).toBe(503);
+    // The first answer lets the request through (the door's); any second one would refuse it.
+    const ask = vi.spyOn(AdaptiveThrottle.prototype, "shouldRefuse").mockReturnValueOnce({ refuse: false }).mockReturnValue({ refuse: true, retryAfterMs: 1000 });
+    try {
+      const res = await call("GET", "/v1/users", { token: tenant.apiKey, headers: lowRead });
+      expect(ask).toHaveBeenCalledTimes(1);
+      // The controller answered it (no slot before its deadline), not the isolate.
+      expect(res.status).toBe(503);
+      expect((await json<{ decidedBy?: string }>(res)).decidedBy).toBeUndefined();
+    } finally {
+      ask.mockRestore();
+    }
+    await holder;
   });
 });

@@ -47,6 +47,11 @@ export function knownLoadLevel(tenantId: string): LoadLevel {
   return recentLoad.level(tenantId);
 }
 
+/** The door's arrival for the tenant's lease, if this isolate holds one (the app notes it before its throttle too). */
+export function noteArrivalAtDoor(tenantId: string, now: number): void {
+  localLeases.peek(tenantId)?.noteArrival(now);
+}
+
 export function markAskedAtDoor(request: Request): void {
   askedAtDoor.add(request);
 }

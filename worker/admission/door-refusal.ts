@@ -14,14 +14,16 @@ import type { RouteAdmission, UnderLoadRefusal } from "./route-admission";
  * left over for the admitted work (bench/README.md, "What a refusal costs"); a door refusal
  * costs about a third of one through the app.
  *
- * The door answers only where the app would have answered the same: a tenant request whose
- * key this isolate already validated (its auth cache entry, same TTL), on an admitted /v1
- * route without path parameters and without an under-load policy that may answer from memory,
- * while the tenant is known to be under load (no isolate lease admits then). There it applies
- * what the app applies first: the route's refuse-only rule (a low search paused), then the
- * throttle. Critical requests, browser requests (Origin: CORS) and requests carrying injected
- * faults always go to the app. The throttle is asked once per request: a request the door
- * lets through is not asked again.
+ * The door answers only where the app would have answered the same (but for a query string
+ * the route's validators would refuse: the door does not run them, README): a tenant request without
+ * a body (the app's body guards answer 413/415 before admission, whatever the load) and with a
+ * valid X-Request-Timeout-Ms if any, whose key this isolate already validated (its auth cache
+ * entry, same TTL), on an admitted /v1 route without path parameters and without an under-load
+ * policy that may answer from memory, while the tenant is known to be under load (no isolate
+ * lease admits then). There it applies what the app applies first: the route's refuse-only
+ * rule (a low search paused), then the throttle. Critical requests, browser requests (Origin:
+ * CORS) and requests carrying injected faults always go to the app. The throttle is asked
+ * once per request: a request the door lets through is not asked again.
  */
 
 export interface DoorRoute {
@@ -42,6 +44,8 @@ export interface DoorDeps {
   knownLevel: (tenantId: string) => LoadLevel;
   /** The isolate throttle's refusal, if it refuses (admission-run.ts). */
   throttle: (tenantId: string, priority: RequestPriority) => { retryAfterMs: number } | undefined;
+  /** Counts a refused arrival for the tenant's isolate lease, as the app does before its throttle (demand, idleness). */
+  noteArrival: (tenantId: string) => void;
   /** Marks a request the throttle let through, so the app does not ask it twice. */
   markAsked: (request: Request) => void;
   /** Records the refusal in telemetry; a flush that falls due is kept alive by `keepAlive`. */
@@ -68,7 +72,8 @@ export function refuseAtDoor(request: Request, deps: DoorDeps, keepAlive: (work:
   const route = deps.routes.get(`${request.method} ${pathOf(request.url)}`);
   if (!route) return undefined;
   const headers = request.headers;
-  if (headers.has("origin") || (config.faultInjection && carriesFault(headers))) return undefined;
+  if (request.body !== null || headers.has("origin") || (config.faultInjection && carriesFault(headers))) return undefined;
+  if (!validTimeout(headers.get("x-request-timeout-ms"))) return undefined;
   const tenant = deps.knownTenant(headers.get("authorization"));
   if (!tenant) return undefined;
   const priority = requestPriority({ xPriority: headers.get("x-priority") ?? undefined, priority: headers.get("priority") ?? undefined }, route.priority, tenant.quota.maxPriority);
@@ -86,6 +91,8 @@ export function refuseAtDoor(request: Request, deps: DoorDeps, keepAlive: (work:
         "content-type": "application/problem+json",
         ...error.headers,
         "cache-control": "no-store",
+        // As the app's CORS policy says on every answer once some origins are allowed.
+        ...(config.corsAllowedOrigins.length > 0 ? { vary: "Origin" } : {}),
         "server-timing": `queue;dur=0, db;dur=0, total;dur=${Math.round(totalMs * 10) / 10}`,
       },
     });
@@ -100,6 +107,8 @@ export function refuseAtDoor(request: Request, deps: DoorDeps, keepAlive: (work:
     deps.markAsked(request);
     return undefined;
   }
+  // Only a request the door keeps: one it lets through has its arrival noted by the app.
+  deps.noteArrival(tenant.id);
   return answer(shedAtEdge(throttled.retryAfterMs), "shed");
 }
 
@@ -142,6 +151,13 @@ function pathOf(url: string): string {
   const hash = url.indexOf("#", start);
   if (hash >= 0 && hash < end) end = hash;
   return url.slice(start, end);
+}
+
+/** The app answers a malformed X-Request-Timeout-Ms with a 400 before admission (deadline.ts). */
+function validTimeout(header: string | null): boolean {
+  if (header === null) return true;
+  const asked = Number(header);
+  return Number.isInteger(asked) && asked >= 1;
 }
 
 function carriesFault(headers: Headers): boolean {

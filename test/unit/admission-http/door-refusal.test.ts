@@ -27,6 +27,7 @@ function door(overrides: Partial<DoorDeps> = {}) {
   const asked: RequestPriority[] = [];
   const marked: Request[] = [];
   const records: RequestRecord[] = [];
+  const arrivals: string[] = [];
   const deps: DoorDeps = {
     config,
     routes,
@@ -36,12 +37,13 @@ function door(overrides: Partial<DoorDeps> = {}) {
       asked.push(priority);
       return { retryAfterMs: 1500 };
     },
+    noteArrival: (tenantId) => arrivals.push(tenantId),
     markAsked: (request) => marked.push(request),
     record: (r) => records.push(r),
     now: () => 0,
     ...overrides,
   };
-  return { deps, asked, marked, records };
+  return { deps, asked, marked, records, arrivals };
 }
 
 const request = (path: string, headers: Record<string, string> = {}, method = "GET") =>
@@ -50,7 +52,7 @@ const keepAlive = () => {};
 
 describe("refusing at the door", () => {
   it("answers what the throttle refuses with the app's shed problem+json, and records it", async () => {
-    const { deps, records } = door();
+    const { deps, records, arrivals } = door();
     const res = refuseAtDoor(request("/v1/tasks?limit=20&q=x", { "x-priority": "low" }), deps, keepAlive);
     expect(res?.status).toBe(503);
     expect(res?.headers.get("content-type")).toBe("application/problem+json");
@@ -67,6 +69,14 @@ describe("refusing at the door", () => {
       decidedBy: "edge",
     });
     expect(records).toEqual([expect.objectContaining({ route: "/v1/tasks", method: "GET", status: 503, tenant: "t1", priority: "low", outcome: "shed" })]);
+    // Its arrival counts for the tenant's isolate lease, as in the app; no Vary without CORS origins.
+    expect(arrivals).toEqual(["t1"]);
+    expect(res?.headers.get("vary")).toBeNull();
+  });
+
+  it("says Vary: Origin, as the app does on every answer, once CORS origins are configured", () => {
+    const { deps } = door({ config: { ...config, corsAllowedOrigins: ["https://app.example"] } });
+    expect(refuseAtDoor(request("/v1/tasks"), deps, keepAlive)?.headers.get("vary")).toBe("Origin");
   });
 
   it("asks the throttle with the route's default priority, capped at the tenant's maxPriority", () => {
@@ -103,10 +113,12 @@ describe("refusing at the door", () => {
   });
 
   it("lets through what the throttle lets through, marked so the app does not ask again", () => {
-    const { deps, marked } = door({ throttle: () => undefined });
+    const { deps, marked, arrivals } = door({ throttle: () => undefined });
     const req = request("/v1/tasks");
     expect(refuseAtDoor(req, deps, keepAlive)).toBeUndefined();
     expect(marked).toEqual([req]);
+    // The app counts the arrival of a request it serves.
+    expect(arrivals).toEqual([]);
   });
 
   it("leaves to the app every request it could answer differently", () => {
@@ -116,6 +128,11 @@ describe("refusing at the door", () => {
       request("/v1/tasks", { origin: "https://app.example" }),
       request("/v1/tasks/9f8e", { "x-priority": "low" }),
       request("/v1/tasks", {}, "DELETE"),
+      // A body: the app's guards answer 413/415 before any admission.
+      new Request("https://api.example/v1/tasks", { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "text/plain" }, body: "x" }),
+      // An X-Request-Timeout-Ms the app answers with a 400.
+      request("/v1/tasks", { "x-request-timeout-ms": "soon" }),
+      request("/v1/tasks", { "x-request-timeout-ms": "0" }),
       new Request("https://api.example/v1/tasks", { headers: { authorization: "Bearer tfk_other_key" } }),
       new Request("https://api.example/v1/tasks"),
     ];

@@ -117,7 +117,7 @@ describe("ContentionDetector", () => {
     expect(judged({ queries: 10, totalMs: 10, elapsedMs: 1 })).toBe(false);
   });
 
-  it("reads contention as sustained only after sustainTicks counted windows in a row read contended", () => {
+  it("reads contention as sustained only after sustainTicks counted windows read contended (without smoothing: in a row)", () => {
     const detector = new ContentionDetector({ alpha: 1 }, { baselineMs: 1 });
     const contended: LatencyWindow = { queries: 10, totalMs: 30, elapsedMs: 10 };
     expect(detector.options.sustainTicks).toBe(2);
@@ -128,7 +128,7 @@ describe("ContentionDetector", () => {
     expect(detector.sustained).toBe(false);
     detector.observe(contended, 1000);
     expect(detector.sustained).toBe(true);
-    // One calm window ends the run: the next contended one starts it again.
+    // Without smoothing, one calm window clears the reading and ends the run: the next contended one starts it again.
     detector.observe({ queries: 10, totalMs: 10, elapsedMs: 1000 }, 2000);
     detector.observe(contended, 3000);
     expect([detector.contended, detector.sustained]).toEqual([true, false]);
@@ -150,6 +150,20 @@ describe("ContentionDetector", () => {
     while (detector.contended) detector.observe(calm, 10_000);
     detector.observe(contended, 11_000);
     expect(detector.sustained).toBe(false);
+  });
+
+  it("does not lend a big spike's count to a borderline window that follows it after two calm ones", () => {
+    const detector = new ContentionDetector({ alpha: 0.5 }, { baselineMs: 1 });
+    const calm: LatencyWindow = { queries: 10, totalMs: 10, elapsedMs: 10 };
+    // 50x the baseline with 50 in D1: the smoothed reading stays contended for several windows.
+    detector.observe({ queries: 10, totalMs: 500, elapsedMs: 10 }, 0);
+    for (let t = 1; t <= 3; t++) {
+      detector.observe(calm, t * 1000);
+      expect(detector.contended).toBe(true);
+    }
+    // Just over the threshold on its own (3x, 3 in D1), and the smoothed reading still contended.
+    detector.observe({ queries: 10, totalMs: 30, elapsedMs: 10 }, 4000);
+    expect([detector.contended, detector.sustained]).toEqual([true, false]);
   });
 
   it("restores only a positive finite baseline, not below minBaselineMs, and reads no signal before a window", () => {
