@@ -1,8 +1,8 @@
 // Scenario 2, overhead: the same moderate workload with admission off and on. What the
 // admission round trip (one Durable Object RPC per request) costs when nothing is overloaded.
-import { admissionState, createTenant, createTaskEntry, auth, seedTasks, UNLIMITED_RATE } from "./api.mjs";
+import { createTenant, createTaskEntry, auth, seedTasks, UNLIMITED_RATE } from "./api.mjs";
 import { measureCapacity, openPhase, pause } from "./util.mjs";
-import { sampleUntilStopped } from "../lib/sample-until-stopped.ts";
+import { describeStates, sampleAdmission } from "./admission-samples.mjs";
 import { ratio } from "../lib/stats.ts";
 
 export const id = "overhead";
@@ -36,7 +36,7 @@ export async function run(ctx) {
     await pause(300);
     const load = await openPhase({ origin: tf.origin, mix: mix(`overhead-${mode}`), rate, durationMs: runDur, ledger: ctx.ledger, timeoutMs: 10_000, drainMs: 5000 });
     // Saturated single read, as the issue measured it with wrk: 16 connections, closed model.
-    const readerStates = admission ? sampleAdmission(tf, reader.id) : undefined;
+    const readerStates = admission ? sampleAdmission(tf, reader.id, READER_SAMPLE_MS) : undefined;
     const byId = await measureCapacity({ origin: tf.origin, mix: saturatedReadMix(reader.apiKey, taskId), concurrency: [16], durationMs: capDur, warmupMs: 500, timeoutMs: 10_000 });
     const reader_ = readerStates ? await readerStates.stop() : undefined;
     ctx.log(`  admission ${mode}: saturated GET /v1/tasks/:id ${byId.goodput.toFixed(0)} req/s (16 clients)${reader_ ? `; reader ${describeStates(reader_)}` : ""}`);
@@ -86,25 +86,6 @@ export function overheadMix({ apiKey, ledger, phase }) {
 /** The saturated read: one task by id, over and over (bench/tools/read-probe.mjs runs it too). */
 export function saturatedReadMix(apiKey, taskId) {
   return [{ name: "get-by-id", path: `/v1/tasks/${taskId}`, headers: auth(apiKey, "normal"), weight: 1, group: "normal" }];
-}
-
-/** Samples a tenant's admission state until stopped: what decides the saturated read's regime. */
-function sampleAdmission(tf, tenantId) {
-  return sampleUntilStopped(async () => {
-    const state = await admissionState(tf, tenantId);
-    return { limit: state.limit, inflight: state.inflight, level: state.loadLevel, k: state.shards ?? 1, leaseSlots: state.leases?.slots ?? 0, share: state.share ?? null };
-  }, READER_SAMPLE_MS);
-}
-
-/** "limit 1-20, lease slots 0-7, K up to 1, levels normal, governor share 9-50". */
-function describeStates(states) {
-  if (states.length === 0) return "no sample";
-  const range = (key) => {
-    const values = states.map((s) => s[key]).filter((v) => typeof v === "number");
-    return values.length ? `${Math.min(...values)}-${Math.max(...values)}` : "n/a";
-  };
-  const each = states.map((s) => `${s.limit}/${s.inflight}/${s.leaseSlots}/${s.level[0]}`).join(" ");
-  return `limit ${range("limit")}, lease slots ${range("leaseSlots")}, K up to ${Math.max(...states.map((s) => s.k))}, levels ${[...new Set(states.map((s) => s.level))].join("/")}, governor share ${range("share")}; each sample limit/in flight/lease slots/level: ${each}`;
 }
 
 /** The id of a task of the tenant's (throws when it has none). */
