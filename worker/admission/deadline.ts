@@ -7,10 +7,17 @@ import { ApiError } from "../errors";
 export function requestDeadline(now: number, tenantTimeoutMs: number, header: string | undefined): number {
   if (header === undefined) return now + tenantTimeoutMs;
   const asked = Number(header);
-  if (!Number.isInteger(asked) || asked < 1) {
+  if (!validRequestTimeout(header)) {
     throw new ApiError("invalid_input", "X-Request-Timeout-Ms must be a positive integer of milliseconds", {
       errors: [{ path: "header.x-request-timeout-ms", message: "must be a positive integer" }],
     });
   }
   return now + Math.min(asked, tenantTimeoutMs);
+}
+
+/** Whether an `X-Request-Timeout-Ms` value is one requestDeadline accepts (absent is). */
+export function validRequestTimeout(header: string | undefined): boolean {
+  if (header === undefined) return true;
+  const asked = Number(header);
+  return Number.isInteger(asked) && asked >= 1;
 }

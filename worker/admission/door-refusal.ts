@@ -3,6 +3,8 @@ import type { Config } from "../config";
 import type { TenantContext } from "../app-env";
 import { ApiError, problemJson } from "../errors";
 import type { RequestRecord } from "../telemetry/recorder";
+import { serverTimingValue } from "../middleware/server-timing";
+import { validRequestTimeout } from "./deadline";
 import { retryAfterSeconds } from "./headers";
 import { requestPriority } from "./priority";
 import type { RouteAdmission, UnderLoadRefusal } from "./route-admission";
@@ -73,7 +75,8 @@ export function refuseAtDoor(request: Request, deps: DoorDeps, keepAlive: (work:
   if (!route) return undefined;
   const headers = request.headers;
   if (request.body !== null || headers.has("origin") || (config.faultInjection && carriesFault(headers))) return undefined;
-  if (!validTimeout(headers.get("x-request-timeout-ms"))) return undefined;
+  // The app answers a malformed X-Request-Timeout-Ms with a 400 before admission.
+  if (!validRequestTimeout(headers.get("x-request-timeout-ms") ?? undefined)) return undefined;
   const tenant = deps.knownTenant(headers.get("authorization"));
   if (!tenant) return undefined;
   const priority = requestPriority({ xPriority: headers.get("x-priority") ?? undefined, priority: headers.get("priority") ?? undefined }, route.priority, tenant.quota.maxPriority);
@@ -93,7 +96,7 @@ export function refuseAtDoor(request: Request, deps: DoorDeps, keepAlive: (work:
         "cache-control": "no-store",
         // As the app's CORS policy says on every answer once some origins are allowed.
         ...(config.corsAllowedOrigins.length > 0 ? { vary: "Origin" } : {}),
-        "server-timing": `queue;dur=0, db;dur=0, total;dur=${Math.round(totalMs * 10) / 10}`,
+        "server-timing": serverTimingValue(0, 0, totalMs),
       },
     });
   };
@@ -151,13 +154,6 @@ function pathOf(url: string): string {
   const hash = url.indexOf("#", start);
   if (hash >= 0 && hash < end) end = hash;
   return url.slice(start, end);
-}
-
-/** The app answers a malformed X-Request-Timeout-Ms with a 400 before admission (deadline.ts). */
-function validTimeout(header: string | null): boolean {
-  if (header === null) return true;
-  const asked = Number(header);
-  return Number.isInteger(asked) && asked >= 1;
 }
 
 function carriesFault(headers: Headers): boolean {

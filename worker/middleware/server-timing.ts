@@ -11,5 +11,10 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 export const serverTiming = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const t = c.get("timings");
-  c.res.headers.set("server-timing", `queue;dur=${round(t.queueMs)}, db;dur=${round(t.dbMs)}, total;dur=${round(performance.now() - t.startedAt)}`);
+  c.res.headers.set("server-timing", serverTimingValue(t.queueMs, t.dbMs, performance.now() - t.startedAt));
 });
+
+/** The header's value, also for answers given before the app (the Worker's door). */
+export function serverTimingValue(queueMs: number, dbMs: number, totalMs: number): string {
+  return `queue;dur=${round(queueMs)}, db;dur=${round(dbMs)}, total;dur=${round(totalMs)}`;
+}
