@@ -44,7 +44,17 @@ export interface ReadOptions<V> {
   knownVersion?: number;
   /** Whether a version check is worth its round trip for this key (version-check-policy.ts); always, without one. */
   check?: VersionCheck;
+  /** Reads of the value under way in this isolate, by key (see readThrough). */
+  flights?: ReadFlights<V>;
+  /** How long a reader waits for a read under way before it reads for itself (default JOIN_WAIT_MS). */
+  joinWaitMs?: number;
 }
+
+/** Far above a read's time, even under load: reached only when the request that sent it was cancelled. */
+export const JOIN_WAIT_MS = 2000;
+
+/** A value read under way, by cache key: readers that miss meanwhile join it rather than read again. */
+export type ReadFlights<V> = Map<string, Promise<Versioned<V>>>;
 
 export interface ReadResult<V> extends Versioned<V> {
   hit: boolean;
@@ -56,29 +66,74 @@ export interface ReadResult<V> extends Versioned<V> {
 export const isCurrent = (entry: Pick<CachedRead<unknown>, "version" | "trueUntil">, version: number, now: number): boolean =>
   entry.version === version && now <= entry.trueUntil;
 
+/**
+ * A read that finds its entry current serves it; otherwise it reads the value, unless a read of
+ * it is already under way in this isolate: then, with the version read after it arrived, it
+ * waits for that read and serves it if its version is at least that one. A value labelled with
+ * version W is the data as of W, and W at or past a version current after this read arrived
+ * means no write completed before the arrival is missing from it. So a burst of readers
+ * after a write costs one value read, not one each.
+ */
 export async function readThrough<V>(cache: ReadCache<V>, key: string, source: VersionedSource<V>, options: ReadOptions<V>): Promise<ReadResult<V>> {
   const cached = cache.peek(key);
-  // A version the caller already holds costs nothing to check against.
-  const checking = cached !== undefined && (options.knownVersion !== undefined || (options.check?.worthChecking() ?? true));
-  if (cached && checking) {
-    // The version read happens after this instant, so the entry is known current at least then.
+  const underWay = options.flights?.get(key);
+  // A version the caller already holds costs nothing to check against; one under way is worth its round trip.
+  const checking = (cached !== undefined || underWay !== undefined) && (options.knownVersion !== undefined || underWay !== undefined || (options.check?.worthChecking() ?? true));
+  if (checking) {
+    // The version read happens after this instant, so what it vouches for is current at least then.
     const asked = options.now();
     const version = options.knownVersion ?? (await source.version());
-    const current = isCurrent(cached, version, options.now());
-    options.check?.record(current);
-    if (current) {
+    // Looked up again: a read that ended meanwhile may have stored a current entry.
+    const entry = cache.peek(key) ?? cached;
+    const current = entry !== undefined && isCurrent(entry, version, options.now());
+    if (entry && current) {
+      options.check?.record(true);
       cache.count("hit");
-      cached.verifiedAt = Math.max(cached.verifiedAt, asked);
-      return { version, value: cached.value, hit: true, verifiedAt: asked };
+      entry.verifiedAt = Math.max(entry.verifiedAt, asked);
+      return { version, value: entry.value, hit: true, verifiedAt: asked };
+    }
+    const joined = await joinFlight(options.flights?.get(key), version, options);
+    options.check?.record(joined !== undefined);
+    if (joined) {
+      cache.count("hit");
+      return { ...joined, hit: true, verifiedAt: asked };
     }
   }
   cache.count("miss");
   const asked = options.now();
-  const fresh = await source.valueWithVersion();
+  const fresh = await fly(key, source, options.flights);
   // Read past the entry: the batch's version still says whether it would have been served.
   if (cached && !checking) options.check?.record(isCurrent(cached, fresh.version, options.now()));
   // A slower read of an older version must not replace what a later one stored meanwhile.
   const stored = cache.peek(key);
   if (!stored || stored.version <= fresh.version) cache.set(key, { ...fresh, trueUntil: options.trueUntil?.(fresh.value) ?? Infinity, verifiedAt: asked });
   return { ...fresh, hit: false, verifiedAt: asked };
+}
+
+/** The read under way, if it ends with `version` or a later one still true now; undefined if not (or if it failed). */
+async function joinFlight<V>(flight: Promise<Versioned<V>> | undefined, version: number, options: ReadOptions<V>): Promise<Versioned<V> | undefined> {
+  if (!flight) return undefined;
+  // A promise of this request's own, settled by the other one: awaited directly, the other
+  // request's promise would resume this one inside that request's I/O context, where workerd
+  // refuses this request's streams ("Cannot perform I/O on behalf of a different request").
+  // Bounded: a request that is cancelled (its client went away) may never settle its I/O.
+  const value = await new Promise<Versioned<V> | undefined>((settle) => {
+    const timer = setTimeout(() => settle(undefined), options.joinWaitMs ?? JOIN_WAIT_MS);
+    const done = (v: Versioned<V> | undefined) => (clearTimeout(timer), settle(v));
+    void flight.then(done, () => done(undefined));
+  });
+  if (!value || value.version < version) return undefined;
+  return options.now() <= (options.trueUntil?.(value.value) ?? Infinity) ? value : undefined;
+}
+
+/** Reads the value, visible to other readers of the key while it is under way. */
+async function fly<V>(key: string, source: VersionedSource<V>, flights: ReadFlights<V> | undefined): Promise<Versioned<V>> {
+  const flight = source.valueWithVersion();
+  if (!flights) return flight;
+  flights.set(key, flight);
+  try {
+    return await flight;
+  } finally {
+    if (flights.get(key) === flight) flights.delete(key);
+  }
 }

@@ -1,6 +1,6 @@
 import type { TimedStats } from "../db/tasks-repo";
 import { CacheRegistry, IsolateCache, isolateCaches } from "./isolate-caches";
-import type { CachedRead } from "./read-through";
+import type { CachedRead, ReadFlights } from "./read-through";
 import { VersionCheckPolicy } from "./version-check-policy";
 
 /**
@@ -16,6 +16,14 @@ export interface TaskReadCaches {
   /** Per tenant: whether its entries are current often enough to be worth a version check first. */
   pageChecks: VersionCheckPolicy;
   statsChecks: VersionCheckPolicy;
+  /** Value reads under way, which readers that miss meanwhile join (read-through.ts). */
+  pageFlights: ReadFlights<string>;
+  statsFlights: ReadFlights<TimedStats>;
+}
+
+/** Readers join reads under way only while caching is on: CACHE_STRATEGY=off sends every read to D1. */
+export function joinableFlights<V>(caches: TaskReadCaches, flights: ReadFlights<V>): ReadFlights<V> | undefined {
+  return caches.registry.settings.strategy === "off" ? undefined : flights;
 }
 
 /**
@@ -31,6 +39,8 @@ export function defineTaskReadCaches(registry: CacheRegistry): TaskReadCaches {
     stats: registry.define("stats", { ttlMs: TASK_READ_TTL_MS }),
     pageChecks: new VersionCheckPolicy(),
     statsChecks: new VersionCheckPolicy(),
+    pageFlights: new Map(),
+    statsFlights: new Map(),
   };
 }
 

@@ -3,6 +3,7 @@ import { cappedPageSize, searchRefused, STATS_SNAPSHOT_MAX_AGE_MS, underLoad } f
 import { admit, type UnderLoadRefusal } from "../admission/route-admission";
 import { readThrough } from "../cache/read-through";
 import { listQueryKey } from "../cache/task-read-keys";
+import { joinableFlights } from "../cache/task-read-caches";
 import { readDataVersion } from "../db/data-version";
 import { dbOf } from "../db/request-db";
 import { isForeignKeyViolation } from "../db/constraint-errors";
@@ -112,7 +113,7 @@ tasksApp.openapi(
       knownVersion = await source.version();
       if (pageUnchanged(c, tenantId, knownVersion, queryKey)) return notModified(c);
     }
-    const read = await readThrough(caches.pages, `${tenantId}\n${queryKey}`, source, { now: Date.now, knownVersion, check: caches.pageChecks.for(tenantId) });
+    const read = await readThrough(caches.pages, `${tenantId}\n${queryKey}`, source, { now: Date.now, knownVersion, check: caches.pageChecks.for(tenantId), flights: joinableFlights(caches, caches.pageFlights) });
     return pageAnswer(c, read, tenantId, queryKey);
   },
 );
@@ -145,7 +146,7 @@ tasksApp.openapi(
     }
     const db = dbOf(c);
     const source = statsSource(db, tenantId, Date.now, () => readDataVersion(db, tenantId));
-    const read = await readThrough(caches.stats, tenantId, source, { now: Date.now, trueUntil: (v) => v.trueUntil, check: caches.statsChecks.for(tenantId) });
+    const read = await readThrough(caches.stats, tenantId, source, { now: Date.now, trueUntil: (v) => v.trueUntil, check: caches.statsChecks.for(tenantId), flights: joinableFlights(caches, caches.statsFlights) });
     return statsAnswer(c, tenantId, read);
   },
 );
