@@ -27,7 +27,8 @@ import type { RequestPriority } from "../contracts/admission";
  * not the mean alone: answering a flood's refusals keeps a thread busy enough for a mean of
  * a few ms, and a level that waited for a calm mean stayed at its ceiling for the whole flood.
  *
- * Only a tenant that sends its controller at least `minArrivalsPerSec` requests is shed. The
+ * Only a tenant that sends its controller at least `minArrivalsPerSec` requests is shed, and
+ * only such a tenant's level rises (a level banked while nothing is shed by it is a cliff). The
  * lag is the thread's, not the tenant's: on the local runtime every tenant's controller sees
  * the same lag, and in production controllers may share a thread. A tenant sending a trickle
  * cannot be what saturates it, and shedding its requests relieves nothing (what it cost a
@@ -175,8 +176,12 @@ export class SaturationShedder {
    * as raised by this shedder either).
    */
   levelFor(now: number): number {
-    if (this.shedLevel === 0 || this.arrivalsPerSec(now) * this.arrivalShare < this.options.minArrivalsPerSec) return 0;
-    return this.shedLevel;
+    return this.shedLevel === 0 || !this.busyEnough(now) ? 0 : this.shedLevel;
+  }
+
+  /** Whether the tenant sends this controller enough to be shed at all (the floor, over all its controllers). */
+  private busyEnough(now: number): boolean {
+    return this.arrivalsPerSec(now) * this.arrivalShare >= this.options.minArrivalsPerSec;
   }
 
   /** Arrivals over the last second (sliding window estimate). */
@@ -202,6 +207,10 @@ export class SaturationShedder {
   private adjust(leastLagMs: number, meanLagMs: number, now: number): void {
     const { targetMs, riseStep, fallStep, holdMs } = this.options;
     if (leastLagMs > targetMs) {
+      // Only for a tenant its level acts on: one under the floor (or served through isolate
+      // leases, which never reach this shedder) would otherwise bank a level it is not shed
+      // by, and meet all of it at once when its requests come back to the controller.
+      if (!this.busyEnough(now)) return;
       this.shedLevel = Math.min(MAX_SHED_LEVEL, this.shedLevel + riseStep * Math.min(10, leastLagMs / targetMs));
       this.lastRiseAt = now;
     } else if (leastLagMs < targetMs / 2 && meanLagMs < targetMs && now - this.lastRiseAt >= holdMs) {

@@ -52,6 +52,9 @@ describe("AdmissionCore reads a saturated thread as load", () => {
 describe("AdmissionCore passes lag and shard spread through to its shedder", () => {
   it("raises the saturation level from lag samples and reports the last one", () => {
     const c = core(new SaturationShedder());
+    // A tenant past the arrivals floor (one critical request counted for 50 controllers), whose level may rise.
+    c.spreadArrivalsOver(50);
+    c.acquire(request("critical", T0), T0);
     c.observeLag(150, T0);
     expect(c.saturationLevel).toBe(0);
     // A full 100 ms window whose least lag is 10 x the 15 ms target: one step of 0.1 x 10.
@@ -62,12 +65,19 @@ describe("AdmissionCore passes lag and shard spread through to its shedder", () 
 
   it("counts a shard's arrivals K times toward the 50 per second below which nobody is shed", () => {
     const c = core(new SaturationShedder(), () => 0);
+    // The level, raised while the tenant sent 50 requests a second (then nothing for two seconds: the lag held it).
+    c.spreadArrivalsOver(50);
+    c.acquire(request("critical", T0), T0);
     c.observeLag(150, T0);
     c.observeLag(150, T0 + 100);
+    c.spreadArrivalsOver(1);
+    const t = T0 + 2100;
+    c.observeLag(150, t);
+    expect(c.saturationLevel).toBe(1);
     // One arrival a second is far under the floor: not shed although every low is picked.
-    expect(c.acquire(request("low", T0 + 100), T0 + 100).kind).toBe("granted");
+    expect(c.acquire(request("low", t), t).kind).toBe("granted");
     c.spreadArrivalsOver(50);
-    const shed = c.acquire(request("low", T0 + 100), T0 + 100);
+    const shed = c.acquire(request("low", t), t);
     expect(shed.kind === "rejected" && shed.result).toMatchObject({ reason: "shed", detail: "saturated", retryAfterMs: SATURATED_RETRY_AFTER_MS });
   });
 });

@@ -81,7 +81,11 @@ describe("SaturationShedder level arithmetic", () => {
 describe("SaturationShedder decisions", () => {
   it("starts shedding a tenant at exactly minArrivalsPerSec, and never sheds critical", () => {
     const shedder = new SaturationShedder({ ...OPTIONS, riseStep: 1, minArrivalsPerSec: 5 });
-    const t = window(shedder, T0, [300, 300]);
+    // Raised while the tenant was past the floor, then held (still lagging) for two seconds without its requests.
+    for (let i = 0; i < 5; i++) shedder.shouldShed("critical", 0, T0);
+    let t = window(shedder, T0, [300, 300]);
+    expect(shedder.level).toBe(3);
+    while (t < T0 + 2100) t = window(shedder, t, [300, 300]);
     expect(shedder.level).toBe(3);
     const decisions = Array.from({ length: 6 }, (_, i) => shedder.shouldShed("low", 0, t + i));
     expect(decisions).toEqual([false, false, false, false, true, true]);

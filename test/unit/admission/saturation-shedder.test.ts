@@ -5,10 +5,17 @@ import { REQUEST_PRIORITIES } from "../../../durable-objects/contracts/admission
 import { DEFAULT_SHEDDER, MAX_SHED_LEVEL, SaturationShedder, shedderOptionsFor } from "../../../durable-objects/admission/saturation-shedder";
 import { request, T0, testQuota } from "./support";
 
-/** Feeds one lag sample every `everyMs` for `forMs`, lag given per sample time. */
-function feed(shedder: SaturationShedder, from: number, forMs: number, lagAt: (t: number) => number, everyMs = 10): number {
+/**
+ * Feeds one lag sample every 10 ms for `forMs`, lag given per sample time. A busy tenant (the
+ * default) also sends five critical requests per sample, 500 a second: past the floor within its
+ * first window, so its level may rise; a quiet one sends nothing.
+ */
+function feed(shedder: SaturationShedder, from: number, forMs: number, lagAt: (t: number) => number, { busy = true } = {}): number {
   let t = from;
-  for (; t < from + forMs; t += everyMs) shedder.observeLag(lagAt(t), t);
+  for (; t < from + forMs; t += 10) {
+    for (let i = 0; busy && i < 5; i++) shedder.shouldShed("critical", 0, t);
+    shedder.observeLag(lagAt(t), t);
+  }
   return t;
 }
 
@@ -55,9 +62,21 @@ describe("SaturationShedder", () => {
     expect(shedder.level).toBe(0);
   });
 
+  it("raises the level only for a tenant past the floor: one served elsewhere (isolate leases) banks no level to meet all at once later", () => {
+    const quiet = new SaturationShedder();
+    feed(quiet, T0, 3000, () => 10 * DEFAULT_SHEDDER.targetMs, { busy: false });
+    expect(quiet.level).toBe(0);
+    const busy = new SaturationShedder();
+    feed(busy, T0, 3000, () => 10 * DEFAULT_SHEDDER.targetMs);
+    expect(busy.level).toBe(MAX_SHED_LEVEL);
+  });
+
   it("sheds only a tenant that sends at least minArrivalsPerSec: a trickle cannot be what saturates the thread", () => {
     const shedder = new SaturationShedder();
-    const t = feed(shedder, T0, 3000, () => 10 * DEFAULT_SHEDDER.targetMs);
+    let t = feed(shedder, T0, 3000, () => 10 * DEFAULT_SHEDDER.targetMs);
+    expect(shedder.level).toBe(MAX_SHED_LEVEL);
+    // Two seconds with nothing sent: the level neither rises nor falls (the lag stays), the arrivals are forgotten.
+    t = feed(shedder, t, 2000, () => 10 * DEFAULT_SHEDDER.targetMs, { busy: false });
     expect(shedder.level).toBe(MAX_SHED_LEVEL);
     // A quiet tenant: 20 requests over a second, none shed.
     const quiet = Array.from({ length: 20 }, (_, i) => shedder.shouldShed("low", 0, t + i * 50));
@@ -74,8 +93,11 @@ describe("SaturationShedder", () => {
   it("applies the floor to the tenant's arrivals when they are spread over K shards", () => {
     const spread = new SaturationShedder();
     const alone = new SaturationShedder();
-    let t = feed(spread, T0, 3000, () => 10 * DEFAULT_SHEDDER.targetMs);
+    feed(spread, T0, 3000, () => 10 * DEFAULT_SHEDDER.targetMs);
     feed(alone, T0, 3000, () => 10 * DEFAULT_SHEDDER.targetMs);
+    // Then two seconds with nothing sent, so what follows is all either sees.
+    let t = feed(spread, T0 + 3000, 2000, () => 10 * DEFAULT_SHEDDER.targetMs, { busy: false });
+    feed(alone, T0 + 3000, 2000, () => 10 * DEFAULT_SHEDDER.targetMs, { busy: false });
     spread.spreadOver(4);
     // 20 a second at each of 4 shards is a tenant at 80 a second, past the floor of 50.
     const shedSpread: boolean[] = [];
@@ -137,8 +159,9 @@ describe("AdmissionCore with a saturated thread", () => {
     const shedder = new SaturationShedder(DEFAULT_SHEDDER);
     const quota = testQuota({ minConcurrency: 200, maxConcurrency: 200, limitAlgorithm: "aimd", rateLimit: { requests: 1000, windowMs: 1000, burst: 1000 } });
     const core = new AdmissionCore({ quota, now: T0, random: () => 0.5, shedder });
-    let t = T0;
-    for (; t < T0 + 3 * DEFAULT_SHEDDER.windowMs + 10; t += 10) core.observeLag(10 * DEFAULT_SHEDDER.targetMs, t);
+    // The thread's level, raised while the tenant was busy; then two seconds without its requests.
+    let t = feed(shedder, T0, 3 * DEFAULT_SHEDDER.windowMs + 10, () => 10 * DEFAULT_SHEDDER.targetMs);
+    t = feed(shedder, t, 2000, () => 10 * DEFAULT_SHEDDER.targetMs, { busy: false });
     expect(core.saturationLevel).toBeGreaterThan(1);
     // A trickle: one request, far under minArrivalsPerSec. The thread's level is high, but this
     // tenant is not shed, so its grant reads normal and may carry a lease.

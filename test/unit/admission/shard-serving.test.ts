@@ -119,11 +119,13 @@ describe("ShardServing's saturation floor", () => {
     await shard.acquire(request("critical", now()), now());
     const core = shard.admission;
     if (!core) throw new Error("the shard holds no lease");
-    // A saturated thread: every timer 150 ms late for three seconds.
-    for (let t = 0; t < 3000; t += 10) core.observeLag(150, advance(10));
-    // 20 low requests a second at this shard: 160 a second for the tenant, past the floor of 50.
+    // A saturated thread (every timer 150 ms late) for four seconds, and 20 low requests a second
+    // at this shard: 160 a second for the tenant, past the floor of 50, so its level rises.
     const outcomes: string[] = [];
-    for (let i = 0; i < 40; i++) outcomes.push(await answer(shard, request("low", advance(50)), now()));
+    for (let i = 0; i < 80; i++) {
+      for (let step = 0; step < 5; step++) core.observeLag(150, advance(10));
+      outcomes.push(await answer(shard, request("low", now()), now()));
+    }
     expect(outcomes.slice(-10)).toEqual(Array.from({ length: 10 }, () => "saturated"));
   });
 });
