@@ -201,6 +201,11 @@ export class AdmissionCore {
     return this.leases.size + this.isolateLeases.heldSlots + this.shardLeases.heldSlots;
   }
 
+  /** Slots reserved for this root's shard controllers (each shard reports what it runs in them). */
+  get slotsLeasedToShards(): number {
+    return this.shardLeases.heldSlots;
+  }
+
   get queued(): number {
     return this.queue.size;
   }

@@ -39,7 +39,8 @@ export class GovernorLink {
   reportIfDue(core: AdmissionCore | undefined): void {
     if (!this.enabled || !core || !this.reporter.isDue(Date.now())) return;
     const report = this.reporter.takeIfDue(Date.now(), () => ({
-      inflight: core.inflight,
+      // A shard's slots are a reservation, not work: each shard reports what it runs in them.
+      inflight: core.inflight - core.slotsLeasedToShards,
       queued: core.queued,
       admittedTotal: core.admittedTotal,
       shedTotal: core.saturationShedTotal,

@@ -8,9 +8,12 @@ export interface DemandReport {
   tenant: string;
   /** Epoch ms on the controller's clock. */
   at: number;
-  /** Concurrency the tenant wants now: requests in flight (leased slots included) + queued. */
+  /**
+   * Concurrency the controller wants now: requests in flight (isolate-leased slots included) +
+   * queued. A root's excludes the slots it reserved for its shards; each shard reports its own.
+   */
   demand: number;
-  /** Of which in flight (admitted, leased slots included): what the budget's cuts start from. */
+  /** Of which in flight (admitted, isolate-leased slots included): what the budget's cuts start from. */
   inflight?: number;
   /** Requests admitted per second since the previous report. */
   admittedPerSec: number;
@@ -24,9 +27,9 @@ export interface DemandReport {
   /** The quota's weight (default 1). */
   weight: number;
   /**
-   * Set by a shard controller (DESIGN.md section 7), its index: the governor counts its admitted
-   * and wanted rates toward its tenant, not its demand (its slots are already in its root's in
-   * flight) nor its D1 use, and the cap in the reply is not for it.
+   * Set by a shard controller (DESIGN.md section 7), its index: the governor counts its demand,
+   * in flight, admitted and wanted rates toward its tenant, not its D1 use, and the cap in the
+   * reply is not for it.
    */
   shard?: number;
 }

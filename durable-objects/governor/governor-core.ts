@@ -54,8 +54,10 @@ export interface GovernorSnapshot extends ContentionSnapshot {
   budget: number;
 }
 
-/** What a tenant's shard controller reported last: its part of the tenant's rates. */
+/** What a tenant's shard controller reported last: its part of the tenant's demand and rates. */
 interface ShardPart {
+  demand: number;
+  inflight: number;
   admittedPerSec: number;
   wantedPerSec: number;
   weight: number;
@@ -116,7 +118,7 @@ export class GovernorCore {
     }
     state.report = report;
     state.receivedAt = now;
-    state.holt.observe(report.demand, now);
+    state.holt.observe(this.demandOf(report), now);
     this.window.queries += report.dbQueries;
     this.window.totalMs += report.dbMs;
     this.cut(now);
@@ -124,15 +126,18 @@ export class GovernorCore {
   }
 
   /**
-   * A shard's report: its rates count toward its tenant's. Its demand does not (the slots it
-   * holds are already in its root's in flight), nor its D1 use: counting it made the noisy local
-   * contention signal cut the budget while a sharded tenant drained, and the next tenant's cap
-   * then starved its leases (bench/README.md, "Weights at the shedder").
+   * A shard's report: its demand and rates count toward its tenant's (its root reports its own
+   * without the slots it reserved for shards: a reservation counted as demand made a sharded
+   * tenant want its whole limit, whatever ran in it). Its D1 use does not count: counting it made
+   * the noisy local contention signal cut the budget while a sharded tenant drained, and the next
+   * tenant's cap then starved its leases (bench/README.md, "Weights at the shedder").
    */
   private shardReport(report: DemandReport, index: number, now: number): GovernorReply {
     let parts = this.shardParts.get(report.tenant);
     if (!parts) this.shardParts.set(report.tenant, (parts = new Map()));
     parts.set(index, {
+      demand: report.demand,
+      inflight: report.inflight ?? report.demand,
       admittedPerSec: report.admittedPerSec,
       wantedPerSec: wantedOf(report),
       weight: report.weight,
@@ -164,7 +169,7 @@ export class GovernorCore {
       concurrency: this.detector.concurrencyInD1,
       threshold: this.detector.options.threshold,
       demand: sum([...this.wants.values()]),
-      inflight: sum([...this.tenants.values()].map((t) => t.report.inflight ?? t.report.demand)),
+      inflight: sum([...this.tenants.values()].map((t) => (t.report.inflight ?? t.report.demand) + this.shardSum(t.report.tenant, (p) => p.inflight))),
       sustained: this.detector.sustained,
     });
     const rate = sum([...this.tenants.values()].map((t) => t.report.admittedPerSec));
@@ -186,7 +191,7 @@ export class GovernorCore {
     const tenants: GovernorTenantView[] = [...this.tenants.values()]
       .map(({ report, holt, receivedAt }) => ({
         tenant: report.tenant,
-        demand: report.demand,
+        demand: this.demandOf(report),
         forecast: round2(holt.forecast(this.options.horizonMs, now)),
         weight: report.weight,
         share: this.shareOf(report.tenant),
@@ -235,9 +240,19 @@ export class GovernorCore {
     return [...rates.values()];
   }
 
+  /** The tenant's demand: its root's and its shards' (their last reports). */
+  private demandOf(report: DemandReport): number {
+    return report.demand + this.shardSum(report.tenant, (p) => p.demand);
+  }
+
+  private shardSum(tenant: string, of: (part: ShardPart) => number): number {
+    const parts = this.shardParts.get(tenant);
+    return parts ? sum([...parts.values()].map(of)) : 0;
+  }
+
   /** What a tenant wants: max(demand, forecast) plus headroom; nothing when both are 0. */
   private wantOf(state: TenantState, now: number): number {
-    const expected = Math.max(state.report.demand, state.holt.forecast(this.options.horizonMs, now));
+    const expected = Math.max(this.demandOf(state.report), state.holt.forecast(this.options.horizonMs, now));
     return expected > 0 ? expected + this.options.headroom : 0;
   }
 

@@ -27,6 +27,8 @@ describe("AdmissionCore.renewShardLease", () => {
     expect(answer).toEqual({ lease: { id: "s1", tokens: 50, slots: 20, expiresAt: T0 + SHARD_LEASE_TTL_MS, ttlMs: SHARD_LEASE_TTL_MS }, targetSlots: 20, loadLevel: "normal" });
     expect(c.tokens(T0)).toBe(950);
     expect(c.inflight).toBe(20);
+    // Reserved, not running: what the root reports to the governor leaves it out.
+    expect(c.slotsLeasedToShards).toBe(20);
     expect(c.shardLease("s1")).toEqual({ tokens: 50, slots: 20 });
     expect(c.nextLeaseExpiry()).toBe(T0 + SHARD_LEASE_TTL_MS);
     expect(c.durableVersion).toBe(v + 1);

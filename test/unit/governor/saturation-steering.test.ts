@@ -117,11 +117,20 @@ describe("GovernorCore, saturation steering", () => {
     expect(core.report(rates("a", 100, 1000), 10 * GOVERNOR_DEFAULTS.staleAfterMs).passScale).toBe(1);
   });
 
-  it("takes no demand from a shard's report: the slots it holds are in its root's in flight", () => {
-    const core = new GovernorCore({ maxBudget: 100 });
-    core.report({ ...rates("b", 0, 0, { shard: 0 }), demand: 10, inflight: 8 }, 0);
-    core.report({ ...rates("b", 0, 0), demand: 2 }, 0);
-    expect(core.view(0).totalDemand).toBe(2 + GOVERNOR_DEFAULTS.headroom);
+  it("counts a sharded tenant's demand as its root's own plus its shards', so it is shared like any other tenant's", () => {
+    const core = new GovernorCore({ maxBudget: 12 });
+    // a: sharded; its root runs 1 and reports that (not the slots reserved for its shards), each shard runs 4 and queues 4.
+    core.report({ ...rates("a", 0, 0, { shard: 0 }), demand: 8, inflight: 4 }, 0);
+    core.report({ ...rates("a", 0, 0, { shard: 1 }), demand: 8, inflight: 4 }, 0);
+    core.report({ ...rates("a", 0, 0), demand: 1, inflight: 1 }, 0);
+    // b: one controller, 4 running and 13 queued: the same demand.
+    core.report({ ...rates("b", 0, 0), demand: 17, inflight: 4 }, 0);
+    const view = core.view(0);
+    expect(view.tenants.map((t) => [t.tenant, t.demand])).toEqual([["a", 17], ["b", 17]]);
+    expect(view.totalDemand).toBe(2 * (17 + GOVERNOR_DEFAULTS.headroom));
+    // Equal weights, equal demand, a binding budget: equal shares, whichever tenant is split over shards.
+    expect(core.shareOf("a")).toBe(core.shareOf("b"));
+    expect(core.shareOf("a") + core.shareOf("b")).toBeLessThanOrEqual(12);
   });
 
   it("reads a shard index that is not a whole number >= 0 as a root's report", () => {
