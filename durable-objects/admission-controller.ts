@@ -9,7 +9,7 @@ import { DEFAULT_MAX_SHARDS } from "./admission/shard-autoscaler";
 import { SaturationShedder, shedderOptionsFor, type ShedderOptions } from "./admission/saturation-shedder";
 import { configOf } from "../worker/config";
 import { AdmissionCore, type AcquireOutcome, type Lease, type RestoredAdmission } from "./admission/admission-core";
-import { REQUEST_PRIORITIES, type AcquireRequest, type AcquireResult, type AdmissionStateDocument, type LeaseRenewal, type LeaseUsage, type AdmissionStats, type Quota, type ReleaseReport, type TicketRelease } from "./contracts/admission";
+import { REQUEST_PRIORITIES, type AcquireRequest, type AcquireResult, type AdmissionStateDocument, type LeaseRenewal, type LeaseUsage, type AdmissionStats, type Quota, type ReleaseReport } from "./contracts/admission";
 import {
   BUDGET_KEY,
   decodeQuota,
@@ -219,23 +219,19 @@ export class AdmissionController extends DurableObject<Env> {
 
   /** Frees the slot and feeds the limiter. Idempotent: unknown, reclaimed or repeated tickets are ignored. */
   async release(ticket: string, report: ReleaseReport): Promise<void> {
-    await this.releaseMany([{ ticket, report }]);
-  }
-
-  /** Several releases in one call (an isolate gathers its releases for a few ms): one call's cost, each as `release`. */
-  async releaseMany(releases: TicketRelease[]): Promise<void> {
     this.failIfDown();
     const core = this.active;
-    if (!core || releases.length === 0) return;
+    if (!core) return;
     const now = Date.now();
-    if (this.shard) this.shard.noteCall(now);
-    else this.noteRootCall(now, "other");
-    for (const { ticket, report } of releases) {
-      if (this.shard) this.shard.noteRelease(report);
+    if (this.shard) {
+      this.shard.noteCall(now);
+      this.shard.noteRelease(report);
+    } else {
       // Only a root's D1 use feeds the governor's contention signal (governor-core.ts, shardReport).
-      else this.governor.recordRelease(report);
-      core.release(ticket, report, now);
+      this.noteRootCall(now, "other");
+      this.governor.recordRelease(report);
     }
+    core.release(ticket, report, now);
     this.persist();
   }
 

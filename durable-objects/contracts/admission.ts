@@ -173,12 +173,6 @@ export interface ReleaseReport {
   dbQueries?: number;
 }
 
-/** One ticket's release, as an isolate sends several in one call (worker/admission/release-batcher.ts). */
-export interface TicketRelease {
-  ticket: string;
-  report: ReleaseReport;
-}
-
 /** The fields every admission state document has (DESIGN.md section 4). */
 type AdmissionStateCore = {
   limit: number;

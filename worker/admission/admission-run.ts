@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { LRUCache } from "lru-cache";
-import type { AcquireRequest, AcquireResult, Grant, LoadLevel, RateLimitInfo, ReleaseOutcome, RequestPriority, TicketRelease } from "../../durable-objects/contracts/admission";
+import type { AcquireRequest, AcquireResult, Grant, LoadLevel, RateLimitInfo, ReleaseOutcome, RequestPriority } from "../../durable-objects/contracts/admission";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { faultsOf } from "../chaos/chaos-step";
@@ -18,7 +18,6 @@ import { runRateLimited } from "./rate-limit-peer";
 import { capPriority } from "../../durable-objects/admission/quota-rules";
 import { isHigher } from "./priority";
 import { RecentLoad } from "./recent-load";
-import { ReleaseBatcher } from "./release-batcher";
 import type { AdmittedRoute } from "./route-admission";
 
 type AdmissionContext = Context<AppEnv>;
@@ -33,9 +32,6 @@ const localLeases = new LRUCache<string, LocalLease>({ max: 10_000 });
 const lastRateLimit = new LRUCache<string, RateLimitInfo>({ max: 10_000 });
 /** Which controller (root or shard) issued each tenant's isolate lease: its renewals go there. */
 const leaseIssuers = new LRUCache<string, string>({ max: 10_000 });
-
-/** This isolate's releases, per controller: those that end while a release call is under way go together in the next (release-batcher.ts). */
-const releases = new ReleaseBatcher<TicketRelease>();
 
 /** Requests the door (door-refusal.ts) already put to the throttle and let through: asked once only. */
 const askedAtDoor = new WeakSet<Request>();
@@ -245,11 +241,13 @@ function runGranted(
       // X-Fault-Controller: drop-release: the release is lost on its way; the lease's expiry frees the slot.
       if (fault === "drop-release") return;
       const report = { latencyMs: performance.now() - started, outcome, ...dbUseOf(c) };
-      await releases.add(granter, { ticket: grant.ticket, report }, async (batch) => {
+      try {
         countControllerCall(c, tenantId, "release");
-        // A lost release still ends: the controller reclaims the slot when its lease expires.
-        await onceMore(c, granter, controller, (stub) => stub.releaseMany(batch)).catch((err: unknown) => logControllerFailure("release", tenantId, err));
-      });
+        await onceMore(c, granter, controller, (stub) => stub.release(grant.ticket, report));
+      } catch (err) {
+        // The lease still ends: the controller reclaims it when it expires.
+        logControllerFailure("release", tenantId, err);
+      }
     }),
   );
   // A write is answered with its real outcome, however late: reporting a committed write as
