@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import type { TenantContext } from "../app-env";
 import { ApiError, problemJson } from "../errors";
 import type { RequestRecord } from "../telemetry/recorder";
+import { variesByOrigin } from "../middleware/cors-policy";
 import { serverTimingValue } from "../middleware/server-timing";
 import { validRequestTimeout } from "./deadline";
 import { retryAfterSeconds } from "./headers";
@@ -94,8 +95,7 @@ export function refuseAtDoor(request: Request, deps: DoorDeps, keepAlive: (work:
         "content-type": "application/problem+json",
         ...error.headers,
         "cache-control": "no-store",
-        // As the app's CORS policy says on every answer once some origins are allowed.
-        ...(config.corsAllowedOrigins.length > 0 ? { vary: "Origin" } : {}),
+        ...(variesByOrigin(config.corsAllowedOrigins) ? { vary: "Origin" } : {}),
         "server-timing": serverTimingValue(0, 0, totalMs),
       },
     });

@@ -77,8 +77,8 @@ export const isCurrent = (entry: Pick<CachedRead<unknown>, "version" | "trueUnti
 export async function readThrough<V>(cache: ReadCache<V>, key: string, source: VersionedSource<V>, options: ReadOptions<V>): Promise<ReadResult<V>> {
   const cached = cache.peek(key);
   const underWay = options.flights?.get(key);
-  // A version the caller already holds costs nothing to check against; one under way is worth its round trip.
-  const checking = (cached !== undefined || underWay !== undefined) && (options.knownVersion !== undefined || underWay !== undefined || (options.check?.worthChecking() ?? true));
+  // A read under way is worth a version read; an entry, when the caller already holds the version or the policy says so.
+  const checking = underWay !== undefined || (cached !== undefined && (options.knownVersion !== undefined || (options.check?.worthChecking() ?? true)));
   if (checking) {
     // The version read happens after this instant, so what it vouches for is current at least then.
     const asked = options.now();

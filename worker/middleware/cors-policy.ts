@@ -26,10 +26,14 @@ function policyFor(origins: readonly string[]): MiddlewareHandler {
  */
 export const corsPolicy = createMiddleware<AppEnv>(async (c, next) => {
   const origins = c.get("config").corsAllowedOrigins;
-  if (origins.length === 0) return next();
+  if (!variesByOrigin(origins)) return next();
   const origin = c.req.header("origin");
   if (origin !== undefined && origins.includes(origin)) return policyFor(origins)(c, next);
   await next();
-  // Once some origins are allowed, every answer depends on the Origin header (shared caches).
   c.res.headers.append("vary", "Origin");
 });
+
+/** Once some origins are allowed, every answer depends on the Origin header (shared caches), the Worker's door's too. */
+export function variesByOrigin(allowedOrigins: readonly string[]): boolean {
+  return allowedOrigins.length > 0;
+}
