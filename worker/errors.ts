@@ -56,7 +56,12 @@ export class ApiError extends Error {
     detail: string,
     options: { errors?: FieldError[]; headers?: Record<string, string>; extensions?: Record<string, unknown> } = {},
   ) {
+    // An ApiError is an answer, not a bug: its stack is never logged (onError), and capturing
+    // one was the dearest step of a refusal under flood.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(detail);
+    Error.stackTraceLimit = stackTraceLimit;
     this.code = code;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
