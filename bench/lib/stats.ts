@@ -25,6 +25,15 @@ export function ratio(a: number, b: number): number {
   return Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : Number.NaN;
 }
 
+/** The middle value (the mean of the two middle ones for an even count), NaN for none or any NaN. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0 || values.some((v) => Number.isNaN(v))) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (i: number): number => sorted[i] ?? Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
+}
+
 /** Status-code counts (keys "200", "429", "0" for transport errors…) grouped the way the issue reports them. */
 export function breakdown(counts: StatusCounts): StatusBreakdown {
   let total = 0, success = 0, rateLimited = 0, overloaded = 0, transportErrors = 0, otherErrors = 0;

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { addCounts, breakdown, evaluate, fmt, pct, ratio } from "../../../bench/lib/stats";
+import { addCounts, breakdown, evaluate, fmt, median, pct, ratio } from "../../../bench/lib/stats";
 
 describe("bench stats", () => {
+  it("takes the median of an odd and an even count, unmoved by one outlier, NaN for none", () => {
+    expect(median([0.97, 0.79, 1.02])).toBe(0.97);
+    expect(median([5, 1, 3, 1000])).toBe(4);
+    expect(median([])).toBeNaN();
+    expect(median([1, Number.NaN, 2])).toBeNaN();
+  });
+
   it("groups status counts the way the issue reports them", () => {
     const b = breakdown({ "200": 90, "201": 5, "429": 2, "503": 1, "0": 1, "500": 1 });
     expect(b).toMatchObject({ total: 100, success: 95, rateLimited: 2, overloaded: 1, transportErrors: 1, otherErrors: 1 });
