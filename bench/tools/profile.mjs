@@ -1,6 +1,6 @@
 // CPU profile of the TaskFlow Worker (and its Durable Objects) under a steady request mix,
 // through workerd's V8 inspector: which functions the server's time goes to.
-//   node bench/tools/profile.mjs [--seconds 8] [--rate 150] [--off] [--kind high|mix|byid|notfound] [--grep regex-of-function-names]
+//   node bench/tools/profile.mjs [--seconds 8] [--rate 150] [--off] [--kind high|mix|byid|notfound] [--grep regex-of-function-names] [--inclusive]
 // --kind byid reads one task by id, as the overhead scenario's saturated read does.
 import { auth, createTenant, seedTasks, UNLIMITED_RATE } from "../scenarios/api.mjs";
 import { Ledger } from "../scenarios/ledger.mjs";
@@ -37,18 +37,21 @@ class Session {
 }
 
 const GREP = arg("grep", "") ? new RegExp(arg("grep", "")) : null;
+// --inclusive: each function's time with its callees' (a sample counts once per function on its stack).
+const INCLUSIVE = process.argv.includes("--inclusive");
 function summarize(profile, top = 45) {
   const self = new Map();
   const dt = profile.timeDeltas;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map(profile.nodes.flatMap((n) => (n.children ?? []).map((child) => [child, n.id])));
+  const keyOf = (n) => `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").slice(-1)[0]}:${n.callFrame.lineNumber}`;
   const counts = new Map();
   profile.samples.forEach((id, i) => counts.set(id, (counts.get(id) ?? 0) + (dt[i] ?? 0)));
   let total = 0;
   for (const [id, us] of counts) {
-    const n = byId.get(id);
-    const cf = n.callFrame;
-    const key = `${cf.functionName || "(anon)"} ${cf.url.split("/").slice(-1)[0]}:${cf.lineNumber}`;
-    self.set(key, (self.get(key) ?? 0) + us);
+    const keys = new Set([keyOf(byId.get(id))]);
+    if (INCLUSIVE) for (let up = parentOf.get(id); up !== undefined; up = parentOf.get(up)) keys.add(keyOf(byId.get(up)));
+    for (const key of keys) self.set(key, (self.get(key) ?? 0) + us);
     total += us;
   }
   return { total, rows: [...self].filter(([k]) => !GREP || GREP.test(k)).sort((a, b) => b[1] - a[1]).slice(0, top) };
