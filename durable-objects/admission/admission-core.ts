@@ -158,6 +158,8 @@ export class AdmissionCore {
   private readonly shardLeases: IsolateLeaseLedger;
   /** Lease renewals since this instance started: with acquires and releases, the controller's calls. */
   private leaseRenewals = 0;
+  /** Requests the isolates' throttles refused without asking, as their acquires told it since this instance started. */
+  private refusedInIsolates = 0;
   private readonly decisions: Record<RequestPriority, Record<AdmissionDecision, number>>;
   private readonly newTicket: () => string;
   private readonly hooks: AdmissionHooks;
@@ -224,6 +226,16 @@ export class AdmissionCore {
     return REQUEST_PRIORITIES.reduce((sum, p) => sum + this.decisions[p].admitted, 0);
   }
 
+  /** Requests refused in isolates without asking, as their acquires reported them (a counter). */
+  get refusedInIsolatesTotal(): number {
+    return this.refusedInIsolates;
+  }
+
+  /** The measured mean service time (the fallback before any release), ms. */
+  get serviceMs(): number {
+    return this.service.serviceMsOrFallback;
+  }
+
   /** The quota's weight in the governor's fair shares (default 1). */
   get weight(): number {
     return this.quota.weight ?? 1;
@@ -231,6 +243,7 @@ export class AdmissionCore {
 
   acquire(req: AcquireRequest, nowIn: number): AcquireOutcome {
     assertValidRequest(req);
+    this.refusedInIsolates += countOf(req.refusedLocally);
     const now = this.tick(nowIn);
     const priority = capPriority(req.priority, this.quota.maxPriority);
     this.expireWaiters(now);
@@ -696,4 +709,9 @@ function boundsOf(quota: Quota): { min: number; max: number } {
 
 function copyQuota(quota: Quota): Quota {
   return { ...quota, rateLimit: { ...quota.rateLimit }, routeCosts: { ...quota.routeCosts } };
+}
+
+/** A count sent by an isolate: a whole number >= 0 (anything else counts as none). */
+function countOf(n: number | undefined): number {
+  return typeof n === "number" && Number.isSafeInteger(n) && n > 0 ? n : 0;
 }

@@ -43,7 +43,8 @@ export class GovernorLink {
       inflight: core.inflight - core.slotsLeasedToShards,
       queued: core.queued,
       admittedTotal: core.admittedTotal,
-      shedTotal: core.saturationShedTotal,
+      shedTotal: core.saturationShedTotal + core.refusedInIsolatesTotal,
+      serviceMs: core.serviceMs,
       weight: core.weight,
     }));
     if (!report) return;

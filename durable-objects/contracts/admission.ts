@@ -52,6 +52,11 @@ export interface AcquireRequest {
   shardMapVersion?: number;
   /** Sent on to the root after a shard answered not_serving: that shard already counted the request as demand. */
   forwarded?: boolean;
+  /**
+   * Requests of this tenant the asking isolate's throttle refused without asking, since its
+   * last acquire here: what the tenant wanted is told to the governor (demand-reporter.ts).
+   */
+  refusedLocally?: number;
 }
 
 /** Budget an isolate may spend by itself until `ttlMs` after it received it (isolate-leases.ts). */

@@ -10,14 +10,15 @@ export interface DemandReport {
   at: number;
   /**
    * Concurrency the controller wants now: requests in flight (isolate-leased slots included) +
-   * queued. A root's excludes the slots it reserved for its shards; each shard reports its own.
+   * queued, or the rate it wanted admitted times its service time if more (a tenant refused
+   * before it queues). A root's excludes the slots it reserved for its shards; each shard reports its own.
    */
   demand: number;
   /** Of which in flight (admitted, isolate-leased slots included): what the budget's cuts start from. */
   inflight?: number;
   /** Requests admitted per second since the previous report. */
   admittedPerSec: number;
-  /** Those plus the ones its saturation shedder refused: the rate it wanted admitted (absent from older controllers: admittedPerSec). */
+  /** Those plus the ones refused for saturation (by its shedder or its isolates' throttles): the rate it wanted admitted (absent from older controllers: admittedPerSec). */
   wantedPerSec?: number;
   /** D1 time the tenant's requests used per second since the previous report (ms/s: its mean D1 concurrency × 1000), less the time the answers waited for the Worker's own thread. */
   dbMsPerSec: number;
@@ -48,7 +49,7 @@ export interface GovernorReply {
 
 export interface GovernorTenantView {
   tenant: string;
-  /** Last reported demand (in flight + queued). */
+  /** Last reported demand (in flight + queued, or wanted rate × service time if more), its shards' included. */
   demand: number;
   /** Holt's forecast of the demand one report interval ahead. */
   forecast: number;

@@ -1,9 +1,12 @@
 /**
  * What an AdmissionController tells the ResourceGovernor (contracts/governor.ts), at most
  * once per interval and only when it has traffic: the D1 time its releases reported since
- * the last report, its admitted rate, what it wanted admitted (admitted + shed for saturation),
- * and its demand (in flight + queued). Pure: the sending,
- * and applying the cap that comes back, are the controller's.
+ * the last report, its admitted rate, what it wanted admitted (admitted + refused for
+ * saturation, by the controller or by its isolates' throttles), and its demand in slots: in
+ * flight + queued, or what it wanted admitted times its service time (Little's law), whichever
+ * is more. A tenant refused before it queues has little in flight or queued however much it
+ * wants; counting only those gave its share to a neighbour that was admitted instead.
+ * Pure: the sending, and applying the cap that comes back, are the controller's.
  */
 import type { DemandReport } from "../contracts/governor";
 
@@ -20,8 +23,10 @@ export interface DemandNow {
   queued: number;
   /** Requests admitted since the controller started (a counter). */
   admittedTotal: number;
-  /** Requests the saturation shedder refused since the controller started (a counter). */
+  /** Requests refused for saturation since the controller started, by it or its isolates' throttles (a counter). */
   shedTotal?: number;
+  /** The tenant's mean service time, ms: with the wanted rate, the slots it would fill. */
+  serviceMs?: number;
   weight: number;
 }
 
@@ -57,17 +62,19 @@ export class DemandReporter {
   /** A report when one is due (then the window starts afresh), else undefined. */
   takeIfDue(now: number, current: () => DemandNow): DemandReport | undefined {
     if (!this.isDue(now)) return undefined;
-    const { inflight, queued, admittedTotal, shedTotal = 0, weight } = current();
+    const { inflight, queued, admittedTotal, shedTotal = 0, serviceMs = 0, weight } = current();
     const elapsedSec = this.lastReportAt === null ? this.intervalMs / 1000 : Math.max(0.001, (now - this.lastReportAt) / 1000);
     const admitted = Math.max(0, admittedTotal - (this.admittedAtLast ?? admittedTotal)) + this.leasedAdmitted;
     const shed = Math.max(0, shedTotal - (this.shedAtLast ?? shedTotal));
+    const wantedPerSec = (admitted + shed) / elapsedSec;
+    const wantedSlots = Number.isFinite(serviceMs) && serviceMs > 0 ? (wantedPerSec * serviceMs) / 1000 : 0;
     const report: DemandReport = {
       tenant: this.tenant,
       at: now,
-      demand: Math.max(0, inflight + queued),
+      demand: Math.max(0, inflight + queued, wantedSlots),
       inflight: Math.max(0, inflight),
       admittedPerSec: admitted / elapsedSec,
-      wantedPerSec: (admitted + shed) / elapsedSec,
+      wantedPerSec,
       dbMsPerSec: this.dbMs / elapsedSec,
       dbQueries: this.dbQueries,
       dbMs: this.dbMs,

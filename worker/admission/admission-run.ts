@@ -13,6 +13,7 @@ import { injectFaults } from "./faults";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
 import { keepLease } from "./lease-keeper";
 import { LocalLease } from "./local-lease";
+import { LocalRefusals } from "./local-refusals";
 import { waitForLeaseRoom } from "./lease-wait";
 import { runRateLimited } from "./rate-limit-peer";
 import { capPriority } from "../../durable-objects/admission/quota-rules";
@@ -24,6 +25,8 @@ type AdmissionContext = Context<AppEnv>;
 
 /** Per isolate: refuses locally, without an RPC, what the controller is refusing anyway. */
 const isolateThrottle = new AdaptiveThrottle();
+/** What the throttle refused per tenant since the tenant's last acquire, told to its controller with the next. */
+const localRefusals = new LocalRefusals();
 /** The load level each tenant's controller reported lately (for degrading before asking). */
 const recentLoad = new RecentLoad();
 /** Each tenant's isolate lease, when its controller gave this isolate one (bookkeeping, not a data cache). */
@@ -39,7 +42,9 @@ const askedAtDoor = new WeakSet<Request>();
 /** The throttle's answer at the door (door-refusal.ts), which asks only while the tenant is known to be under load. */
 export function throttleAtDoor(tenantId: string, priority: RequestPriority, now: number, random: number): { retryAfterMs: number } | undefined {
   const local = isolateThrottle.shouldRefuse(tenantId, priority, now, random);
-  return local.refuse ? { retryAfterMs: local.retryAfterMs } : undefined;
+  if (!local.refuse) return undefined;
+  localRefusals.note(tenantId);
+  return { retryAfterMs: local.retryAfterMs };
 }
 
 /** The load level this isolate last heard for the tenant ("normal" once the news is old). */
@@ -146,12 +151,15 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
 
   const local = askedAtDoor.has(c.req.raw) ? { refuse: false as const } : isolateThrottle.shouldRefuse(tenant.id, priority, Date.now(), Math.random());
   if (local.refuse) {
+    localRefusals.note(tenant.id);
     c.set("refusal", "shed");
     throw shedAtEdge(local.retryAfterMs);
   }
 
   if (fault === "evict") await evictController(c, tenant.id);
   const request: AcquireRequest = { priority, cost, deadline: ticket.deadline, route: ticket.routeKey };
+  const refusedLocally = localRefusals.take(tenant.id);
+  if (refusedLocally > 0) request.refusedLocally = refusedLocally;
   // Ask for a lease only while none is held or asked for, and the tenant is not known to be under load.
   const askingLease = lease !== undefined && fault === undefined && knownLevel === "normal" && lease.claimAsk();
   if (askingLease) request.leaseDemandRps = lease.demandRps(Date.now());

@@ -104,6 +104,21 @@ describe("DemandReporter", () => {
     expect(counterReset?.wantedPerSec).toBe(0); // a counter that went back (a new core) counts nothing, never less than nothing
   });
 
+  it("reads a tenant refused before it queues as wanting its wanted rate times its service time in slots", () => {
+    const reporter = new DemandReporter("acme");
+    reporter.takeIfDue(T0, () => ({ inflight: 0, queued: 0, admittedTotal: 0, shedTotal: 0, weight: 1 }));
+    // 100 admitted and 900 refused in one second, 40 ms each: 1 000 req/s would fill 40 slots.
+    const shed = reporter.takeIfDue(T0 + 1000, () => ({ inflight: 2, queued: 0, admittedTotal: 100, shedTotal: 900, serviceMs: 40, weight: 1 }));
+    expect(shed?.demand).toBeCloseTo(40, 9);
+    expect(shed?.inflight).toBe(2);
+    // Nothing refused: in flight + queued when that is more than Little's law gives.
+    const busy = reporter.takeIfDue(T0 + 2000, () => ({ inflight: 9, queued: 3, admittedTotal: 200, shedTotal: 900, serviceMs: 40, weight: 1 }));
+    expect(busy?.demand).toBe(12);
+    // Without a service time only in flight + queued count.
+    const unknown = reporter.takeIfDue(T0 + 3000, () => ({ inflight: 1, queued: 0, admittedTotal: 300, shedTotal: 5000, serviceMs: Number.NaN, weight: 1 }));
+    expect(unknown?.demand).toBe(1);
+  });
+
   it("is due again exactly one interval after the last report, and not a millisecond before", () => {
     const reporter = new DemandReporter("acme");
     const now = () => ({ inflight: 1, queued: 0, admittedTotal: 0, weight: 1 });
