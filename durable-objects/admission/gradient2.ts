@@ -163,9 +163,14 @@ export class Gradient2Limit implements Limit {
     return { algorithm: "gradient2", limit: this.estimate, shortRttMs: this.shortRtt, longRttMs: this.longRtt, minRttMs: this.rtt.minMs };
   }
 
-  /** Lowers the no-load RTT on any lower short RTT; replaces it (up or down) when a probe completes. */
+  /**
+   * Lowers the no-load RTT on any lower short RTT; replaces it (up or down) when a probe
+   * completes. At the limit's lower bound the short RTT is the no-load RTT (there is no
+   * concurrency of its own left to blame), up or down.
+   */
   private observeNoLoad(short: number, rtt: number, inflight: number): number {
-    this.noLoadRtt = this.noLoadRtt === null ? short : Math.min(this.noLoadRtt, short);
+    const atFloor = this.estimate < this.bounds.min + 1;
+    this.noLoadRtt = this.noLoadRtt === null || atFloor ? short : Math.min(this.noLoadRtt, short);
     const probe = this.probe;
     if (probe) {
       probe.seen++;

@@ -91,6 +91,19 @@ describe("Gradient2Limit no-load probes", () => {
     expect(limit.current).toBe(Math.floor(limit.snapshot().limit));
   });
 
+  it("at its lower bound takes the short RTT as the no-load RTT, up or down, so a slower world does not pin it there", () => {
+    const limit = new Gradient2Limit({ min: 2, max: 100 }, { initialLimit: 2 });
+    for (let i = 0; i < 200; i++) limit.onSample(sample(1, limit.current));
+    expect(limit.current).toBeGreaterThan(2);
+    // Everything slows tenfold (a busier shared thread, a slower D1): the limit falls to its bound...
+    for (let i = 0; i < 300; i++) limit.onSample(sample(10, limit.current));
+    expect(limit.current).toBe(2);
+    expect(limit.rtt.minMs).toBeCloseTo(10, 0);
+    // ...and grows again once the long average has caught up, instead of waiting for a probe 2 000 samples away.
+    for (let i = 0; i < 1200; i++) limit.onSample(sample(10, limit.current));
+    expect(limit.current).toBeGreaterThan(2);
+  });
+
   it("never probes below the lower bound", () => {
     const limit = new Gradient2Limit({ min: 8, max: 100 }, { initialLimit: 20, probeInterval: 1 });
     limit.onSample(sample(10, 20));
