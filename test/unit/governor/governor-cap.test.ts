@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AdmissionCore } from "../../../durable-objects/admission/admission-core";
 import { DemandReporter, GOVERNOR_REPORT_INTERVAL_MS } from "../../../durable-objects/governor/demand-reporter";
+import { GovernorCore } from "../../../durable-objects/governor/governor-core";
 import { request, T0, testQuota } from "../admission/support";
 
 function core(maxConcurrency: number): AdmissionCore {
@@ -117,6 +118,28 @@ describe("DemandReporter", () => {
     // Without a service time only in flight + queued count.
     const unknown = reporter.takeIfDue(T0 + 3000, () => ({ inflight: 1, queued: 0, admittedTotal: 300, shedTotal: 5000, serviceMs: Number.NaN, weight: 1 }));
     expect(unknown?.demand).toBe(1);
+  });
+
+  it("gives tenants refused before they queue their weighted shares beside one admitted in full", () => {
+    // Weighted fairness as a run saw it: a, weight 1, served 387 req/s with 37 in flight; b (weight 1)
+    // and c (weight 2) each asked 1 180 req/s and were refused all but 31 before they queued.
+    const governor = new GovernorCore({ maxBudget: 50 });
+    const second = (tenant: string, now: { inflight: number; admittedTotal: number; shedTotal: number; weight: number }) => {
+      const reporter = new DemandReporter(tenant);
+      reporter.takeIfDue(T0, () => ({ inflight: 0, queued: 0, admittedTotal: 0, shedTotal: 0, weight: now.weight }));
+      const report = reporter.takeIfDue(T0 + 1000, () => ({ ...now, queued: 0, serviceMs: 40 }));
+      if (!report) throw new Error("a report was due");
+      governor.report(report, T0 + 1000);
+    };
+    second("a", { inflight: 37, admittedTotal: 387, shedTotal: 0, weight: 1 });
+    second("b", { inflight: 0, admittedTotal: 31, shedTotal: 1149, weight: 1 });
+    second("c", { inflight: 1, admittedTotal: 31, shedTotal: 1149, weight: 2 });
+    const [a, b, c] = [governor.shareOf("a"), governor.shareOf("b"), governor.shareOf("c")];
+    // Each wants 38-48 slots, more than a third of 50: shares by weight, 12-13 : 12-13 : 25.
+    expect(a + b + c).toBeLessThanOrEqual(50);
+    expect(c).toBeGreaterThanOrEqual(24);
+    expect(Math.max(a, b)).toBeLessThanOrEqual(13);
+    expect(governor.capOf("a")).toBeLessThanOrEqual(13);
   });
 
   it("is due again exactly one interval after the last report, and not a millisecond before", () => {
