@@ -160,6 +160,8 @@ export class AdmissionCore {
   private leaseRenewals = 0;
   /** Requests the isolates' throttles refused without asking, as their acquires told it since this instance started. */
   private refusedInIsolates = 0;
+  /** The governor's word (GovernorReply.leases): false while the tenant is over-served, and no isolate lease is granted. */
+  private isolateLeasesAllowed = true;
   private readonly decisions: Record<RequestPriority, Record<AdmissionDecision, number>>;
   private readonly newTicket: () => string;
   private readonly hooks: AdmissionHooks;
@@ -298,6 +300,11 @@ export class AdmissionCore {
   /** Requests the saturation shedder refused since this instance started. */
   get saturationShedTotal(): number {
     return this.shedder.shedTotal;
+  }
+
+  /** Whether isolate leases may be granted (the governor's GovernorReply.leases; true lifts it). */
+  setIsolateLeasesAllowed(allowed: boolean): void {
+    this.isolateLeasesAllowed = allowed;
   }
 
   /** The governor's saturation pass scale for this tenant (saturation-shedder.ts); 1 lifts it. */
@@ -600,6 +607,7 @@ export class AdmissionCore {
    * that many, whether or not a new one is worth giving.
    */
   private leaseToIsolate(demandRps: number, cost: number, now: number, mustCover = 0, running = 0): IsolateLease | undefined {
+    if (!this.isolateLeasesAllowed) return undefined;
     // A renewing isolate's running requests count against its new lease (max, below), so they
     // are not taken off the free slots first: that would size a lone isolate's lease at three
     // sevenths of the limit instead of three quarters, the rest of its requests waiting while the

@@ -55,10 +55,12 @@ export class GovernorLink {
         (reply) => {
           if (this.shard === null) core.setGovernorCap(reply.cap, Date.now());
           core.setSaturationScale(reply.passScale); // a reply without one (an older governor) reads as 1 there
+          core.setIsolateLeasesAllowed(reply.leases !== false);
         },
         () => {
           if (this.shard === null) core.setGovernorCap(undefined, Date.now());
           core.setSaturationScale(1);
+          core.setIsolateLeasesAllowed(true);
         },
       ),
     );

@@ -45,6 +45,13 @@ export interface GovernorReply {
   fairRatePerSec: number;
   /** What its saturation shedder multiplies the chance of passing by (over 1: served under its fair rate; under 1: over it), 1/16 to 16. */
   passScale: number;
+  /**
+   * False while the tenant is over-served (saturation-steering.ts): admitted well above its fair
+   * rate while another tenant, heard from within the last interval, is being refused. Its
+   * controller then grants no isolate lease, so its requests meet its shedder and pass scale.
+   * Absent (an older governor): leases as before.
+   */
+  leases?: boolean;
 }
 
 export interface GovernorTenantView {

@@ -147,7 +147,13 @@ export class GovernorCore {
   }
 
   private replyTo(tenant: string): GovernorReply {
-    return { cap: this.capOf(tenant), budget: this.budgetNow, fairRatePerSec: this.steering.fairRateOf(tenant), passScale: round2(this.steering.scaleOf(tenant)) };
+    return {
+      cap: this.capOf(tenant),
+      budget: this.budgetNow,
+      fairRatePerSec: this.steering.fairRateOf(tenant),
+      passScale: round2(this.steering.scaleOf(tenant)),
+      leases: !this.steering.isOverServed(tenant),
+    };
   }
 
   /** The once-a-second step: forget the silent, read contention, move the budget, cut again. */
@@ -175,7 +181,7 @@ export class GovernorCore {
     const rate = sum([...this.tenants.values()].map((t) => t.report.admittedPerSec));
     this.budgetNow = Math.min(this.options.maxBudget, Math.max(1, this.guard.step(this.budgetNow, proposed, rate)));
     this.cut(now);
-    this.steering.step(this.tenantRates());
+    this.steering.step(this.tenantRates(now));
   }
 
   /** The tenant's cap now (1 for a tenant the governor has not heard from). */
@@ -226,14 +232,19 @@ export class GovernorCore {
   }
 
   /** Each tenant's rates: its root's report plus its shards' (a tenant heard only from its shards counts too). */
-  private tenantRates(): SteeringInput[] {
+  private tenantRates(now: number): SteeringInput[] {
     const rates = new Map<string, SteeringInput>();
-    for (const { report } of this.tenants.values()) rates.set(report.tenant, { tenant: report.tenant, admittedPerSec: report.admittedPerSec, wantedPerSec: wantedOf(report), weight: report.weight });
+    // Fresh: reported within the last interval and a half (reports come about once a second while a tenant has traffic).
+    const freshSince = now - 1.5 * this.options.intervalMs;
+    for (const { report, receivedAt } of this.tenants.values()) {
+      rates.set(report.tenant, { tenant: report.tenant, admittedPerSec: report.admittedPerSec, wantedPerSec: wantedOf(report), weight: report.weight, fresh: receivedAt >= freshSince });
+    }
     for (const [tenant, shards] of this.shardParts) {
-      const total = rates.get(tenant) ?? { tenant, admittedPerSec: 0, wantedPerSec: 0, weight: [...shards.values()][0]?.weight ?? 1 };
+      const total = rates.get(tenant) ?? { tenant, admittedPerSec: 0, wantedPerSec: 0, weight: [...shards.values()][0]?.weight ?? 1, fresh: false };
       for (const r of shards.values()) {
         total.admittedPerSec += r.admittedPerSec;
         total.wantedPerSec += r.wantedPerSec;
+        if (r.receivedAt >= freshSince) total.fresh = true;
       }
       rates.set(tenant, total);
     }

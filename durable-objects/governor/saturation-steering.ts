@@ -27,6 +27,8 @@ export interface SteeringInput {
   /** Admitted + shed for saturation, req/s (never under admittedPerSec). */
   wantedPerSec: number;
   weight: number;
+  /** Whether its report is of the last interval (a tenant that went quiet a moment ago is not being refused now). Absent: fresh. */
+  fresh?: boolean;
 }
 
 /** Weight of the newest tick in the smoothed rates. */
@@ -36,6 +38,8 @@ const GAIN = 0.5;
 const MAX_LOG_SCALE = Math.log2(MAX_PASS_SCALE);
 /** A tenant counts as shed when it wanted this much more than it was admitted (and at least one request a second). */
 const SHED_MARGIN = 0.05;
+/** Admitted above this multiple of its fair rate while another is refused, a tenant is over-served. */
+const OVER_SERVED_RATIO = 1.25;
 
 interface TenantSteering {
   admitted: number;
@@ -46,6 +50,7 @@ interface TenantSteering {
 
 export class SaturationSteering {
   private readonly tenants = new Map<string, TenantSteering>();
+  private readonly overServedNow = new Set<string>();
 
   step(inputs: readonly SteeringInput[]): void {
     const live = new Set(inputs.map((i) => i.tenant));
@@ -75,6 +80,30 @@ export class SaturationSteering {
     }
     const mean = shed.length > 0 ? sum(shed.map((t) => t.logScale)) / shed.length : 0;
     for (const t of shed) t.logScale = Math.min(MAX_LOG_SCALE, Math.max(-MAX_LOG_SCALE, t.logScale - mean));
+    this.markOverServed(inputs);
+  }
+
+  /**
+   * A tenant is over-served while its own last report (not the smoothed rate) was admitted
+   * above OVER_SERVED_RATIO × its fair rate and another tenant's fresh report says it is being
+   * refused now. Only fresh, raw reports count: a neighbour's shed reports held for a moment
+   * after it stopped once took a lone saturated reader's lease, and without it that reader's
+   * own traffic kept its level up (bench/README.md).
+   */
+  private markOverServed(inputs: readonly SteeringInput[]): void {
+    this.overServedNow.clear();
+    const refusedNow = inputs.filter((i) => i.fresh !== false && finite(i.wantedPerSec) > finite(i.admittedPerSec) * (1 + SHED_MARGIN) + 1).map((i) => i.tenant);
+    if (refusedNow.length === 0) return;
+    for (const input of inputs) {
+      const fair = this.tenants.get(input.tenant)?.fair ?? 0;
+      const othersRefused = refusedNow.some((tenant) => tenant !== input.tenant);
+      if (othersRefused && finite(input.admittedPerSec) > OVER_SERVED_RATIO * fair + 1) this.overServedNow.add(input.tenant);
+    }
+  }
+
+  /** Whether the tenant was over-served at the last step (see markOverServed). */
+  isOverServed(tenant: string): boolean {
+    return this.overServedNow.has(tenant);
   }
 
   /** The tenant's fair share of the fleet's admitted rate at the last step, req/s (0 if unknown). */

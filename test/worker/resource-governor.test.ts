@@ -27,7 +27,7 @@ const freshGovernor = () => env.GOVERNOR.get(env.GOVERNOR.idFromName(`governor-t
 describe("ResourceGovernor", () => {
   it("answers each report with the tenant's cap: a flood cannot take a quiet tenant's share", async () => {
     const governor = freshGovernor();
-    expect(await governor.report(report("flood", 400))).toEqual({ cap: 50, budget: 50, fairRatePerSec: 0, passScale: 1 });
+    expect(await governor.report(report("flood", 400))).toEqual({ cap: 50, budget: 50, fairRatePerSec: 0, passScale: 1, leases: true });
     const quiet = await governor.report(report("quiet", 2));
     expect(quiet.cap).toBe(3); // its demand and one slot of headroom
     const view = await governor.view();

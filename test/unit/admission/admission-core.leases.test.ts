@@ -29,6 +29,15 @@ describe("AdmissionCore isolate leases", () => {
     expect(granted(c, 400).isolateLease).toMatchObject({ tokens: 98, slots: 25 });
   });
 
+  it("grants no isolate lease while the governor says the tenant is over-served, and leases again once it lifts that", () => {
+    const c = core();
+    c.setIsolateLeasesAllowed(false);
+    expect(granted(c, 40).isolateLease).toBeUndefined();
+    expect(c.state(T0).leases).toMatchObject({ active: 0, slots: 0 });
+    c.setIsolateLeasesAllowed(true);
+    expect(granted(c, 40).isolateLease).toMatchObject({ slots: 10 });
+  });
+
   it("prices the lease's tokens at the asking request's cost, and at least one token a request", () => {
     // wanted 10 requests at 3 tokens; free tokens 797 / 8 = 99; slots: the demand's 10 of (80 - 1) × 3/4.
     expect(granted(core(), 40, 3).isolateLease).toMatchObject({ tokens: 30, slots: 10 });

@@ -9,9 +9,9 @@ describe("GovernorCore, exact values", () => {
     expect(core.maxBudget).toBe(10);
     expect(core.tenantCount).toBe(0);
     // Wants 3 + 1 headroom = 4 of 10; the spare 6 goes to it too.
-    expect(core.report({ ...report("b", 3), admittedPerSec: 1.234, dbMsPerSec: 5.678 }, 100)).toEqual({ cap: 10, budget: 10, fairRatePerSec: 0, passScale: 1 });
+    expect(core.report({ ...report("b", 3), admittedPerSec: 1.234, dbMsPerSec: 5.678 }, 100)).toEqual({ cap: 10, budget: 10, fairRatePerSec: 0, passScale: 1, leases: true });
     // Wants ceil(2.555 + 1) = 4: shares 4 and 4; the spare 2 is either's to use.
-    expect(core.report({ ...report("a", 2.555, 3), inflight: 2 }, 200)).toEqual({ cap: 6, budget: 10, fairRatePerSec: 0, passScale: 1 });
+    expect(core.report({ ...report("a", 2.555, 3), inflight: 2 }, 200)).toEqual({ cap: 6, budget: 10, fairRatePerSec: 0, passScale: 1, leases: true });
     expect(core.tenantCount).toBe(2);
     expect(core.view(300)).toEqual({
       budget: 10,

@@ -68,6 +68,34 @@ describe("SaturationSteering", () => {
   });
 });
 
+describe("SaturationSteering, over-served tenants", () => {
+  it("marks a tenant admitted above 1.25x its fair rate while another, freshly reported, is refused", () => {
+    const steering = new SaturationSteering();
+    steering.step([tenant("a", 390, 400), tenant("b", 20, 1200), tenant("c", 20, 1200, 2)]);
+    // Fair rates 107.5 : 107.5 : 215 of the 430 admitted; a takes 390.
+    expect(steering.isOverServed("a")).toBe(true);
+    expect(steering.isOverServed("b")).toBe(false);
+    expect(steering.isOverServed("c")).toBe(false);
+    expect(steering.isOverServed("unknown")).toBe(false);
+  });
+
+  it("does not mark a tenant alone, one under 1.25x its fair rate, or one beside a neighbour whose report is stale", () => {
+    const alone = new SaturationSteering();
+    alone.step([tenant("reader", 700, 700)]);
+    expect(alone.isOverServed("reader")).toBe(false);
+    const near = new SaturationSteering();
+    near.step([tenant("a", 120, 130), tenant("b", 100, 1000)]);
+    expect(near.isOverServed("a")).toBe(false); // fair 110, 1.25x of it is 137.5
+    const stale = new SaturationSteering();
+    stale.step([tenant("reader", 700, 700), { ...tenant("gone", 50, 900), fresh: false }]);
+    expect(stale.isOverServed("reader")).toBe(false);
+    // The quiet tenant beside a flood gets what it asks: never over-served.
+    const quiet = new SaturationSteering();
+    quiet.step([tenant("quiet", 20, 20), tenant("noisy", 300, 1500)]);
+    expect(quiet.isOverServed("quiet")).toBe(false);
+  });
+});
+
 describe("GovernorCore, saturation steering", () => {
   const rates = (tenant: string, admittedPerSec: number, wantedPerSec: number, extra: { shard?: number; weight?: number } = {}) => ({
     tenant,
@@ -94,6 +122,20 @@ describe("GovernorCore, saturation steering", () => {
       ["a", 200, true],
       ["b", 200, false],
     ]);
+  });
+
+  it("tells an over-served tenant to lease nothing while a neighbour's fresh report says it is refused, and lifts it once that report is stale", () => {
+    const core = new GovernorCore({ maxBudget: 10 });
+    core.report(rates("a", 390, 400), 0);
+    core.report(rates("b", 20, 1200), 0);
+    core.tick(1000);
+    expect(core.report(rates("a", 390, 400), 1000).leases).toBe(false);
+    expect(core.report(rates("b", 20, 1200), 1000).leases).toBe(true);
+    // b stops: its last report (at 1 000) is still fresh at the tick at 2 000, stale at 3 000.
+    core.tick(2000);
+    expect(core.report(rates("a", 390, 400), 2000).leases).toBe(false);
+    core.tick(3000);
+    expect(core.report(rates("a", 390, 400), 3000).leases).toBe(true);
   });
 
   it("adds a sharded tenant's shard reports to its rates, answers its shards with its scale, and takes no demand from them", () => {
