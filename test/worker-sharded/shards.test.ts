@@ -236,10 +236,15 @@ describe("sharded admission (ADMISSION_CONTROLLER_TARGET_RPS=5 in this project)"
     const tenant = await createTenant(eightSlots);
     const k = await shardUp(tenant.id, tenant.apiKey);
     expect(k).toBeGreaterThanOrEqual(2);
-    await load(tenant, 40, 4);
     // A shard that never sampled reports 0 for ever; a sampling one sees its timers' lateness
-    // (a millisecond or two in workerd's tests, where a busy loop here does not reach the objects' clocks).
-    const lags = (await shardStates(tenant.id, k)).map((s) => s.saturation?.lagMs ?? 0);
+    // (a millisecond or two in workerd's tests, where a busy loop here does not reach the objects'
+    // clocks), though not under every load: a CI run once read 0 on all four after one. Up to
+    // three loads, so only a shard that never samples fails.
+    let lags: number[] = [];
+    for (let attempt = 0; attempt < 3 && !(Math.max(0, ...lags) > 0); attempt++) {
+      await load(tenant, 40, 4);
+      lags = (await shardStates(tenant.id, k)).map((s) => s.saturation?.lagMs ?? 0);
+    }
     expect(Math.max(...lags), JSON.stringify(lags)).toBeGreaterThan(0);
   });
 });
