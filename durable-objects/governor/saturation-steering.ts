@@ -71,7 +71,7 @@ export class SaturationSteering {
     const shed: TenantSteering[] = [];
     for (const [tenant, t] of this.tenants) {
       t.fair = fair.get(tenant) ?? 0;
-      if (t.wanted > t.admitted * (1 + SHED_MARGIN) + 1) {
+      if (isShed(t.admitted, t.wanted)) {
         t.logScale += GAIN * Math.log2((t.fair + 1) / (t.admitted + 1));
         shed.push(t);
       } else {
@@ -92,7 +92,7 @@ export class SaturationSteering {
    */
   private markOverServed(inputs: readonly SteeringInput[]): void {
     this.overServedNow.clear();
-    const refusedNow = inputs.filter((i) => i.fresh !== false && finite(i.wantedPerSec) > finite(i.admittedPerSec) * (1 + SHED_MARGIN) + 1).map((i) => i.tenant);
+    const refusedNow = inputs.filter((i) => i.fresh !== false && isShed(finite(i.admittedPerSec), finite(i.wantedPerSec))).map((i) => i.tenant);
     if (refusedNow.length === 0) return;
     for (const input of inputs) {
       const fair = this.tenants.get(input.tenant)?.fair ?? 0;
@@ -117,3 +117,7 @@ export class SaturationSteering {
   }
 }
 
+/** Whether a tenant wanted enough more than it was admitted to count as being shed (SHED_MARGIN). */
+function isShed(admitted: number, wanted: number): boolean {
+  return wanted > admitted * (1 + SHED_MARGIN) + 1;
+}
