@@ -25,6 +25,8 @@ export async function run(ctx) {
   const taskId = await firstTaskId(tf.origin, reader.apiKey);
   const mix = (phase) => overheadMix({ apiKey: tenant.apiKey, ledger: ctx.ledger, phase });
   const capDur = ctx.seconds(8, 2) * 1000, runDur = ctx.seconds(20, 4) * 1000;
+  // Saturated single read, as the issue measured it with wrk: 16 connections, closed model.
+  const saturatedRead = () => measureCapacity({ origin: tf.origin, mix: saturatedReadMix(reader.apiKey, taskId), concurrency: [16], durationMs: capDur, warmupMs: 500, timeoutMs: 10_000 });
   const results = {};
   for (const admission of [false, true]) {
     const mode = admission ? "on" : "off";
@@ -35,9 +37,8 @@ export async function run(ctx) {
     ctx.log(`  admission ${mode}: capacity ${cap.goodput.toFixed(0)} req/s (closed, best of 4 and 16 clients); moderate load ${rate} req/s for ${runDur / 1000}s`);
     await pause(300);
     const load = await openPhase({ origin: tf.origin, mix: mix(`overhead-${mode}`), rate, durationMs: runDur, ledger: ctx.ledger, timeoutMs: 10_000, drainMs: 5000 });
-    // Saturated single read, as the issue measured it with wrk: 16 connections, closed model.
     const readerStates = admission ? sampleAdmission(tf, reader.id, READER_SAMPLE_MS) : undefined;
-    const byId = await measureCapacity({ origin: tf.origin, mix: saturatedReadMix(reader.apiKey, taskId), concurrency: [16], durationMs: capDur, warmupMs: 500, timeoutMs: 10_000 });
+    const byId = await saturatedRead();
     const reader_ = readerStates ? await readerStates.stop() : undefined;
     ctx.log(`  admission ${mode}: saturated GET /v1/tasks/:id ${byId.goodput.toFixed(0)} req/s (16 clients)${reader_ ? `; reader ${describeStates(reader_)}` : ""}`);
     results[mode] = { capacity: cap, load, byId, ...(reader_ ? { readerStates: reader_ } : {}) };
@@ -50,7 +51,7 @@ export async function run(ctx) {
     const pair = {};
     for (const admission of [false, true]) {
       await tf.serve(admission);
-      const byId = await measureCapacity({ origin: tf.origin, mix: saturatedReadMix(reader.apiKey, taskId), concurrency: [16], durationMs: capDur, warmupMs: 500, timeoutMs: 10_000 });
+      const byId = await saturatedRead();
       pair[admission ? "on" : "off"] = byId.goodput;
     }
     ctx.log(`  saturated GET, round ${round + 1}: ${pair.off.toFixed(0)} req/s off, ${pair.on.toFixed(0)} req/s on`);
