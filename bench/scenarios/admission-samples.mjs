@@ -7,7 +7,8 @@ import { sampleUntilStopped } from "../lib/sample-until-stopped.ts";
 export function sampleAdmission(tf, tenantId, everyMs) {
   return sampleUntilStopped(async () => {
     const state = await admissionState(tf, tenantId);
-    return { limit: state.limit, inflight: state.inflight, level: state.loadLevel, k: state.shards ?? 1, leaseSlots: state.leases?.slots ?? 0, share: state.share ?? null };
+    const rtt = state.limiter?.rtt ?? state.rtt ?? null;
+    return { limit: state.limit, inflight: state.inflight, level: state.loadLevel, k: state.shards ?? 1, leaseSlots: state.leases?.slots ?? 0, share: state.share ?? null, shed: state.saturation?.shedLevel ?? 0, lagMs: state.saturation?.lagMs ?? null, rtt };
   }, everyMs);
 }
 
@@ -18,6 +19,8 @@ export function describeStates(states) {
     const values = states.map((s) => s[key]).filter((v) => typeof v === "number");
     return values.length ? `${Math.min(...values)}-${Math.max(...values)}` : "n/a";
   };
-  const each = states.map((s) => `${s.limit}/${s.inflight}/${s.leaseSlots}/${s.level[0]}`).join(" ");
+  const each = states.map((s) => `${s.limit}/${s.inflight}/${s.leaseSlots}/${s.level[0]}${s.shed > 0 ? `/shed ${s.shed}` : ""}${process.env.BENCH_SAMPLE_RTT ? ` [rtt ${fmt(s.rtt?.shortMs)}/${fmt(s.rtt?.longMs)}/${fmt(s.rtt?.minMs)} lag ${fmt(s.lagMs)}]` : ""}`).join(" ");
   return `limit ${range("limit")}, lease slots ${range("leaseSlots")}, K up to ${Math.max(...states.map((s) => s.k))}, levels ${[...new Set(states.map((s) => s.level))].join("/")}, governor share ${range("share")}; each sample limit/in flight/lease slots/level: ${each}`;
 }
+
+const fmt = (v) => (typeof v === "number" ? v.toFixed(1) : "-");

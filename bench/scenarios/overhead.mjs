@@ -88,7 +88,7 @@ export async function run(ctx) {
   };
 }
 
-const READER_SAMPLE_MS = 1000;
+const READER_SAMPLE_MS = Number(process.env.BENCH_READER_SAMPLE_MS ?? 1000);
 /** Rounds of the saturated read (the first inside the off and on phases above). */
 const SATURATED_READ_ROUNDS = 3;
 

@@ -3,14 +3,15 @@
 // GET /v1/tasks/:id for --seconds, printing the tenant's admission state every --sample-ms
 // (limit, in flight, lease coverage, load level, K, the limiter's RTTs) and the throughput.
 // --busy-seconds N first runs the overhead scenario's capacity mix (lists, stats, creates) on
-// another tenant for N s with 16 clients, as the scenario does before its saturated read.
-//   node bench/tools/read-probe.mjs [--off] [--busy-seconds 8] [--seconds 8] [--sample-ms 500] [--clients 16] [--var NAME=VALUE]
+// another tenant for N s with 16 clients, as the scenario does before its saturated read;
+// --moderate-seconds M then runs that mix open-model at half the busy run's rate for M s.
+//   node bench/tools/read-probe.mjs [--off] [--busy-seconds 8] [--moderate-seconds 20] [--seconds 8] [--sample-ms 500] [--clients 16] [--var NAME=VALUE]
 // PROBE_QUOTA='{"minConcurrency":20}' merges into the tenant's quota.
 import { adminRequest, admissionState, createTenant, seedTasks } from "../scenarios/api.mjs";
 import { firstTaskId, OVERHEAD_QUOTA, overheadMix, saturatedReadMix } from "../scenarios/overhead.mjs";
 import { Ledger } from "../scenarios/ledger.mjs";
 import { Taskflow } from "../scenarios/taskflow.mjs";
-import { measureCapacity } from "../scenarios/util.mjs";
+import { measureCapacity, openPhase } from "../scenarios/util.mjs";
 import { sampleUntilStopped } from "../lib/sample-until-stopped.ts";
 
 const arg = (name, fallback) => {
@@ -33,6 +34,12 @@ try {
     const mix = overheadMix({ apiKey: busy.apiKey, ledger, phase: "busy" });
     const busyRun = await measureCapacity({ origin: tf.origin, mix, concurrency: [4, 16], durationMs: busySeconds * 1000, warmupMs: 500, ledger, timeoutMs: 10_000 });
     console.log(`busy tenant first: ${busyRun.goodput.toFixed(0)} req/s`);
+    const moderateSeconds = arg("moderate-seconds", 0);
+    if (moderateSeconds > 0) {
+      const rate = Math.max(5, Math.round(busyRun.goodput / 2));
+      const load = await openPhase({ origin: tf.origin, mix, rate, durationMs: moderateSeconds * 1000, ledger, timeoutMs: 10_000, drainMs: 5000 });
+      console.log(`then moderate: ${rate} req/s offered, ${load.goodput.toFixed(0)} req/s served`);
+    }
   }
   const tenant = await createTenant(tf.origin, tf.adminToken, "reader", QUOTA);
   await seedTasks(tf.origin, tenant.apiKey, 20);

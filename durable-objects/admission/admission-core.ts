@@ -210,6 +210,16 @@ export class AdmissionCore {
     return this.shardLeases.heldSlots;
   }
 
+  /**
+   * Slots doing this controller's work: in flight less the slots leased to shards (each shard
+   * reports its own) and the slots parked in isolate leases (held, reported not running).
+   * What loads the backend (the load level's utilisation).
+   */
+  get slotsAtWork(): number {
+    const parked = this.isolateLeases.heldSlots - this.isolateLeases.runningSlots;
+    return this.inflight - this.shardLeases.heldSlots - parked;
+  }
+
   get queued(): number {
     return this.queue.size;
   }
@@ -692,8 +702,7 @@ export class AdmissionCore {
     // controller's slots are mostly held by requests on the wire. Reading either as load took
     // leases away at moderate load, and without them every request went back on the wire.
     const toShards = this.shardLeases.heldSlots;
-    const parked = this.isolateLeases.heldSlots - this.isolateLeases.runningSlots;
-    const utilisation = ((this.inflight - toShards - parked) * this.service.workShare) / Math.max(1, this.limiter.current - toShards);
+    const utilisation = (this.slotsAtWork * this.service.workShare) / Math.max(1, this.limiter.current - toShards);
     const tracked = this.load.update({ utilisation, queueDelayMs: this.oldestWaitMs(now), serviceMs: this.service.serviceMsOrFallback }, now);
     return this.withSaturation(tracked, now);
   }

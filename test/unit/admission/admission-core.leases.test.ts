@@ -69,6 +69,16 @@ describe("AdmissionCore isolate leases", () => {
     expect(c.state(T0)).toMatchObject({ inflight: 73, loadLevel: "elevated" });
   });
 
+  it("counts as at work the requests granted one by one and what isolates report running, not the slots their leases park", () => {
+    const c = core();
+    const lease = granted(c, 400).isolateLease!; // 59 slots, nothing running under them yet
+    for (let i = 0; i < 13; i++) granted(c);
+    expect(c.inflight).toBe(73);
+    expect(c.slotsAtWork).toBe(14);
+    c.renewIsolateLease(lease.id, { usedTokens: lease.tokens, inflight: 16, running: 16, demandRps: 400 }, [], T0);
+    expect(c.slotsAtWork).toBe(30);
+  });
+
   it("counts as running at most what a renewal says still runs, and all of it from an isolate that does not say", () => {
     const loadAfterRenewal = (usage: { inflight: number; running?: number }) => {
       const c = core();
