@@ -1,6 +1,7 @@
 // Server CPU per request, by request kind: where a loaded server's time goes.
 // Sequential requests on one connection; CPU from /proc for the server's process tree.
-//   node bench/tools/request-cost.mjs [--requests 300] [--seed 4000] [--off] [--var NAME=VALUE ...]
+//   node bench/tools/request-cost.mjs [--requests 300] [--seed 4000] [--off] [--kinds regex] [--var NAME=VALUE ...]
+// --kinds: only the kinds whose name matches (e.g. --kinds 'tasks/:id').
 //   e.g. --var CACHE_STRATEGY=off to price the uncached reads (repeated reads are cache hits otherwise)
 import { auth, createTenant, seedTasks, UNLIMITED_RATE } from "../scenarios/api.mjs";
 import { firstTaskId } from "../scenarios/overhead.mjs";
@@ -60,7 +61,9 @@ try {
   kinds.push(["503 while throttled (~90 % at the door)", { path: "/v1/users", headers: lowRead, before: throttle }]);
   const client = createClient({ origin: tf.origin, connections: 1 });
   console.log(`admission ${admission ? "on" : "off"}${Object.keys(vars).length ? `, ${JSON.stringify(vars)}` : ""}; ${N} sequential requests per kind, miniflare-direct`);
+  const only = process.argv.includes("--kinds") ? new RegExp(process.argv[process.argv.indexOf("--kinds") + 1]) : undefined;
   for (const [name, r] of kinds) {
+    if (only && !only.test(name)) continue;
     await r.before?.();
     for (let i = 0; i < 30; i++) await client.send({ method: "GET", readBody: true, ...r });
     const pids = processTree(server.pid), cpu0 = cpu(pids), t0 = performance.now();
