@@ -232,6 +232,7 @@ export class AdmissionController extends DurableObject<Env> {
       this.governor.recordRelease(report);
     }
     core.release(ticket, report, now);
+    this.shard?.released(now);
     this.persist();
   }
 

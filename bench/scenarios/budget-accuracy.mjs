@@ -44,7 +44,8 @@ export async function run(ctx) {
     const mix = [{ name: "list", path: "/v1/tasks?limit=5", headers: auth(tenant.apiKey, "normal"), weight: 1, group: "normal" }];
     const sampler = sampleUntilStopped(async () => {
       const state = await admissionState(tf, tenant.id);
-      return { at: performance.now(), inflight: state.inflight, limit: state.limit, k: state.shards ?? 1 };
+      // Where the root's in flight sits: slots leased to shards, to isolates, and its own grants (the rest).
+      return { at: performance.now(), inflight: state.inflight, limit: state.limit, k: state.shards ?? 1, shardSlots: state.sharding?.leased?.slots ?? 0, isolateSlots: state.leases?.slots ?? 0 };
     }, SAMPLE_MS);
     const lastAdmission = lastAdmissionRecorder();
     const load = await openPhase({ origin: tf.origin, mix, rate: FLOOD * RATE, durationMs, timeoutMs: 10_000, drainMs: 3000, ledger: lastAdmission });
@@ -61,7 +62,8 @@ export async function run(ctx) {
     const ofAllowed = (100 * admitted) / allowed;
     data.phases.push({ name: phase.name, admitted, allowed, sendWindowS: load.sendWindowS, windowS, samples: samples.length, overLimit, over, maxK, counts });
     rows.push([phase.name, load.sent, load.sendWindowS, windowS, admitted, allowed, ofAllowed, maxK, samples.length, overLimit, load.failuresText]);
-    ctx.log(`  ${phase.name}: ${admitted} admitted of ${allowed.toFixed(0)} allowed (${ofAllowed.toFixed(2)} %), K up to ${maxK}, ${overLimit} of ${samples.length} samples over the limit`);
+    const overText = over.map((s) => `in flight ${s.inflight} (shards ${s.shardSlots}, isolates ${s.isolateSlots}, root's own ${s.inflight - s.shardSlots - s.isolateSlots}) over limit ${limitWithin(s)} at K ${s.k}`).join("; ");
+    ctx.log(`  ${phase.name}: ${admitted} admitted of ${allowed.toFixed(0)} allowed (${ofAllowed.toFixed(2)} %), K up to ${maxK}, ${overLimit} of ${samples.length} samples over the limit${overText ? `: ${overText}` : ""}`);
     targets.push(
       { id: `budget.never_above.${phase.key}`, description: `${phase.name}: admitted never above burst + rate × t (% of it)`, value: ofAllowed, op: "<=", threshold: 100, unit: "%" },
       { id: `budget.within.${phase.key}`, description: `${phase.name}: admitted within 2 % of burst + rate × t (% of it)`, value: ofAllowed, op: ">=", threshold: 98, unit: "%" },

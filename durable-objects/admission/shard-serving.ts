@@ -134,6 +134,21 @@ export class ShardServing {
     if (this.samples.length < MAX_SAMPLES) this.samples.push(report);
   }
 
+  /**
+   * After a release: a cap held above its target only by work that was running comes down as
+   * that work ends, and the slots it frees go back to the root with a renewal at once (at most
+   * one per MIN_RENEW_GAP_MS) rather than at the next due one, up to a second later: until
+   * then the root counts them in flight against a limit that has fallen.
+   */
+  released(now: number): void {
+    const core = this.core;
+    if (!core || !this.quota || !this.lease || this.retired || this.cap <= this.targetSlots) return;
+    const cap = Math.max(this.targetSlots, core.inflight);
+    if (cap >= this.cap) return;
+    this.setCap(cap, this.quota, now);
+    if (!this.renewing && now - this.lastRenewalAt >= MIN_RENEW_GAP_MS) void this.renewNow(now).catch(() => undefined);
+  }
+
   /** The root retired this shard: give everything back now (the root's alarm asks). */
   async surrender(now: number): Promise<void> {
     this.retired = true;

@@ -213,6 +213,43 @@ describe("ShardServing's renewals", () => {
     expect(s.timers.map((t) => t.ms)).toEqual([QUIET_MS]);
   });
 
+  it("lowers a cap held over its target by running work as that work ends, and gives the freed slots back at once", async () => {
+    // A fixed limit (min = max), so the shard's core admits up to its whole cap at once.
+    const quota = testQuota({ rateLimit: { requests: 100, windowMs: 1000, burst: 100 }, maxConcurrency: 8, minConcurrency: 8, limitAlgorithm: "aimd" });
+    const s = scriptedShard((_, n) => (n === 1 ? { quota } : { slots: 4, targetSlots: 1, quota }));
+    const tickets: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const result = await s.shard.acquire(request("normal", T0), T0);
+      if (result.kind !== "decided" || result.outcome.kind !== "granted") throw new Error(`expected a grant, got ${JSON.stringify(result)}`);
+      tickets.push(result.outcome.result.ticket);
+    }
+    s.advance(1000);
+    await s.shard.renewNow(s.now());
+    // Told to go down to 1 slot with 3 running: the cap stays at 3 for now.
+    expect(s.shard.state().cap).toBe(3);
+    const release = (ticket: string) => {
+      s.shard.admission?.release(ticket, ok, s.now());
+      s.shard.released(s.now());
+    };
+    s.advance(MIN_RENEW_GAP_MS);
+    release(tickets[0]!);
+    await flushPromises();
+    expect(s.shard.state().cap).toBe(2);
+    expect(s.requests).toHaveLength(3);
+    expect(s.requests[2]).toMatchObject({ leaseId: "L2", heldSlots: 2 });
+    // Within MIN_RENEW_GAP_MS of that renewal the cap still falls, the slots go back with the next one.
+    release(tickets[1]!);
+    await flushPromises();
+    expect(s.shard.state().cap).toBe(1);
+    expect(s.requests).toHaveLength(3);
+    s.advance(MIN_RENEW_GAP_MS);
+    release(tickets[2]!);
+    await flushPromises();
+    // At its target: nothing more to give back.
+    expect(s.shard.state().cap).toBe(1);
+    expect(s.requests).toHaveLength(3);
+  });
+
   it("looks for quiet again a moment later while a renewal is under way", async () => {
     const s = scriptedShard((_, n) => (n === 1 ? {} : new Promise<never>(() => undefined)));
     await answer(s.shard, request("normal", T0), T0);
