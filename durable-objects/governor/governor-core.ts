@@ -49,6 +49,9 @@ export interface GovernorOptions {
 
 export const GOVERNOR_DEFAULTS: Omit<GovernorOptions, "maxBudget"> = { intervalMs: 1000, staleAfterMs: 2500, horizonMs: 1000, headroom: 1 };
 
+/** A tenant not heard from for this many report intervals has gone quiet (reports come about once an interval while it has traffic). */
+const SILENT_AFTER_INTERVALS = 1.5;
+
 /** What survives a restart: the budget and the no-load baseline (tenants report again within a second). */
 export interface GovernorSnapshot extends ContentionSnapshot {
   budget: number;
@@ -235,7 +238,7 @@ export class GovernorCore {
   private tenantRates(now: number): SteeringInput[] {
     const rates = new Map<string, SteeringInput>();
     // Fresh: reported within the last interval and a half (reports come about once a second while a tenant has traffic).
-    const freshSince = now - 1.5 * this.options.intervalMs;
+    const freshSince = now - SILENT_AFTER_INTERVALS * this.options.intervalMs;
     for (const { report, receivedAt } of this.tenants.values()) {
       rates.set(report.tenant, { tenant: report.tenant, admittedPerSec: report.admittedPerSec, wantedPerSec: wantedOf(report), weight: report.weight, fresh: receivedAt >= freshSince });
     }
@@ -256,13 +259,25 @@ export class GovernorCore {
     return report.demand + this.shardSum(report.tenant, (p) => p.demand);
   }
 
+  private lastHeardFrom(state: TenantState): number {
+    const parts = this.shardParts.get(state.report.tenant);
+    return Math.max(state.receivedAt, ...(parts ? [...parts.values()].map((p) => p.receivedAt) : []));
+  }
+
   private shardSum(tenant: string, of: (part: ShardPart) => number): number {
     const parts = this.shardParts.get(tenant);
     return parts ? sum([...parts.values()].map(of)) : 0;
   }
 
-  /** What a tenant wants: max(demand, forecast) plus headroom; nothing when both are 0. */
+  /**
+   * What a tenant wants: max(demand, forecast) plus headroom; nothing when both are 0, and
+   * nothing once it went silent (no report from its root or shards for SILENT_AFTER_INTERVALS
+   * intervals): a controller reports about once an interval while it has traffic, so silence is
+   * a tenant gone quiet, and its last report would otherwise hold its share from the others
+   * until it is forgotten (staleAfterMs).
+   */
   private wantOf(state: TenantState, now: number): number {
+    if (now - this.lastHeardFrom(state) > SILENT_AFTER_INTERVALS * this.options.intervalMs) return 0;
     const expected = Math.max(this.demandOf(state.report), state.holt.forecast(this.options.horizonMs, now));
     return expected > 0 ? expected + this.options.headroom : 0;
   }

@@ -157,11 +157,16 @@ describe("GovernorCore over time", () => {
     expect(rising?.share).toBeGreaterThan(52);
   });
 
-  it("forgets a tenant silent past staleAfterMs at the next tick, and gives its share to the others", () => {
+  it("gives a tenant's share to the others once it is silent for an interval and a half, and forgets it past staleAfterMs at the next tick", () => {
     const core = new GovernorCore({ maxBudget: 10 });
     core.report(report("gone", 100), 0);
-    core.report(report("busy", 100), 2000);
+    core.report(report("busy", 100), 1500);
     expect(core.shareOf("busy")).toBe(5);
+    // Silent 1 501 ms: it wants nothing now, though it is still listed.
+    core.report(report("busy", 100), 1501);
+    expect(core.shareOf("busy")).toBe(10);
+    expect(core.shareOf("gone")).toBe(0);
+    expect(core.view(1501).tenants.map((t) => t.tenant)).toEqual(["busy", "gone"]);
     core.tick(2600);
     expect(core.view(2600).tenants.map((t) => t.tenant)).toEqual(["busy"]);
     expect(core.shareOf("busy")).toBe(10);
