@@ -231,8 +231,7 @@ export class AdmissionController extends DurableObject<Env> {
       this.noteRootCall(now, "other");
       this.governor.recordRelease(report);
     }
-    core.release(ticket, report, now);
-    this.shard?.released(now);
+    if (core.release(ticket, report, now)) this.shard?.afterRelease(now);
     this.persist();
   }
 

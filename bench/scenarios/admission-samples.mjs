@@ -7,7 +7,7 @@ import { sampleUntilStopped } from "../lib/sample-until-stopped.ts";
 export function sampleAdmission(tf, tenantId, everyMs) {
   return sampleUntilStopped(async () => {
     const state = await admissionState(tf, tenantId);
-    const rtt = state.limiter?.rtt ?? state.rtt ?? null;
+    const rtt = state.rtt ?? null;
     return { limit: state.limit, inflight: state.inflight, level: state.loadLevel, k: state.shards ?? 1, leaseSlots: state.leases?.slots ?? 0, share: state.share ?? null, shed: state.saturation?.shedLevel ?? 0, lagMs: state.saturation?.lagMs ?? null, rtt };
   }, everyMs);
 }

@@ -62,7 +62,7 @@ export async function run(ctx) {
     const ofAllowed = (100 * admitted) / allowed;
     data.phases.push({ name: phase.name, admitted, allowed, sendWindowS: load.sendWindowS, windowS, samples: samples.length, overLimit, over, maxK, counts });
     rows.push([phase.name, load.sent, load.sendWindowS, windowS, admitted, allowed, ofAllowed, maxK, samples.length, overLimit, load.failuresText]);
-    const overText = over.map((s) => `in flight ${s.inflight} (shards ${s.shardSlots}, isolates ${s.isolateSlots}, root's own ${s.inflight - s.shardSlots - s.isolateSlots}) over limit ${limitWithin(s)} at K ${s.k}`).join("; ");
+    const overText = over.slice(0, 5).map((s) => `in flight ${s.inflight} (shards ${s.shardSlots}, isolates ${s.isolateSlots}, root's own ${s.inflight - s.shardSlots - s.isolateSlots}) over limit ${limitWithin(s)} at K ${s.k}`).join("; ");
     ctx.log(`  ${phase.name}: ${admitted} admitted of ${allowed.toFixed(0)} allowed (${ofAllowed.toFixed(2)} %), K up to ${maxK}, ${overLimit} of ${samples.length} samples over the limit${overText ? `: ${overText}` : ""}`);
     targets.push(
       { id: `budget.never_above.${phase.key}`, description: `${phase.name}: admitted never above burst + rate × t (% of it)`, value: ofAllowed, op: "<=", threshold: 100, unit: "%" },

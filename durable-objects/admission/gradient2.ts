@@ -30,8 +30,10 @@ import {
  *   `probeSamples` requests granted under that lower concurrency have been measured;
  *   their mean becomes the no-load RTT. When the long average sits above twice the short one
  *   (recovery after a long overload) it decays quickly instead of waiting for the EWMA;
- * - one stall read as a trend: a sample enters the short average at most as OUTLIER_RATIO
- *   times the long one (Netflix reads a window's percentile for the same reason);
+ * - one stall read as a trend: a sample enters the averages as at most twice the tolerance
+ *   times the long average, so a lone stall (a GC pause, a cold read, a thread busy elsewhere)
+ *   does not cut the limit while a sustained rise still takes the short average past the
+ *   tolerance within a short window (Netflix reads a window's percentile for the same reason);
  * - dropped samples polluting RTT: a drop never updates the averages, it decreases the limit
  *   multiplicatively (decreaseForDrop);
  * - app-limited growth: samples taken while fewer than half the slots were in use say
@@ -79,13 +81,6 @@ const RTT_FLOOR_MS = 0.1;
 /** Netflix's recovery guard: long > 2 x short means the overload is over; decay the long average. */
 const LONG_DRIFT_RATIO = 2;
 const LONG_DRIFT_DECAY = 0.95;
-/**
- * A sample enters the short average as at most this many times the long one: a lone stall (a
- * GC pause, a cold read, a thread busy elsewhere) moves it no further than a sample at twice
- * the tolerance would, so one stall is not read as a trend, while a sustained rise still takes
- * the short average past the tolerance within a short window.
- */
-const OUTLIER_RATIO = 3;
 /** Growth needs short <= long; the slack keeps equal latencies (short a hair above long) from freezing growth. */
 const GROWTH_SLACK = 1.05;
 
@@ -144,9 +139,9 @@ export class Gradient2Limit implements Limit {
     }
     if (!Number.isFinite(sample.rttMs) || sample.rttMs < 0) return this.current;
     const rtt = Math.max(RTT_FLOOR_MS, sample.rttMs);
-    const bounded = this.longRtt === null ? rtt : Math.min(rtt, OUTLIER_RATIO * this.longRtt);
+    const bounded = this.longRtt === null ? rtt : Math.min(rtt, 2 * this.options.tolerance * this.longRtt);
     const short = ewma(this.shortRtt, bounded, this.options.shortWindow);
-    let long = ewma(this.longRtt, rtt, this.options.longWindow);
+    let long = ewma(this.longRtt, bounded, this.options.longWindow);
     const noLoad = this.observeNoLoad(short, rtt, sample.inflight);
     long = Math.min(long, noLoad * this.options.longCapRatio);
     if (long > LONG_DRIFT_RATIO * short) long *= LONG_DRIFT_DECAY;

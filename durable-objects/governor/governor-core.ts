@@ -4,14 +4,15 @@
  * - Reports: each controller's demand about once a second; its D1 query counts and times make
  *   up the fleet's latency window. A report is answered at once with the tenant's cap, cut
  *   from the shares of the latest budget.
- * - Tick (once a second, the DO's alarm): tenants silent for `staleAfterMs` are forgotten (what
- *   they held goes to the others), the window feeds the contention detector, the budget moves
+ * - Tick (once a second, the DO's alarm): tenants whose root was silent for `staleAfterMs` are
+ *   forgotten (and shard reports that old), the window feeds the contention detector, the budget moves
  *   (contention.ts: cut on contention, kept only if the cut did not cost the fleet's admitted
  *   rate) and the shares are cut again.
  * - Shares: weighted max-min fair shares (fair-share.ts) of the budget by what each tenant
  *   wants: its demand or its Holt forecast one interval ahead, whichever is higher (so a rising
  *   tenant's share is there before it queues), plus one slot of headroom (so a tenant running
- *   one request can start a second without waiting a round).
+ *   one request can start a second without waiting a round); nothing once the tenant has been
+ *   silent for an interval and a half (what it held goes to the others then).
  * - Caps: its share plus all of the budget nobody wants right now (the spare), at least 1.
  *   While D1 has room, a tenant whose demand jumps between two reports uses the idle budget at
  *   once instead of queueing for a round. Several tenants bursting at once may then run more
@@ -37,7 +38,7 @@ export interface GovernorOptions {
   maxBudget: number;
   /** Nominal report and tick interval, ms. */
   intervalMs: number;
-  /** A tenant silent this long has no demand any more. */
+  /** A tenant silent this long is forgotten (it wants nothing after 1.5 intervals already). */
   staleAfterMs: number;
   /** How far ahead a tenant's demand is forecast. */
   horizonMs: number;

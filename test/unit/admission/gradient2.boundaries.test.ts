@@ -16,11 +16,12 @@ describe("Gradient2Limit averages", () => {
     expect(limit.rtt.minMs).toBe(10);
   });
 
-  it("lets one stall move the short average only as far as a sample at three times the long one: the limit does not fall for it, but does for a sustained rise", () => {
+  it("lets one stall move the averages only as far as a sample at twice the tolerance (3×) times the long one: the limit does not fall for it, but does for a sustained rise", () => {
     const steady = () => new Gradient2Limit(bounds, { initialLimit: 40 }, restored({ limit: 40, shortRttMs: 4, longRttMs: 4, minRttMs: 3 }));
     const stalled = steady();
     stalled.onSample(sample(200, 40)); // a 200-ms stall among 4-ms requests
     expect(stalled.rtt.shortMs).toBeCloseTo(4 + (2 / 11) * (12 - 4));
+    expect(stalled.rtt.longMs).toBeCloseTo(4 + (2 / 601) * (12 - 4));
     for (let i = 0; i < 20; i++) stalled.onSample(sample(4, 40));
     expect(stalled.current).toBeGreaterThanOrEqual(40);
     const risen = steady();

@@ -172,6 +172,16 @@ describe("GovernorCore over time", () => {
     expect(core.shareOf("busy")).toBe(10);
   });
 
+  it("hears a tenant through its shards' reports too: it goes silent only when neither its root nor a shard reported for an interval and a half", () => {
+    const core = new GovernorCore({ maxBudget: 10 });
+    core.report(report("sharded", 100), 0);
+    core.report({ ...report("sharded", 10), shard: 0 }, 1000);
+    core.report(report("busy", 100), 2000);
+    expect(core.shareOf("busy")).toBe(5);
+    core.report(report("busy", 100), 2501);
+    expect(core.shareOf("busy")).toBe(10);
+  });
+
   it("cuts the budget when the fleet's D1 latency rises over its no-load baseline, and grows it back after", () => {
     const core = new GovernorCore({ maxBudget: 50 });
     let now = 0;
