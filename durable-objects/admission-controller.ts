@@ -231,7 +231,7 @@ export class AdmissionController extends DurableObject<Env> {
       this.noteRootCall(now, "other");
       this.governor.recordRelease(report);
     }
-    if (core.release(ticket, report, now)) this.shard?.afterRelease(now);
+    core.release(ticket, report, now);
     this.persist();
   }
 

@@ -19,7 +19,7 @@ export function describeStates(states) {
     const values = states.map((s) => s[key]).filter((v) => typeof v === "number");
     return values.length ? `${Math.min(...values)}-${Math.max(...values)}` : "n/a";
   };
-  const each = states.map((s) => `${s.limit}/${s.inflight}/${s.leaseSlots}/${s.level[0]}${s.shed > 0 ? `/shed ${s.shed}` : ""}${process.env.BENCH_SAMPLE_RTT ? ` [rtt ${fmt(s.rtt?.shortMs)}/${fmt(s.rtt?.longMs)}/${fmt(s.rtt?.minMs)} lag ${fmt(s.lagMs)}]` : ""}`).join(" ");
+  const each = states.map((s) => `${s.limit}/${s.inflight}/${s.leaseSlots}/${s.level[0]}${s.shed > 0 ? `/shed ${fmt(s.shed)}` : ""}${process.env.BENCH_SAMPLE_RTT ? ` [rtt ${fmt(s.rtt?.shortMs)}/${fmt(s.rtt?.longMs)}/${fmt(s.rtt?.minMs)} lag ${fmt(s.lagMs)}]` : ""}`).join(" ");
   return `limit ${range("limit")}, lease slots ${range("leaseSlots")}, K up to ${Math.max(...states.map((s) => s.k))}, levels ${[...new Set(states.map((s) => s.level))].join("/")}, governor share ${range("share")}; each sample limit/in flight/lease slots/level: ${each}`;
 }
 

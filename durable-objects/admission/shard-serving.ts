@@ -6,16 +6,12 @@ import type { AcquireOutcome, AdmissionCore } from "./admission-core";
  * A shard controller's side of its capacity lease (DESIGN.md section 7, shard-budget.ts): it
  * admits with an AdmissionCore whose bucket holds only tokens its root leased it and whose
  * concurrency bound is its slot share, renews in the background when half the lease's time or
- * half its grant is gone (or at once when a release frees slots the root should have back),
- * waits for a renewal only when it holds nothing for the request at
+ * half its grant is gone, waits for a renewal only when it holds nothing for the request at
  * hand, gives its tokens back when it goes quiet or the root retires it. Pure apart from the
  * timers it asks for: the call to the root is `renew`.
  */
 
-/**
- * Below this gap since the last renewal an empty wallet answers rate_limited rather than asking
- * again, and slots freed after a release wait for a later renewal.
- */
+/** Below this gap since the last renewal an empty wallet answers rate_limited rather than asking again. */
 export const MIN_RENEW_GAP_MS = 50;
 /**
  * A dry wallet whose root seemed to hold nothing for it asks again after this long anyway: the
@@ -63,8 +59,6 @@ export class ShardServing {
   private givingBack = false;
   /** One quiet check pending at most. */
   private quietCheck = false;
-  /** One give-back check pending at most (afterRelease). */
-  private giveBackCheck = false;
   private lastRenewalAt = -Infinity;
   private lastArrivalAt = -Infinity;
   private samples: ReleaseReport[] = [];
@@ -140,28 +134,6 @@ export class ShardServing {
     if (this.samples.length < MAX_SAMPLES) this.samples.push(report);
   }
 
-  /**
-   * After a release: slots the lease holds beyond what the shard may fill (its cap, or the work
-   * still running over a cap that fell) go back to the root with a renewal at once, at most one
-   * per MIN_RENEW_GAP_MS (a later check when one is under way or too recent), rather than at
-   * the next due one, up to a second later: until then the root counts them in flight against a
-   * limit that has fallen.
-   */
-  afterRelease(now: number): void {
-    const core = this.core;
-    if (!core || !this.lease || this.retired || this.lease.slots <= Math.max(this.cap, core.inflight)) return;
-    const waitMs = this.renewing ? MIN_RENEW_GAP_MS : MIN_RENEW_GAP_MS - (now - this.lastRenewalAt);
-    if (waitMs <= 0) {
-      void this.renewNow(now).catch(() => undefined);
-    } else if (!this.giveBackCheck) {
-      this.giveBackCheck = true;
-      this.options.later(() => {
-        this.giveBackCheck = false;
-        this.afterRelease(this.clock());
-      }, waitMs);
-    }
-  }
-
   /** The root retired this shard: give everything back now (the root's alarm asks). */
   async surrender(now: number): Promise<void> {
     this.retired = true;
@@ -226,9 +198,9 @@ export class ShardServing {
     this.sentToRoot = 0;
     const core = this.ensureCore(grant.quota, now);
     core.spreadArrivalsOver(grant.shardMap.k);
-    // The target at once, never above the lease: work running over it finishes, and nothing new
-    // is admitted until it has (each renewal covers max(cap, in flight) until then).
-    const cap = Math.min(grant.lease?.slots ?? 0, this.targetSlots);
+    const slots = grant.lease?.slots ?? 0;
+    // Lower to the target only as far as the work already running allows; never above the lease.
+    const cap = Math.min(slots, Math.max(this.targetSlots, core.inflight));
     this.grantedTokens = core.fund(grant.lease?.tokens ?? 0, now);
     this.setCap(cap, grant.quota, now);
     if (grant.lease && !this.retired) this.checkQuietIn(QUIET_MS);
