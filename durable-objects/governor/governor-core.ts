@@ -238,8 +238,7 @@ export class GovernorCore {
   /** Each tenant's rates: its root's report plus its shards' (a tenant heard only from its shards counts too). */
   private tenantRates(now: number): SteeringInput[] {
     const rates = new Map<string, SteeringInput>();
-    // Fresh: reported within the last interval and a half (reports come about once a second while a tenant has traffic).
-    const freshSince = now - SILENT_AFTER_INTERVALS * this.options.intervalMs;
+    const freshSince = this.heardSince(now);
     for (const { report, receivedAt } of this.tenants.values()) {
       rates.set(report.tenant, { tenant: report.tenant, admittedPerSec: report.admittedPerSec, wantedPerSec: wantedOf(report), weight: report.weight, fresh: receivedAt >= freshSince });
     }
@@ -260,6 +259,14 @@ export class GovernorCore {
     return report.demand + this.shardSum(report.tenant, (p) => p.demand);
   }
 
+  /**
+   * Reports received before this are a tenant gone quiet (SILENT_AFTER_INTERVALS): the one
+   * rule for the fair shares' wants and the steering's fresh reports.
+   */
+  private heardSince(now: number): number {
+    return now - SILENT_AFTER_INTERVALS * this.options.intervalMs;
+  }
+
   private lastHeardFrom(state: TenantState): number {
     const parts = this.shardParts.get(state.report.tenant);
     return Math.max(state.receivedAt, ...(parts ? [...parts.values()].map((p) => p.receivedAt) : []));
@@ -278,7 +285,7 @@ export class GovernorCore {
    * until it is forgotten (staleAfterMs).
    */
   private wantOf(state: TenantState, now: number): number {
-    if (now - this.lastHeardFrom(state) > SILENT_AFTER_INTERVALS * this.options.intervalMs) return 0;
+    if (this.lastHeardFrom(state) < this.heardSince(now)) return 0;
     const expected = Math.max(this.demandOf(state.report), state.holt.forecast(this.options.horizonMs, now));
     return expected > 0 ? expected + this.options.headroom : 0;
   }
