@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { configOf } from "../worker/config";
 import type { DemandReport, GovernorReply, GovernorView } from "./contracts/governor";
-import { GovernorCore, type GovernorSnapshot } from "./governor/governor-core";
+import { GovernorCore, resumable, type GovernorSnapshot } from "./governor/governor-core";
 
 const SNAPSHOT_KEY = "governor";
 /** Hot-path writes: no reply waits for them. */
@@ -16,8 +16,9 @@ const UNCONFIRMED = { allowUnconfirmed: true } as const;
  *   by a report while none is pending and re-armed only while tenants are known, so an idle
  *   fleet costs nothing.
  * - Storage: the budget and the no-load baseline, written (unconfirmed) when a tick changes
- *   them, so a restarted governor resumes where it was instead of at DB_MAX_CONNECTIONS;
- *   tenants' demands are not stored, they come back with the next reports.
+ *   them, so a governor restarted within 2.5 s of a change resumes its budget instead of
+ *   starting at DB_MAX_CONNECTIONS (older, only the baseline: `resumable`); tenants' demands
+ *   are not stored, they come back with the next reports.
  * - DB_MAX_CONNECTIONS (parsed in worker/config.ts) is the budget's ceiling; a stored budget
  *   above a lowered ceiling is clamped to it.
  */
@@ -37,8 +38,8 @@ export class ResourceGovernor extends DurableObject<Env> {
       const [snapshot, alarmAt] = await Promise.all([ctx.storage.get<GovernorSnapshot>(SNAPSHOT_KEY), ctx.storage.getAlarm()]);
       this.alarmAt = alarmAt;
       if (snapshot) {
-        this.core = new GovernorCore({ maxBudget }, snapshot);
-        this.stored = JSON.stringify(snapshot);
+        this.core = new GovernorCore({ maxBudget }, resumable(snapshot, Date.now()));
+        this.stored = JSON.stringify(this.core.snapshot());
       }
     });
   }
@@ -62,7 +63,7 @@ export class ResourceGovernor extends DurableObject<Env> {
     const snapshot = JSON.stringify(this.core.snapshot());
     if (snapshot !== this.stored) {
       this.stored = snapshot;
-      void this.ctx.storage.put(SNAPSHOT_KEY, this.core.snapshot(), UNCONFIRMED);
+      void this.ctx.storage.put(SNAPSHOT_KEY, this.core.snapshot(now), UNCONFIRMED);
     }
     if (this.core.tenantCount > 0) this.setAlarm(now + this.intervalMs);
   }

@@ -63,13 +63,31 @@ export class ContentionDetector {
     this.baseline = typeof b === "number" && Number.isFinite(b) && b > 0 ? Math.max(b, this.options.minBaselineMs) : null;
   }
 
-  /** One tick's window of fleet queries. Returns whether it was large enough to count. */
+  /**
+   * One tick's window of fleet queries. Returns whether it was large enough to count.
+   *
+   * A quieter window says too little about latency, but its queries in D1 at once still say
+   * whether a queue is there: they replace the smoothed concurrency, and a window without a
+   * queue ends any contended run (one with a queue neither ends nor extends it). Kept instead,
+   * a contention reading outlived its load: an idle fleet's ticks went on cutting the budget
+   * (to 1 slot, from nothing in flight), and the next tenant to arrive started there
+   * (bench/README.md, "The quiet fleet's cut").
+   */
   observe(window: LatencyWindow, now: number): boolean {
-    if (!(window.queries >= this.options.minQueries) || !(Number.isFinite(window.totalMs) && window.totalMs >= 0)) return false;
-    const mean = Math.max(window.totalMs / window.queries, this.options.minBaselineMs);
-    this.latency = this.latency === null ? mean : this.options.alpha * mean + (1 - this.options.alpha) * this.latency;
+    if (!(Number.isFinite(window.totalMs) && window.totalMs >= 0)) return false;
     const elapsed = window.elapsedMs !== undefined && Number.isFinite(window.elapsedMs) && window.elapsedMs > 0 ? window.elapsedMs : 1000;
     const inD1 = window.totalMs / elapsed;
+    if (!(window.queries >= this.options.minQueries)) {
+      if (this.concurrency === null) return false;
+      this.concurrency = inD1;
+      if (!this.contended) {
+        this.contendedStreak = 0;
+        this.calmWindows = 0;
+      }
+      return false;
+    }
+    const mean = Math.max(window.totalMs / window.queries, this.options.minBaselineMs);
+    this.latency = this.latency === null ? mean : this.options.alpha * mean + (1 - this.options.alpha) * this.latency;
     this.concurrency = this.concurrency === null ? inD1 : this.options.alpha * inD1 + (1 - this.options.alpha) * this.concurrency;
     if (this.baseline === null || this.baselineAt === null) {
       this.baseline = this.baseline === null ? mean : Math.min(this.baseline, mean);

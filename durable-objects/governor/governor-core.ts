@@ -5,7 +5,8 @@
  *   up the fleet's latency window. A report is answered at once with the tenant's cap, cut
  *   from the shares of the latest budget.
  * - Tick (once a second, the DO's alarm): tenants whose root was silent for `staleAfterMs` are
- *   forgotten (and shard reports that old), the window feeds the contention detector, the budget moves
+ *   forgotten (and shard reports that old; with nobody left the budget is back at its ceiling),
+ *   the window feeds the contention detector, the budget moves
  *   (contention.ts: cut on contention, kept only if the cut did not cost the fleet's admitted
  *   rate) and the shares are cut again.
  * - Shares: weighted max-min fair shares (fair-share.ts) of the budget by what each tenant
@@ -56,6 +57,20 @@ const SILENT_AFTER_INTERVALS = 1.5;
 /** What survives a restart: the budget and the no-load baseline (tenants report again within a second). */
 export interface GovernorSnapshot extends ContentionSnapshot {
   budget: number;
+  /** When the budget was set, ms (absent in snapshots from before it was stored). */
+  at?: number;
+}
+
+/**
+ * The part of a stored snapshot a governor starting at `now` resumes: the baseline always, the
+ * budget only while the tenants it was cut for would still be remembered (`staleAfterMs`).
+ * Older, the load that set it may be gone, and a restarted governor held the next tenant at
+ * a neighbour's cut (bench/README.md, "The quiet fleet's cut"); a contention still there is
+ * found again within `sustainTicks` windows, as by a new governor.
+ */
+export function resumable(stored: GovernorSnapshot, now: number, staleAfterMs = GOVERNOR_DEFAULTS.staleAfterMs): GovernorSnapshot {
+  const fresh = stored.at === undefined || (Number.isFinite(stored.at) && now - stored.at < staleAfterMs);
+  return fresh ? stored : { baselineMs: stored.baselineMs, budget: Number.NaN };
 }
 
 /** What a tenant's shard controller reported last: its part of the tenant's demand and rates. */
@@ -94,7 +109,7 @@ export class GovernorCore {
     if (!(Number.isSafeInteger(this.options.maxBudget) && this.options.maxBudget >= 1)) throw new RangeError(`maxBudget must be a whole number >= 1, got ${this.options.maxBudget}`);
     this.detector = new ContentionDetector(this.options.contention, restored);
     this.guard = new BudgetGuard(this.options.guard);
-    // A new governor trusts D1 until it sees contention; a restarted one resumes where it was.
+    // A new governor trusts D1 until it sees contention; a restarted one resumes where it was (see resumable).
     const stored = restored?.budget;
     this.budgetNow = clampBudget(typeof stored === "number" && Number.isFinite(stored) ? stored : this.options.maxBudget, this.options.maxBudget);
   }
@@ -167,6 +182,9 @@ export class GovernorCore {
       for (const [index, part] of parts) if (now - part.receivedAt >= this.options.staleAfterMs) parts.delete(index);
       if (parts.size === 0) this.shardParts.delete(tenant);
     }
+    // Nobody left: nothing loads D1, and a cut was an answer to a load that is gone; the next
+    // tenant starts from the ceiling, as with a new governor.
+    if (this.tenants.size === 0 && this.shardParts.size === 0) this.budgetNow = this.options.maxBudget;
     const elapsedMs = this.lastTickAt === null ? this.options.intervalMs : Math.max(1, now - this.lastTickAt);
     this.lastTickAt = now;
     this.detector.observe({ ...this.window, elapsedMs }, now);
@@ -231,8 +249,9 @@ export class GovernorCore {
     };
   }
 
-  snapshot(): GovernorSnapshot {
-    return { budget: this.budgetNow, ...this.detector.snapshot() };
+  /** What to store; `at` is when it is taken (the caller stores it when budget or baseline changed). */
+  snapshot(at?: number): GovernorSnapshot {
+    return { budget: this.budgetNow, ...this.detector.snapshot(), ...(at !== undefined ? { at } : {}) };
   }
 
   /** Each tenant's rates: its root's report plus its shards' (a tenant heard only from its shards counts too). */

@@ -38,7 +38,7 @@ describe("ResourceGovernor", () => {
     expect(view.tenants.reduce((a, t) => a + t.share, 0)).toBeLessThanOrEqual(view.budget);
   });
 
-  it("cuts the budget on its alarm when the fleet's D1 latency rises over its baseline, and keeps it across a restart", async () => {
+  it("cuts the budget on its alarm when the fleet's D1 latency rises over its baseline, and keeps it across a prompt restart", async () => {
     const governor = freshGovernor();
     await governor.report(report("flood", 400, { dbQueries: 500, dbMs: 500, inflight: 40, admittedPerSec: 100 }));
     expect(await runDurableObjectAlarm(governor)).toBe(true);
@@ -63,6 +63,17 @@ describe("ResourceGovernor", () => {
     });
     expect(resumed.budget).toBe(contended.budget);
     expect(resumed.contention.baselineMs).toBe(1);
+    // Stored longer ago than a silent tenant is remembered: the baseline resumes, the budget starts at the ceiling.
+    const stale = await runInDurableObject(governor, async (_instance: ResourceGovernor, state) => {
+      const stored = await state.storage.get<{ budget: number; baselineMs: number; at: number }>("governor");
+      expect(stored?.budget).toBe(contended.budget);
+      await state.storage.put("governor", { ...stored, at: Date.now() - 60_000 });
+      const again = new ResourceGovernor(state, env);
+      await state.blockConcurrencyWhile(async () => {});
+      return again.view();
+    });
+    expect(stale.budget).toBe(50);
+    expect(stale.contention.baselineMs).toBe(1);
   });
 
   it("DB_MAX_CONNECTIONS is the budget's ceiling; an invalid value stops the governor naming it", async () => {

@@ -123,8 +123,8 @@ describe("ContentionDetector", () => {
     expect(detector.options.sustainTicks).toBe(2);
     detector.observe(contended, 0);
     expect([detector.contended, detector.sustained]).toEqual([true, false]);
-    // A window too small to count neither breaks the run nor extends it.
-    expect(detector.observe({ queries: 1, totalMs: 30 }, 500)).toBe(false);
+    // A window too small to count, with a queue still in D1 (3 at once), neither breaks the run nor extends it.
+    expect(detector.observe({ queries: 1, totalMs: 30, elapsedMs: 10 }, 500)).toBe(false);
     expect(detector.sustained).toBe(false);
     detector.observe(contended, 1000);
     expect(detector.sustained).toBe(true);
@@ -164,6 +164,30 @@ describe("ContentionDetector", () => {
     // Just over the threshold on its own (3x, 3 in D1), and the smoothed reading still contended.
     detector.observe({ queries: 10, totalMs: 30, elapsedMs: 10 }, 4000);
     expect([detector.contended, detector.sustained]).toEqual([true, false]);
+  });
+
+  it("reads a window too quiet to count as the queue gone: its D1 concurrency replaces the smoothed one and the contended run ends", () => {
+    const detector = new ContentionDetector();
+    detector.observe(window(1, 1000), 0);
+    for (let t = 1; t <= 3; t++) detector.observe(window(10, 1000), t * 1000);
+    expect([detector.contended, detector.sustained]).toEqual([true, true]);
+    const signal = detector.signal;
+    // Three queries of 10 ms in a second: too few to say how slow a query is, enough to say D1 is idle.
+    expect(detector.observe({ queries: 3, totalMs: 30, elapsedMs: 1000 }, 4000)).toBe(false);
+    expect(detector.signal).toBe(signal);
+    expect(detector.concurrencyInD1).toBe(0.03);
+    expect([detector.contended, detector.sustained]).toEqual([false, false]);
+    // An idle fleet's budget grows back instead of being cut from nothing in flight.
+    expect(nextBudget({ budget: 5, max: 50, signal: detector.signal, concurrency: detector.concurrencyInD1, threshold: 2, demand: 0, inflight: 0, sustained: detector.sustained })).toBe(10);
+    // A contended run starts again from its first window: one is a spike, not yet a queue.
+    detector.observe(window(10, 1000), 5000);
+    expect([detector.contended, detector.sustained]).toEqual([true, false]);
+  });
+
+  it("keeps an unknown concurrency unknown through quiet windows", () => {
+    const detector = new ContentionDetector();
+    detector.observe({ queries: 2, totalMs: 400 }, 0);
+    expect(detector.concurrencyInD1).toBeNull();
   });
 
   it("restores only a positive finite baseline, not below minBaselineMs, and reads no signal before a window", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HoltForecast } from "../../../durable-objects/admission/holt-forecast";
-import { GovernorCore } from "../../../durable-objects/governor/governor-core";
+import { GovernorCore, resumable } from "../../../durable-objects/governor/governor-core";
 import { report } from "./support";
 
 describe("GovernorCore, exact values", () => {
@@ -124,6 +124,40 @@ describe("GovernorCore, exact values", () => {
     for (const maxBudget of [0, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => new GovernorCore({ maxBudget })).toThrow(`maxBudget must be a whole number >= 1, got ${maxBudget}`);
     }
+  });
+
+  it("does not cut an idle fleet's budget, and puts it back at its ceiling once every tenant is forgotten", () => {
+    const core = new GovernorCore({ maxBudget: 50 });
+    const busy = (t: number, msPerQuery: number) => core.report({ ...report("a", 10, 1, { dbQueries: 1000, dbMs: 1000 * msPerQuery }), inflight: 10, admittedPerSec: 500 }, t);
+    busy(0, 1);
+    core.tick(1000);
+    for (let t = 1000; t < 5000; t += 1000) {
+      busy(t, 10);
+      core.tick(t + 1000);
+    }
+    const cut = core.budget;
+    expect(cut).toBeLessThan(50);
+    // "a" stops: the next ticks count no window, yet the queue they last saw is gone.
+    core.tick(6000);
+    expect(core.budget).toBe(Math.min(50, 2 * cut));
+    // Forgotten at 2.5 s of silence: nobody is left, and the next tenant meets the ceiling.
+    core.tick(7600);
+    expect(core.tenantCount).toBe(0);
+    expect(core.budget).toBe(50);
+    expect(core.report(report("b", 2), 8000).cap).toBe(50);
+  });
+
+  it("resumes a stored budget only while the tenants it was cut for would be remembered, the baseline always", () => {
+    const stored = { budget: 7, baselineMs: 1.5, at: 10_000 };
+    expect(resumable(stored, 12_499)).toEqual(stored);
+    expect(resumable(stored, 12_500)).toEqual({ budget: Number.NaN, baselineMs: 1.5 });
+    expect(new GovernorCore({ maxBudget: 50 }, resumable(stored, 60_000)).snapshot()).toEqual({ budget: 50, baselineMs: 1.5 });
+    expect(new GovernorCore({ maxBudget: 50 }, resumable(stored, 11_000)).budget).toBe(7);
+    expect(resumable(stored, 11_000, 500).budget).toBeNaN();
+    // Stored before `at` was: resumed as it was; an `at` that is not a number: not fresh.
+    expect(resumable({ budget: 7, baselineMs: 1 }, 1e12).budget).toBe(7);
+    expect(resumable({ budget: 7, baselineMs: 1, at: Number.NaN }, 0).budget).toBeNaN();
+    expect(new GovernorCore({ maxBudget: 50 }).snapshot(123)).toEqual({ budget: 50, baselineMs: null, at: 123 });
   });
 
   it("reads negative or non-finite report numbers as 0 and a weight that is not positive as 1", () => {
