@@ -328,16 +328,20 @@ export class AdmissionController extends DurableObject<Env> {
     this.ctx.abort("evicted by X-Fault-Controller: evict");
   }
 
-  /** The state document of GET /admin/tenants/:id/admission. */
-  async state(): Promise<AdmissionStateDocument> {
+  /**
+   * The state document of GET /admin/tenants/:id/admission. `quota` is the tenant's effective
+   * quota as the Worker read it: a root not yet configured (no request yet) takes it, as from a
+   * first acquire, so a new tenant's document already shows its limit and full bucket.
+   */
+  async state(quota?: Quota): Promise<AdmissionStateDocument> {
     const now = Date.now();
     if (this.shard) {
       const core = this.shard.admission;
       const state = core ? core.state(now) : unconfiguredState();
       return { ...state, shards: this.shard.shardMap?.k ?? 1, shard: this.shard.state() };
     }
-    if (!this.core) return unconfiguredState();
-    const core = this.core;
+    if (!this.core && !quota) return { ...unconfiguredState(), shards: 1 };
+    const core = this.core ?? this.configureFromFirstAcquire(quota);
     const plan = this.planOf(core, now);
     const state = core.state(now);
     return { ...state, quota: core.currentQuota, shards: plan.k, sharding: plan.state(now, (id) => core.shardLease(id)) };

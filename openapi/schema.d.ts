@@ -1529,6 +1529,8 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
+                /** @description An ETag this operation answered before (or a list of them, or *): 304 with no body while it is still current */
+                "if-none-match"?: string;
                 /** @description Request priority for admission control; capped at the tenant's `maxPriority`. Wins over `Priority` when both are sent. */
                 "X-Priority"?: components["parameters"]["XPriority"];
                 /** @description RFC 9218 urgency: `u=0`–`u=1` critical, `u=2` high, `u=3`–`u=4` normal, `u=5`–`u=7` low; capped at the tenant's `maxPriority`. */
@@ -1544,12 +1546,27 @@ export interface operations {
             /** @description A page of users */
             200: {
                 headers: {
+                    /** @description The page's tag, from the tenant's data version (which every write bumps) and the query */
+                    ETag?: string;
                     "X-Admitted-By": components["headers"]["AdmittedBy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["UserList"];
                 };
+            };
+            /** @description Not modified: the If-None-Match tag is still current (no body) */
+            304: {
+                headers: {
+                    /** @description The page's tag, from the tenant's data version (which every write bumps) and the query */
+                    ETag?: string;
+                    /** @description Present when the answer would have been degraded (stats-snapshot, page-size) */
+                    "X-Degraded"?: string;
+                    /** @description Seconds since a stats snapshot served under load was last known current */
+                    Age?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input: the offending fields are listed in `errors` */
             400: {

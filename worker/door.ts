@@ -1,4 +1,4 @@
-import { knownLoadLevel, markAskedAtDoor, noteArrivalAtDoor, throttleAtDoor } from "./admission/admission-run";
+import { knownLoadLevel, knownRateLimitHeaders, markAskedAtDoor, noteArrivalAtDoor, throttleAtDoor } from "./admission/admission-run";
 import { doorRoutes, refuseAtDoor, type DoorDeps } from "./admission/door-refusal";
 import { declaredRoutes } from "./admission/route-admission";
 import { configOf } from "./config";
@@ -34,6 +34,7 @@ export function createDoor(app: { routes: readonly { method: string; path: strin
       throttle: (tenantId, priority) => throttleAtDoor(tenantId, priority, Date.now(), Math.random()),
       noteArrival: (tenantId) => noteArrivalAtDoor(tenantId, Date.now()),
       markAsked: markAskedAtDoor,
+      rateLimitHeaders: knownRateLimitHeaders,
       record: (r, keepAlive) => {
         if (!telemetryOn) return;
         const recorder = isolateRecorder(config);

@@ -160,6 +160,8 @@ export class AdmissionCore {
   private leaseRenewals = 0;
   /** Requests the isolates' throttles refused without asking, as their acquires told it since this instance started. */
   private refusedInIsolates = 0;
+  /** Of the `admitted` decisions, those isolates reported admitting under their leases. */
+  private admittedUnderLeases = 0;
   /** The governor's word (GovernorReply.leases): false while the tenant is over-served, and no isolate lease is granted. */
   private isolateLeasesAllowed = true;
   private readonly decisions: Record<RequestPriority, Record<AdmissionDecision, number>>;
@@ -233,9 +235,9 @@ export class AdmissionCore {
     return this.limiter.settled;
   }
 
-  /** Requests granted since this instance started (all priorities). */
+  /** Requests this controller granted since this instance started (all priorities; not those admitted under isolate leases). */
   get admittedTotal(): number {
-    return REQUEST_PRIORITIES.reduce((sum, p) => sum + this.decisions[p].admitted, 0);
+    return REQUEST_PRIORITIES.reduce((sum, p) => sum + this.decisions[p].admitted, 0) - this.admittedUnderLeases;
   }
 
   /** Requests refused in isolates without asking, as their acquires reported them (a counter). */
@@ -256,6 +258,7 @@ export class AdmissionCore {
   acquire(req: AcquireRequest, nowIn: number): AcquireOutcome {
     assertValidRequest(req);
     this.refusedInIsolates += countOf(req.refusedLocally);
+    this.countDecisions("shed", req.refusedLocallyByPriority);
     const now = this.tick(nowIn);
     const priority = capPriority(req.priority, this.quota.maxPriority);
     this.expireWaiters(now);
@@ -434,6 +437,7 @@ export class AdmissionCore {
     const now = this.tick(nowIn);
     this.leaseRenewals++;
     const closed = this.isolateLeases.close(id, usage);
+    this.admittedUnderLeases += this.countDecisions("admitted", usage.admitted);
     // Carried tokens (given back by an isolate going quiet) return only with a lease still known
     // here, and never more than one burst: a confused isolate cannot mint budget.
     const returned = closed ? Math.min(Math.max(0, usage.returnedTokens ?? 0), this.quota.rateLimit.burst) : 0;
@@ -631,6 +635,23 @@ export class AdmissionCore {
     // The isolate counts its running requests against the new lease's slots, so covering them
     // takes max(), not a sum: a sum would let the slots ratchet up with every renewal.
     return this.isolateLeases.open({ tokens: offer.tokens, slots: Math.max(offer.slots, mustCover) }, now, running);
+  }
+
+  /**
+   * Decisions isolates took on their own (admitted under a lease, refused by their throttle),
+   * counted here so the state document and the decision metrics hold every request
+   * (DESIGN.md section 4). Returns how many were counted; malformed counts count as 0.
+   */
+  private countDecisions(decision: "admitted" | "shed", byPriority: Partial<Record<RequestPriority, number>> | undefined): number {
+    if (!byPriority || typeof byPriority !== "object") return 0;
+    let counted = 0;
+    for (const p of REQUEST_PRIORITIES) {
+      const n = countOf(byPriority[p]);
+      this.decisions[p][decision] += n;
+      counted += n;
+    }
+    if (counted > 0) this.version++;
+    return counted;
   }
 
   private reject(priority: RequestPriority, reason: RejectReason, detail: RejectDetail, retryAfterMs: number, now: number): AcquireOutcome {

@@ -57,6 +57,8 @@ export interface AcquireRequest {
    * last acquire here: what the tenant wanted is told to the governor (demand-reporter.ts).
    */
   refusedLocally?: number;
+  /** The same refusals by priority: the controller counts them among its `shed` decisions. */
+  refusedLocallyByPriority?: Partial<Record<RequestPriority, number>>;
 }
 
 /** Budget an isolate may spend by itself until `ttlMs` after it received it (isolate-leases.ts). */
@@ -90,6 +92,8 @@ export interface LeaseUsage {
   wanted?: number;
   /** The isolate's recent arrival rate for this tenant, requests per second. */
   demandRps: number;
+  /** Requests admitted under the lease since the last renewal, by priority: counted among the controller's `admitted` decisions. */
+  admitted?: Partial<Record<RequestPriority, number>>;
   /**
    * Tokens of earlier leases that a renewal reported spent (so the isolate could go on
    * admitting while it travelled) and that the isolate now gives back unspent.

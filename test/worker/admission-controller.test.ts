@@ -140,7 +140,7 @@ describe("AdmissionController DO", () => {
       (e: unknown) => e,
     );
     expect(String(error)).toMatch(/no quota/);
-    expect(await stub.state()).toMatchObject({ configured: false, inflight: 0 });
+    expect(await stub.state()).toMatchObject({ configured: false, inflight: 0, shards: 1 });
     const grant = await stub.acquire(req("normal"), quota({ rateLimit: { requests: 5, windowMs: 3_600_000, burst: 5 } }));
     expect(grant).toMatchObject({ granted: true, rateLimit: { quota: 5, remaining: 4 } });
     // A later, different quota argument does not override the stored one.

@@ -21,6 +21,23 @@ function holdSlot(tenant: TestTenant, ms: number): Promise<Response> {
 }
 
 describe("admission over HTTP", () => {
+  it("a tenant's admission document holds every field of DESIGN.md section 4 before its first request", async () => {
+    const tenant = await createTenant({ maxConcurrency: 7, minConcurrency: 2, rateLimit: { requests: 30, windowMs: 60_000, burst: 12 } });
+    const state = await json<Record<string, unknown>>(await call("GET", `/admin/tenants/${tenant.id}/admission`, { token: ADMIN_TOKEN }));
+    expect(state).toMatchObject({
+      inflight: 0,
+      queued: { critical: 0, high: 0, normal: 0, low: 0 },
+      tokens: 12,
+      loadLevel: "normal",
+      decisions: { admitted: 0, queued: 0, rate_limited: 0, queue_full: 0, shed: 0, deadline: 0 },
+      shards: 1,
+      leases: { active: 0, tokens: 0, slots: 0 },
+    });
+    expect(state.limit).toBeGreaterThanOrEqual(2);
+    expect(state.limit).toBeLessThanOrEqual(7);
+    expect("share" in state).toBe(true);
+  });
+
   it("60 concurrent requests against burst 20 admit at most 20, the rest get 429 with Retry-After; leased tokens come back", async () => {
     const tenant = await createTenant({ rateLimit: { requests: 20, windowMs: 60_000, burst: 20 } });
     const responses = await Promise.all(

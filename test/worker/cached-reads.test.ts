@@ -217,6 +217,25 @@ describe("ETag and If-None-Match on lists and stats", { timeout: 30_000 }, () =>
     expect(await tag(t1, "/v1/tasks/stats")).not.toBe(await tag(t2, "/v1/tasks/stats"));
   });
 
+  it("the user list has an ETag too: a 304 while nothing was written, a new tag after any write", async () => {
+    const w = isolate();
+    const tenant = await createTenant(generousQuota);
+    await send(w, tenant, "POST", "/v1/users", { email: "a@example.com", name: "A" });
+    const first = await w("GET", "/v1/users?limit=10", { token: tenant.apiKey });
+    const etag = first.headers.get("etag");
+    expect(first.status).toBe(200);
+    expect(etag).toMatch(/^"l\d+-/);
+    const unchanged = await w("GET", "/v1/users?limit=10", { token: tenant.apiKey, headers: { "if-none-match": etag! } });
+    expect([unchanged.status, unchanged.headers.get("etag"), await unchanged.text()]).toEqual([304, etag, ""]);
+    expect((await w("GET", "/v1/users?limit=9", { token: tenant.apiKey })).headers.get("etag")).not.toBe(etag);
+    // Any write moves the version: a task's counts as much as a user's (one version per tenant).
+    await send(w, tenant, "POST", "/v1/tasks", { title: "t" });
+    const after = await w("GET", "/v1/users?limit=10", { token: tenant.apiKey, headers: { "if-none-match": etag! } });
+    expect(after.status).toBe(200);
+    expect(after.headers.get("etag")).not.toBe(etag);
+    expect((await json<{ data: { email: string }[] }>(after)).data.map((u) => u.email)).toEqual(["a@example.com"]);
+  });
+
   it("a bad cursor is still a 400 under If-None-Match: *", async () => {
     const w = isolate();
     const tenant = await createTenant(generousQuota);

@@ -26,6 +26,7 @@ interface State {
   inflight: number;
   tokens: number;
   configured?: boolean;
+  quota?: { rateLimit: { burst: number } };
   decisions: Record<string, number>;
 }
 
@@ -73,6 +74,8 @@ describe("chaos faults: inert unless FAULT_INJECTION=on, checked before admissio
       [{ "x-fault-monitor": "up" }, ["header.x-fault-monitor"]],
       [{ "x-fault-shard": "1=sideways" }, ["header.x-fault-shard"]],
       [{ "x-fault-d1-error": "-0.1", "x-fault-controller": "evict", "x-fault-monitor": "down" }, ["header.x-fault-d1-error"]],
+      [{ "x-fault-delay-ms": "99999" }, ["header.x-fault-delay-ms"]],
+      [{ "x-fault-delay-ms": "1e3", "x-fault-abort": "200" }, ["header.x-fault-delay-ms", "header.x-fault-abort"]],
     ];
     for (const [headers, paths] of cases) {
       const res = await call("POST", "/v1/tasks", { token: tenant.apiKey, body: { title: "never" }, headers });
@@ -80,8 +83,10 @@ describe("chaos faults: inert unless FAULT_INJECTION=on, checked before admissio
       expect(res.headers.get("content-type")).toContain("application/problem+json");
       expect((await json<Problem>(res)).errors?.map((e) => e.path)).toEqual(paths);
     }
-    // The controller was never asked: it has not even been configured.
-    expect((await stateOf(tenant.id)).configured).toBe(false);
+    // Nothing was admitted and no token spent: the controller was never asked.
+    const state = await stateOf(tenant.id);
+    expect(Object.values(state.decisions).every((n) => n === 0)).toBe(true);
+    expect(state.tokens).toBe(state.quota?.rateLimit.burst);
     expect(await titles(tenant)).toEqual([]);
   });
 });

@@ -50,6 +50,9 @@ describe("refusing at the door", { timeout: 20_000 }, () => {
     expect(throughApp).toBeDefined();
     const names = (res: Response) => [...res.headers.keys()].sort();
     expect(names(throughDoor!)).toEqual(names(throughApp!));
+    // A refusal without asking the controller still carries the budget as last heard (section 2).
+    expect(throughApp!.headers.get("ratelimit")).toMatch(/r=\d+/);
+    expect(throughApp!.headers.get("ratelimit-policy")).toMatch(/q=\d+/);
     // Retry-After and the body's retryAfterMs follow the controller's last refusal, which moves between the two.
     const perRefusal = new Set(["server-timing", "retry-after"]);
     for (const name of names(throughApp!).filter((n) => !perRefusal.has(n))) expect([name, throughDoor!.headers.get(name)]).toEqual([name, throughApp!.headers.get(name)]);

@@ -43,8 +43,18 @@ const askedAtDoor = new WeakSet<Request>();
 export function throttleAtDoor(tenantId: string, priority: RequestPriority, now: number, random: number): { retryAfterMs: number } | undefined {
   const local = isolateThrottle.shouldRefuse(tenantId, priority, now, random);
   if (!local.refuse) return undefined;
-  localRefusals.note(tenantId);
+  localRefusals.note(tenantId, priority);
   return { retryAfterMs: local.retryAfterMs };
+}
+
+/**
+ * The RateLimit headers of the tenant's budget as this isolate last heard it (none before it
+ * heard any): for answers given without asking its controller (a refusal by the throttle, an
+ * answer from memory under load), which are tenant responses like any other (section 2).
+ */
+export function knownRateLimitHeaders(tenantId: string): Record<string, string> {
+  const info = lastRateLimit.get(tenantId);
+  return info ? rateLimitHeaders(info) : {};
 }
 
 /** The load level this isolate last heard for the tenant ("normal" once the news is old). */
@@ -100,6 +110,8 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
   if (!c.get("config").admissionControl) return runWork(c, work);
 
   const tenant = c.get("tenant");
+  // Until the controller answers (it may never: a refusal here, an answer from memory), the budget as last heard.
+  for (const [name, value] of Object.entries(knownRateLimitHeaders(tenant.id))) c.header(name, value);
   let priority = ticket.priority;
   const knownLevel = recentLoad.level(tenant.id);
   if (knownLevel !== "normal") {
@@ -151,7 +163,7 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
 
   const local = askedAtDoor.has(c.req.raw) ? { refuse: false as const } : isolateThrottle.shouldRefuse(tenant.id, priority, Date.now(), Math.random());
   if (local.refuse) {
-    localRefusals.note(tenant.id);
+    localRefusals.note(tenant.id, priority);
     c.set("refusal", "shed");
     throw shedAtEdge(local.retryAfterMs);
   }
@@ -159,7 +171,10 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
   if (fault === "evict") await evictController(c, tenant.id);
   const request: AcquireRequest = { priority, cost, deadline: ticket.deadline, route: ticket.routeKey };
   const refusedLocally = localRefusals.take(tenant.id);
-  if (refusedLocally > 0) request.refusedLocally = refusedLocally;
+  if (refusedLocally) {
+    request.refusedLocally = refusedLocally.total;
+    request.refusedLocallyByPriority = refusedLocally.byPriority;
+  }
   // Ask for a lease only while none is held or asked for, and the tenant is not known to be under load.
   const askingLease = lease !== undefined && fault === undefined && knownLevel === "normal" && lease.claimAsk();
   if (askingLease) request.leaseDemandRps = lease.demandRps(Date.now());
@@ -269,6 +284,7 @@ function runLeased(c: AdmissionContext, ticket: AdmissionTicket, lease: LocalLea
   const rateLimit = lastRateLimit.get(tenantId);
   if (rateLimit) for (const [name, value] of Object.entries(rateLimitHeaders(rateLimit))) c.header(name, value);
   c.header("x-admitted-by", "isolate-lease");
+  lease.countAdmitted(c.get("requestPriority"));
   const started = performance.now();
   const running = runWork(c, work);
   c.executionCtx.waitUntil(
@@ -364,7 +380,7 @@ function beforeDeadline(running: Promise<Response>, deadline: number): Promise<R
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new ApiError("overloaded", rejectionDetail("deadline"), { headers: { "retry-after": "1" }, extensions: { reason: "deadline", detail: "ran_past_deadline" } })),
+      () => reject(new ApiError("overloaded", rejectionDetail("deadline"), { headers: { "retry-after": "1" }, extensions: { reason: "deadline", reasonDetail: "ran_past_deadline", retryAfterMs: 1000 } })),
       Math.max(0, deadline - Date.now()),
     );
   });

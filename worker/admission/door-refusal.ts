@@ -51,6 +51,8 @@ export interface DoorDeps {
   noteArrival: (tenantId: string) => void;
   /** Marks a request the throttle let through, so the app does not ask it twice. */
   markAsked: (request: Request) => void;
+  /** The RateLimit headers of the tenant's budget as this isolate last heard it (admission-run.ts). */
+  rateLimitHeaders: (tenantId: string) => Record<string, string>;
   /** Records the refusal in telemetry; a flush that falls due is kept alive by `keepAlive`. */
   record: (r: RequestRecord, keepAlive: (work: Promise<unknown>) => void) => void;
   now: () => number;
@@ -93,6 +95,7 @@ export function refuseAtDoor(request: Request, deps: DoorDeps, keepAlive: (work:
       headers: {
         ...SECURITY_HEADERS,
         "content-type": "application/problem+json",
+        ...deps.rateLimitHeaders(tenant.id),
         ...error.headers,
         "cache-control": "no-store",
         ...(variesByOrigin(config.corsAllowedOrigins) ? { vary: "Origin" } : {}),

@@ -1,4 +1,4 @@
-import type { IsolateLease, LeaseUsage, ReleaseReport } from "../../durable-objects/contracts/admission";
+import type { IsolateLease, LeaseUsage, ReleaseReport, RequestPriority } from "../../durable-objects/contracts/admission";
 
 /**
  * This isolate's side of a tenant's isolate lease (DESIGN.md section 7): admits requests by
@@ -20,6 +20,8 @@ export class LocalLease {
   private lease: IsolateLease | undefined;
   private receivedAt = 0;
   private usedTokens = 0;
+  /** Requests admitted here since the last renewal began, by priority. */
+  private admittedByPriority: Partial<Record<RequestPriority, number>> = {};
   private running = 0;
   private samples: ReleaseReport[] = [];
   private renewing = false;
@@ -120,6 +122,11 @@ export class LocalLease {
     return true;
   }
 
+  /** Counts a request admitted here, by priority, for the controller's decisions (sent with the next renewal). */
+  countAdmitted(priority: RequestPriority): void {
+    this.admittedByPriority[priority] = (this.admittedByPriority[priority] ?? 0) + 1;
+  }
+
   /** A request admitted here ended. */
   finished(report: ReleaseReport): void {
     this.running = Math.max(0, this.running - 1);
@@ -156,11 +163,13 @@ export class LocalLease {
     const admitsMeanwhile = !givingBack && this.tokensLeft(lease) > 0;
     const wanted = this.peakWanted;
     this.peakWanted = this.running + this.waiting;
+    const admitted = Object.keys(this.admittedByPriority).length > 0 ? { admitted: this.admittedByPriority } : {};
+    this.admittedByPriority = {};
     // Still admitting while the answer travels: every token counts as spent and every slot as
     // taken, so neither the bucket nor the limit can be overrun by what is admitted meanwhile.
     const usage: LeaseUsage = admitsMeanwhile
-      ? { usedTokens: lease.tokens, inflight: lease.slots, running: this.running, wanted, demandRps: this.demandRps(now) }
-      : { usedTokens: this.usedTokens, inflight: this.running, running: this.running, wanted, demandRps: givingBack ? 0 : this.demandRps(now), ...(givingBack ? { returnedTokens: this.carried } : {}) };
+      ? { usedTokens: lease.tokens, inflight: lease.slots, running: this.running, wanted, demandRps: this.demandRps(now), ...admitted }
+      : { usedTokens: this.usedTokens, inflight: this.running, running: this.running, wanted, demandRps: givingBack ? 0 : this.demandRps(now), ...admitted, ...(givingBack ? { returnedTokens: this.carried } : {}) };
     return { id: lease.id, usage, samples };
   }
 

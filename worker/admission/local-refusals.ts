@@ -1,26 +1,34 @@
 import { LRUCache } from "lru-cache";
+import type { RequestPriority } from "../../durable-objects/contracts/admission";
+
+/** Refusals of one tenant since its last acquire, by priority. */
+export type RefusalCounts = Partial<Record<RequestPriority, number>>;
 
 /**
  * Per isolate and tenant, the requests its throttle refused without asking the controller,
- * until the next acquire carries the count there (AcquireRequest.refusedLocally). Most of a
- * flooded tenant's refusals happen here; without them its controller, and so the governor,
- * sees only the tenth that still asks and reads the tenant as wanting little.
+ * until the next acquire carries the count there (AcquireRequest.refusedLocally, and by
+ * priority for the controller's `shed` decisions). Most of a flooded tenant's refusals happen
+ * here; without them its controller, and so the governor, sees only the tenth that still asks
+ * and reads the tenant as wanting little.
  */
 export class LocalRefusals {
-  private readonly counts: LRUCache<string, number>;
+  private readonly counts: LRUCache<string, RefusalCounts>;
 
   constructor(maxTenants = 10_000) {
     this.counts = new LRUCache({ max: maxTenants });
   }
 
-  note(tenantId: string): void {
-    this.counts.set(tenantId, (this.counts.get(tenantId) ?? 0) + 1);
+  note(tenantId: string, priority: RequestPriority): void {
+    const counts = this.counts.get(tenantId) ?? {};
+    counts[priority] = (counts[priority] ?? 0) + 1;
+    this.counts.set(tenantId, counts);
   }
 
-  /** The count since the last take (0 when none), which starts afresh. */
-  take(tenantId: string): number {
-    const count = this.counts.get(tenantId) ?? 0;
+  /** The counts since the last take (undefined when none), which start afresh. */
+  take(tenantId: string): { total: number; byPriority: RefusalCounts } | undefined {
+    const byPriority = this.counts.get(tenantId);
+    if (!byPriority) return undefined;
     this.counts.delete(tenantId);
-    return count;
+    return { total: Object.values(byPriority).reduce((sum, n) => sum + (n ?? 0), 0), byPriority };
   }
 }

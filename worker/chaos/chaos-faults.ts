@@ -2,8 +2,9 @@ import { DEFAULT_MAX_SHARDS } from "../../durable-objects/admission/shard-autosc
 import type { FieldError } from "../errors";
 
 /**
- * The chaos faults of DESIGN.md section 10, read from a tenant request's headers (only when
- * FAULT_INJECTION is on). Pure: no Workers API, so the parsing is property-tested in Node.
+ * The chaos faults of DESIGN.md section 10 and the Envoy-style delay and abort of section 2,
+ * read from a tenant request's headers (only when FAULT_INJECTION is on), before admission:
+ * an invalid one is a 400 that spends no budget. Pure: no Workers API, so the parsing is property-tested in Node.
  */
 
 export const CONTROLLER_FAULTS = ["evict", "drop-release", "unavailable"] as const;
@@ -31,11 +32,27 @@ export interface ChaosFaults {
   /** Telemetry flushes to the Monitor fail. */
   monitorDown: boolean;
   shard: ShardFault | undefined;
+  /** X-Fault-Delay-Ms (section 2): the handler starts this much later, inside its grant. */
+  delayMs: number;
+  /** X-Fault-Abort (section 2): the handler fails with this status after admission. */
+  abortStatus: number | undefined;
 }
 
-export const NO_FAULTS: ChaosFaults = Object.freeze({ d1ErrorRate: 0, controller: undefined, monitorDown: false, shard: undefined });
+export const NO_FAULTS: ChaosFaults = Object.freeze({ d1ErrorRate: 0, controller: undefined, monitorDown: false, shard: undefined, delayMs: 0, abortStatus: undefined });
 
-export const CHAOS_HEADERS = { d1Error: "x-fault-d1-error", controller: "x-fault-controller", monitor: "x-fault-monitor", shard: "x-fault-shard" } as const;
+export const CHAOS_HEADERS = {
+  d1Error: "x-fault-d1-error",
+  controller: "x-fault-controller",
+  monitor: "x-fault-monitor",
+  shard: "x-fault-shard",
+  delay: "x-fault-delay-ms",
+  abort: "x-fault-abort",
+} as const;
+
+export const MAX_FAULT_DELAY_MS = 10_000;
+
+/** A whole decimal number without sign or exponent. */
+const WHOLE = /^\d{1,9}$/;
 
 /** `<shard index>=down|up`, the index in decimal without leading zeros. */
 const SHARD_FAULT = /^(0|[1-9]\d{0,5})=(down|up)$/;
@@ -71,6 +88,20 @@ export function parseChaosFaults(header: (name: string) => string | undefined): 
     if (match && index < DEFAULT_MAX_SHARDS) shard = { index, down: match[2] === "down" };
     else errors.push({ path: `header.${CHAOS_HEADERS.shard}`, message: `must be <index>=down or <index>=up, the index 0..${DEFAULT_MAX_SHARDS - 1}` });
   }
+  let delayMs = 0;
+  const delay = header(CHAOS_HEADERS.delay)?.trim();
+  if (delay !== undefined) {
+    const ms = WHOLE.test(delay) ? Number(delay) : Number.NaN;
+    if (ms <= MAX_FAULT_DELAY_MS) delayMs = ms;
+    else errors.push({ path: `header.${CHAOS_HEADERS.delay}`, message: `must be an integer 0..${MAX_FAULT_DELAY_MS}` });
+  }
+  let abortStatus: number | undefined;
+  const abort = header(CHAOS_HEADERS.abort)?.trim();
+  if (abort !== undefined) {
+    const status = WHOLE.test(abort) ? Number(abort) : Number.NaN;
+    if (status >= 400 && status <= 599) abortStatus = status;
+    else errors.push({ path: `header.${CHAOS_HEADERS.abort}`, message: "must be an integer 400..599" });
+  }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, faults: { d1ErrorRate, controller, monitorDown: monitor === "down", shard } };
+  return { ok: true, faults: { d1ErrorRate, controller, monitorDown: monitor === "down", shard, delayMs, abortStatus } };
 }

@@ -186,7 +186,8 @@ adminApp.openapi(
   }),
   async (c) => {
     const id = c.req.valid("param").id;
-    if (!(await findTenant(createDb(c.env.DB), id))) throw notFound("Tenant");
-    return c.json(await admissionController(c, id).state(), 200);
+    const row = await findTenant(createDb(c.env.DB), id);
+    if (!row) throw notFound("Tenant");
+    return c.json(await admissionController(c, id).state(tenantView(c, row).quota), 200);
   },
 );

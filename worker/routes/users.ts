@@ -1,6 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { admit } from "../admission/route-admission";
+import { readDataVersion } from "../db/data-version";
 import { dbOf } from "../db/request-db";
+import { ifNoneMatchHits, listEtag } from "../lib/entity-tag";
+import { IfNoneMatchHeader, notModifiedResponse, withEtag } from "../schemas/conditional";
 import type { UserRow } from "../db/schema";
 import { deleteUser, findUser, insertUser, listUsers, toUser, updateUser } from "../db/users-repo";
 import { notFound } from "../errors";
@@ -14,6 +17,8 @@ import { createRouteApp } from "./route-app";
 
 export const usersApp = createRouteApp();
 
+const USER_LIST_ETAG = "The page's tag, from the tenant's data version (which every write bumps) and the query";
+
 usersApp.openapi(
   createRoute({
     method: "get",
@@ -22,13 +27,25 @@ usersApp.openapi(
     tags: ["users"],
     summary: "List the tenant's users",
     security,
-    request: { query: UserListQuerySchema },
-    responses: { 200: jsonResponse(UserListSchema, "A page of users"), ...problemResponses(400, 401, 429, 503) },
+    request: { query: UserListQuerySchema, headers: IfNoneMatchHeader },
+    responses: {
+      200: withEtag(jsonResponse(UserListSchema, "A page of users"), USER_LIST_ETAG),
+      304: notModifiedResponse(USER_LIST_ETAG),
+      ...problemResponses(400, 401, 429, 503),
+    },
     admission: admit("normal"),
   }),
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    return c.json(await listUsers(dbOf(c), c.get("tenant").id, limit, cursor), 200);
+    const tenantId = c.get("tenant").id;
+    const db = dbOf(c);
+    // The version before the rows: a write between the two leaves a tag older than the page,
+    // which only costs a full answer next time, never a 304 for a page that changed.
+    const version = await readDataVersion(db, tenantId);
+    const etag = listEtag(tenantId, version, `users?limit=${limit}&cursor=${cursor ?? ""}`);
+    c.header("etag", etag);
+    if (ifNoneMatchHits(c.req.header("if-none-match"), etag)) return c.body(null, 304);
+    return c.json(await listUsers(db, tenantId, limit, cursor), 200);
   },
 );
 

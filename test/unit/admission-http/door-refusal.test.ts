@@ -39,6 +39,7 @@ function door(overrides: Partial<DoorDeps> = {}) {
     },
     noteArrival: (tenantId) => arrivals.push(tenantId),
     markAsked: (request) => marked.push(request),
+    rateLimitHeaders: (tenantId): Record<string, string> => (tenantId === tenant.id ? { ratelimit: '"default";r=7;t=3', "ratelimit-policy": '"default";q=100;w=60' } : {}),
     record: (r) => records.push(r),
     now: () => 0,
     ...overrides,
@@ -58,6 +59,9 @@ describe("refusing at the door", () => {
     expect(res?.headers.get("content-type")).toBe("application/problem+json");
     expect(res?.headers.get("retry-after")).toBe("2");
     expect(res?.headers.get("cache-control")).toBe("no-store");
+    // The tenant's budget as this isolate last heard it, as on every tenant response.
+    expect(res?.headers.get("ratelimit")).toBe('"default";r=7;t=3');
+    expect(res?.headers.get("ratelimit-policy")).toBe('"default";q=100;w=60');
     expect(res?.headers.get("x-content-type-options")).toBe("nosniff");
     expect(await res?.json()).toEqual({
       type: "/problems/overloaded",

@@ -81,6 +81,19 @@ describe("LocalLease renewal", () => {
     expect(local.beginRenewal(T)?.usage).toEqual({ usedTokens: 2, inflight: 1, running: 1, wanted: 1, demandRps: 0 });
   });
 
+  it("reports what it admitted by priority since the last renewal left, then starts afresh", () => {
+    const local = holding(10, 5);
+    local.tryAdmit(1, T);
+    local.countAdmitted("normal");
+    local.tryAdmit(1, T);
+    local.countAdmitted("low");
+    local.tryAdmit(1, T);
+    local.countAdmitted("normal");
+    expect(local.beginRenewal(T)?.usage.admitted).toEqual({ normal: 2, low: 1 });
+    local.adopt(lease(10, 5), T);
+    expect(local.beginRenewal(T)?.usage.admitted).toBeUndefined();
+  });
+
   it("reports the most requests it had running or waiting for room at once since the last renewal left", () => {
     const local = holding(10, 2);
     local.tryAdmit(1, T);

@@ -2,27 +2,28 @@ import { describe, expect, it } from "vitest";
 import { LocalRefusals } from "../../../worker/admission/local-refusals";
 
 describe("LocalRefusals", () => {
-  it("counts each tenant's refusals until a take hands them over, then starts afresh", () => {
+  it("counts each tenant's refusals by priority until a take hands them over, then starts afresh", () => {
     const refusals = new LocalRefusals();
-    expect(refusals.take("a")).toBe(0);
-    refusals.note("a");
-    refusals.note("a");
-    refusals.note("b");
-    expect(refusals.take("a")).toBe(2);
-    expect(refusals.take("a")).toBe(0);
-    refusals.note("a");
-    expect(refusals.take("a")).toBe(1);
-    expect(refusals.take("b")).toBe(1);
+    expect(refusals.take("a")).toBeUndefined();
+    refusals.note("a", "low");
+    refusals.note("a", "normal");
+    refusals.note("a", "low");
+    refusals.note("b", "high");
+    expect(refusals.take("a")).toEqual({ total: 3, byPriority: { low: 2, normal: 1 } });
+    expect(refusals.take("a")).toBeUndefined();
+    refusals.note("a", "low");
+    expect(refusals.take("a")).toEqual({ total: 1, byPriority: { low: 1 } });
+    expect(refusals.take("b")).toEqual({ total: 1, byPriority: { high: 1 } });
   });
 
   it("forgets the least recently refused tenant past its size, never another's count", () => {
     const refusals = new LocalRefusals(2);
-    refusals.note("a");
-    refusals.note("b");
-    refusals.note("a");
-    refusals.note("c");
-    expect(refusals.take("b")).toBe(0);
-    expect(refusals.take("a")).toBe(2);
-    expect(refusals.take("c")).toBe(1);
+    refusals.note("a", "low");
+    refusals.note("b", "low");
+    refusals.note("a", "normal");
+    refusals.note("c", "low");
+    expect(refusals.take("b")).toBeUndefined();
+    expect(refusals.take("a")?.total).toBe(2);
+    expect(refusals.take("c")?.total).toBe(1);
   });
 });

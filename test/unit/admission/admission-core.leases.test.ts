@@ -17,6 +17,21 @@ function granted(c: AdmissionCore, leaseDemandRps?: number, cost = 1) {
 }
 
 describe("AdmissionCore isolate leases", () => {
+  it("counts what isolates decided alone in its decisions: admitted under a lease, refused by their throttle; not in what it granted itself", () => {
+    const c = core();
+    const lease = granted(c, 40).isolateLease!;
+    expect(c.admittedTotal).toBe(1);
+    c.renewIsolateLease(lease.id, { usedTokens: 5, inflight: 0, running: 0, demandRps: 40, admitted: { normal: 4, low: 1 } }, [], T0);
+    c.acquire(request("high", T0, { refusedLocally: 6, refusedLocallyByPriority: { low: 5, normal: 1 } }), T0);
+    const { decisions } = c.state(T0);
+    expect(decisions).toMatchObject({ admitted: 7, shed: 6 });
+    // What the governor reads as granted here stays the controller's own grants (the leased ones reach it as samples).
+    expect(c.admittedTotal).toBe(2);
+    // Malformed counts count as nothing.
+    c.acquire(request("high", T0, { refusedLocallyByPriority: { low: -3, normal: 1.5, high: Number.NaN } }), T0);
+    expect(c.state(T0).decisions).toMatchObject({ admitted: 8, shed: 6 });
+  });
+
   it("leases an asking isolate a quarter-second of its demand, within 1/8 of the free tokens and a share of the free slots, and counts it as spent and in flight", () => {
     const c = core();
     const grant = granted(c, 40);
