@@ -159,7 +159,9 @@ function window(requests, from, to) {
 /** The tenant's controller calls and its root's state, read together right after a phase. */
 async function callCounts(tf, tenantId) {
   const [calls, root] = await Promise.all([controllerCalls(tf, tenantId), admissionState(tf, tenantId)]);
-  const rootAnswers = Object.entries(root.decisions).reduce((n, [decision, count]) => (decision === "queued" ? n : n + count), 0);
+  // Decisions isolates took alone and reported to the root (leased admissions, throttle refusals) were no acquire.
+  const byIsolates = (root.isolateDecisions?.admitted ?? 0) + (root.isolateDecisions?.shed ?? 0);
+  const rootAnswers = Object.entries(root.decisions).reduce((n, [decision, count]) => (decision === "queued" ? n : n + count), 0) - byIsolates;
   return { calls, root, rootAnswers };
 }
 

@@ -225,6 +225,8 @@ export type AdmissionStateDocument = AdmissionStateCore & {
   share: number | null;
   /** The adaptive limit as learned, before the governor's cap. */
   learnedLimit?: number;
+  /** Of `decisions`, those isolates took without asking and reported (admitted under leases, refused by their throttles). */
+  isolateDecisions?: { admitted: number; shed: number };
   /** How many controllers serve the tenant now (1: the root alone; DESIGN.md section 7). */
   shards?: number;
   /** The root's shard map, demand and capacity leased to each shard. */

@@ -25,6 +25,7 @@ describe("AdmissionCore isolate leases", () => {
     c.acquire(request("high", T0, { refusedLocally: 6, refusedLocallyByPriority: { low: 5, normal: 1 } }), T0);
     const { decisions } = c.state(T0);
     expect(decisions).toMatchObject({ admitted: 7, shed: 6 });
+    expect(c.state(T0).isolateDecisions).toEqual({ admitted: 5, shed: 6 });
     // What the governor reads as granted here stays the controller's own grants (the leased ones reach it as samples).
     expect(c.admittedTotal).toBe(2);
     // Malformed counts count as nothing.
