@@ -278,11 +278,12 @@ function runGranted(
   return isRead(c.req.method) ? beforeDeadline(running, ticket.deadline) : running;
 }
 
-/** A request admitted under this isolate's lease: no round trip; the lease learns how it ended and renews when due. */
+/**
+ * A request admitted under this isolate's lease: no round trip (its RateLimit headers are the
+ * budget as last heard, set by runAdmitted); the lease learns how it ended and renews when due.
+ */
 function runLeased(c: AdmissionContext, ticket: AdmissionTicket, lease: LocalLease, work: () => Promise<Response>): Promise<Response> {
   const tenantId = c.get("tenant").id;
-  const rateLimit = lastRateLimit.get(tenantId);
-  if (rateLimit) for (const [name, value] of Object.entries(rateLimitHeaders(rateLimit))) c.header(name, value);
   c.header("x-admitted-by", "isolate-lease");
   lease.countAdmitted(c.get("requestPriority"));
   const started = performance.now();
