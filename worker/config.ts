@@ -75,7 +75,7 @@ const VarsSchema = z.object({
   DB_SLOW_QUERY_THRESHOLD: positiveInt("DB_SLOW_QUERY_THRESHOLD"),
   DB_ENABLE_QUERY_LOGGING: flag("DB_ENABLE_QUERY_LOGGING"),
   PERFORMANCE_MONITORING_INTERVAL: positiveInt("PERFORMANCE_MONITORING_INTERVAL"),
-  FAULT_INJECTION: flag("FAULT_INJECTION"),
+  FAULT_INJECTION: flag("FAULT_INJECTION").default(false),
   ADMISSION_CONTROL: z
     .enum(["true", "false", "on", "off", "rate-limit-binding"], { error: "ADMISSION_CONTROL must be one of on, off, true, false, rate-limit-binding" })
     .default("on"),

@@ -56,6 +56,12 @@ describe("config", () => {
     expect(parseConfig({ ...shippedVars(), ADMISSION_CONTROLLER_TARGET_RPS: "50" }).controllerTargetRps).toBe(50);
   });
 
+  it("FAULT_INJECTION is off when absent (DESIGN.md section 5's default), on only when set", () => {
+    const { FAULT_INJECTION: _, ...withoutFaults } = shippedVars();
+    expect(parseConfig(withoutFaults).faultInjection).toBe(false);
+    expect(parseConfig({ ...shippedVars(), FAULT_INJECTION: "on" }).faultInjection).toBe(true);
+  });
+
   it("names a missing variable", () => {
     const { REQUEST_QUEUE_SIZE: _, ...vars } = shippedVars();
     expect(() => parseConfig(vars)).toThrow(/REQUEST_QUEUE_SIZE/);
