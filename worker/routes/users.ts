@@ -2,7 +2,6 @@ import { createRoute } from "@hono/zod-openapi";
 import { admit } from "../admission/route-admission";
 import { readDataVersion } from "../db/data-version";
 import { dbOf } from "../db/request-db";
-import { ifNoneMatchHits, listEtag } from "../lib/entity-tag";
 import { IfNoneMatchHeader, notModifiedResponse, withEtag } from "../schemas/conditional";
 import type { UserRow } from "../db/schema";
 import { deleteUser, findUser, insertUser, listUsers, toUser, updateUser } from "../db/users-repo";
@@ -14,6 +13,7 @@ import { IdempotencyKeyHeader, replayable } from "../schemas/idempotency";
 import { UserCreateSchema, UserListQuerySchema, UserListSchema, UserSchema, UserUpdateSchema } from "../schemas/user";
 import { jsonBody, jsonResponse, tenantSecurity as security } from "./openapi-helpers";
 import { createRouteApp } from "./route-app";
+import { notModified, pageUnchanged } from "./task-read-answers";
 
 export const usersApp = createRouteApp();
 
@@ -42,9 +42,7 @@ usersApp.openapi(
     // The version before the rows: a write between the two leaves a tag older than the page,
     // which only costs a full answer next time, never a 304 for a page that changed.
     const version = await readDataVersion(db, tenantId);
-    const etag = listEtag(tenantId, version, `users?limit=${limit}&cursor=${cursor ?? ""}`);
-    c.header("etag", etag);
-    if (ifNoneMatchHits(c.req.header("if-none-match"), etag)) return c.body(null, 304);
+    if (pageUnchanged(c, tenantId, version, `users?limit=${limit}&cursor=${cursor ?? ""}`)) return notModified(c);
     return c.json(await listUsers(db, tenantId, limit, cursor), 200);
   },
 );
