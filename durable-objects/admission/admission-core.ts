@@ -158,12 +158,10 @@ export class AdmissionCore {
   private readonly shardLeases: IsolateLeaseLedger;
   /** Lease renewals since this instance started: with acquires and releases, the controller's calls. */
   private leaseRenewals = 0;
-  /** Requests the isolates' throttles refused without asking, as their acquires told it since this instance started. */
+  /** Of the `shed` decisions, those the isolates' throttles took without asking, as their acquires told it since this instance started. */
   private refusedInIsolates = 0;
   /** Of the `admitted` decisions, those isolates reported admitting under their leases. */
   private admittedUnderLeases = 0;
-  /** Of the `shed` decisions, those isolates reported refusing with their throttles. */
-  private shedInIsolates = 0;
   /** The governor's word (GovernorReply.leases): false while the tenant is over-served, and no isolate lease is granted. */
   private isolateLeasesAllowed = true;
   private readonly decisions: Record<RequestPriority, Record<AdmissionDecision, number>>;
@@ -259,8 +257,7 @@ export class AdmissionCore {
 
   acquire(req: AcquireRequest, nowIn: number): AcquireOutcome {
     assertValidRequest(req);
-    this.refusedInIsolates += countOf(req.refusedLocally);
-    this.shedInIsolates += this.countDecisions("shed", req.refusedLocallyByPriority);
+    this.refusedInIsolates += this.countDecisions("shed", req.refusedLocallyByPriority);
     const now = this.tick(nowIn);
     const priority = capPriority(req.priority, this.quota.maxPriority);
     this.expireWaiters(now);
@@ -572,7 +569,7 @@ export class AdmissionCore {
       saturation: { shedLevel: this.shedder.level, lagMs: this.shedder.lagMs, targetMs: this.shedder.targetMs, passScale: this.shedder.passScale },
       share: this.limiter.cap ?? null,
       learnedLimit: this.limiter.learned,
-      isolateDecisions: { admitted: this.admittedUnderLeases, shed: this.shedInIsolates },
+      isolateDecisions: { admitted: this.admittedUnderLeases, shed: this.refusedInIsolates },
     };
   }
 

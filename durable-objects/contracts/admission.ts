@@ -54,10 +54,9 @@ export interface AcquireRequest {
   forwarded?: boolean;
   /**
    * Requests of this tenant the asking isolate's throttle refused without asking, since its
-   * last acquire here: what the tenant wanted is told to the governor (demand-reporter.ts).
+   * last acquire here, by priority: the controller counts them among its `shed` decisions, and
+   * what the tenant wanted is told to the governor (demand-reporter.ts).
    */
-  refusedLocally?: number;
-  /** The same refusals by priority: the controller counts them among its `shed` decisions. */
   refusedLocallyByPriority?: Partial<Record<RequestPriority, number>>;
 }
 

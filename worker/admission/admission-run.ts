@@ -171,10 +171,7 @@ export async function runAdmitted(c: AdmissionContext, ticket: AdmissionTicket, 
   if (fault === "evict") await evictController(c, tenant.id);
   const request: AcquireRequest = { priority, cost, deadline: ticket.deadline, route: ticket.routeKey };
   const refusedLocally = localRefusals.take(tenant.id);
-  if (refusedLocally) {
-    request.refusedLocally = refusedLocally.total;
-    request.refusedLocallyByPriority = refusedLocally.byPriority;
-  }
+  if (refusedLocally) request.refusedLocallyByPriority = refusedLocally;
   // Ask for a lease only while none is held or asked for, and the tenant is not known to be under load.
   const askingLease = lease !== undefined && fault === undefined && knownLevel === "normal" && lease.claimAsk();
   if (askingLease) request.leaseDemandRps = lease.demandRps(Date.now());

@@ -6,8 +6,8 @@ export type RefusalCounts = Partial<Record<RequestPriority, number>>;
 
 /**
  * Per isolate and tenant, the requests its throttle refused without asking the controller,
- * until the next acquire carries the count there (AcquireRequest.refusedLocally, and by
- * priority for the controller's `shed` decisions). Most of a flooded tenant's refusals happen
+ * until the next acquire carries the counts there (AcquireRequest.refusedLocallyByPriority,
+ * the controller's `shed` decisions). Most of a flooded tenant's refusals happen
  * here; without them its controller, and so the governor, sees only the tenth that still asks
  * and reads the tenant as wanting little.
  */
@@ -25,10 +25,9 @@ export class LocalRefusals {
   }
 
   /** The counts since the last take (undefined when none), which start afresh. */
-  take(tenantId: string): { total: number; byPriority: RefusalCounts } | undefined {
-    const byPriority = this.counts.get(tenantId);
-    if (!byPriority) return undefined;
+  take(tenantId: string): RefusalCounts | undefined {
+    const counts = this.counts.get(tenantId);
     this.counts.delete(tenantId);
-    return { total: Object.values(byPriority).reduce((sum, n) => sum + (n ?? 0), 0), byPriority };
+    return counts;
   }
 }

@@ -9,11 +9,11 @@ describe("LocalRefusals", () => {
     refusals.note("a", "normal");
     refusals.note("a", "low");
     refusals.note("b", "high");
-    expect(refusals.take("a")).toEqual({ total: 3, byPriority: { low: 2, normal: 1 } });
+    expect(refusals.take("a")).toEqual({ low: 2, normal: 1 });
     expect(refusals.take("a")).toBeUndefined();
     refusals.note("a", "low");
-    expect(refusals.take("a")).toEqual({ total: 1, byPriority: { low: 1 } });
-    expect(refusals.take("b")).toEqual({ total: 1, byPriority: { high: 1 } });
+    expect(refusals.take("a")).toEqual({ low: 1 });
+    expect(refusals.take("b")).toEqual({ high: 1 });
   });
 
   it("forgets the least recently refused tenant past its size, never another's count", () => {
@@ -23,7 +23,7 @@ describe("LocalRefusals", () => {
     refusals.note("a", "normal");
     refusals.note("c", "low");
     expect(refusals.take("b")).toBeUndefined();
-    expect(refusals.take("a")?.total).toBe(2);
-    expect(refusals.take("c")?.total).toBe(1);
+    expect(refusals.take("a")).toEqual({ low: 1, normal: 1 });
+    expect(refusals.take("c")).toEqual({ low: 1 });
   });
 });

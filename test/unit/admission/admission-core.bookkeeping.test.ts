@@ -40,9 +40,9 @@ describe("AdmissionCore counts its decisions", () => {
   it("adds up the refusals isolates report with their acquires, a whole count >= 0 or none, whatever the decision", () => {
     const c = core({ rateLimit: { requests: 1, windowMs: 60_000, burst: 1 } });
     expect(c.refusedInIsolatesTotal).toBe(0);
-    granted(c.acquire(request("normal", T0, { refusedLocally: 7 }), T0));
-    expect(c.acquire(request("normal", T0, { refusedLocally: 3 }), T0).kind).toBe("rejected");
-    for (const bad of [-2, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) c.acquire(request("normal", T0, { refusedLocally: bad }), T0);
+    granted(c.acquire(request("normal", T0, { refusedLocallyByPriority: { low: 4, normal: 3 } }), T0));
+    expect(c.acquire(request("normal", T0, { refusedLocallyByPriority: { high: 3 } }), T0).kind).toBe("rejected");
+    for (const bad of [-2, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) c.acquire(request("normal", T0, { refusedLocallyByPriority: { low: bad } }), T0);
     expect(c.refusedInIsolatesTotal).toBe(10);
   });
 

@@ -22,7 +22,7 @@ describe("AdmissionCore isolate leases", () => {
     const lease = granted(c, 40).isolateLease!;
     expect(c.admittedTotal).toBe(1);
     c.renewIsolateLease(lease.id, { usedTokens: 5, inflight: 0, running: 0, demandRps: 40, admitted: { normal: 4, low: 1 } }, [], T0);
-    c.acquire(request("high", T0, { refusedLocally: 6, refusedLocallyByPriority: { low: 5, normal: 1 } }), T0);
+    c.acquire(request("high", T0, { refusedLocallyByPriority: { low: 5, normal: 1 } }), T0);
     const { decisions } = c.state(T0);
     expect(decisions).toMatchObject({ admitted: 7, shed: 6 });
     expect(c.state(T0).isolateDecisions).toEqual({ admitted: 5, shed: 6 });
