@@ -447,11 +447,7 @@ export class AdmissionCore {
     // Requests that waited for a slot of the lease wanted one too: the limiter's app-limited test
     // counts them, so a tenant whose lease is its bottleneck is not read as idle (at most the limit).
     const wanted = Math.min(this.limiter.current, this.inflight + Math.max(stillRunning, Math.floor(finite(usage.wanted ?? 0))));
-    for (const sample of samples) {
-      this.service.record(sample.latencyMs, now);
-      this.limiter.onSample({ rttMs: sample.latencyMs, inflight: inflightBefore, wanted, dropped: sample.outcome !== "success" });
-    }
-    if (samples.length > 0) this.version++;
+    this.learnFromReport(samples, inflightBefore, wanted, now);
     const loadLevel = this.updateLoad(now);
     // What the isolate really runs (not the slots it keeps while it goes on admitting) is what loads the backend.
     const running = Math.min(stillRunning, Math.max(0, Math.floor(finite(usage.running ?? stillRunning))));
@@ -476,11 +472,7 @@ export class AdmissionCore {
     // A lapsed lease still has requests running at the shard: they are counted again from here.
     const mustCover = Math.max(0, Math.floor(finite(req.heldSlots)));
     const inflightBefore = this.inflight + mustCover;
-    for (const sample of req.samples) {
-      this.service.record(sample.latencyMs, now);
-      this.limiter.onSample({ rttMs: sample.latencyMs, inflight: inflightBefore, dropped: sample.outcome !== "success" });
-    }
-    if (req.samples.length > 0) this.version++;
+    this.learnFromReport(req.samples, inflightBefore, undefined, now);
     const loadLevel = this.updateLoad(now);
     if (peers.retired) {
       const lease = mustCover > 0 ? this.shardLeases.open({ tokens: 0, slots: mustCover }, now) : undefined;
@@ -595,6 +587,30 @@ export class AdmissionCore {
   private tick(now: number): number {
     if (Number.isFinite(now) && now > this.lastNow) this.lastNow = now;
     return this.lastNow;
+  }
+
+  /**
+   * The limiter learns from a report's samples (an isolate's or a shard's, since its last one)
+   * as one latency sample, their mean: they were measured over the same short interval, and a
+   * stall of the thread or of D1 slows every request running through it at once. Fed one by
+   * one, a report of 64 samples from such a moment counted as a trend 64 samples long and cut
+   * the limit to a tenth in one renewal. Drops still count one by one: their decrease is
+   * already scaled to a round of drops per slot.
+   */
+  private learnFromReport(samples: readonly ReleaseReport[], inflight: number, wanted: number | undefined, now: number): void {
+    let latencySum = 0;
+    let succeeded = 0;
+    for (const sample of samples) {
+      this.service.record(sample.latencyMs, now);
+      if (sample.outcome !== "success") {
+        this.limiter.onSample({ rttMs: sample.latencyMs, inflight, wanted, dropped: true });
+      } else if (Number.isFinite(sample.latencyMs) && sample.latencyMs >= 0) {
+        latencySum += sample.latencyMs;
+        succeeded++;
+      }
+    }
+    if (succeeded > 0) this.limiter.onSample({ rttMs: latencySum / succeeded, inflight, wanted, dropped: false });
+    if (samples.length > 0) this.version++;
   }
 
   private grant(priority: RequestPriority, cost: number, deadline: number, queuedMs: number, now: number): Grant {
@@ -722,8 +738,11 @@ export class AdmissionCore {
     // and only the share of slot time spent working loads the backend: far from its isolates, a
     // controller's slots are mostly held by requests on the wire. Reading either as load took
     // leases away at moderate load, and without them every request went back on the wire.
+    // Against the learned limit, not a no-load probe's dip under it: a probe measures, and slots
+    // held when it began cannot shrink until their leases renew, so against the dip they read as
+    // an overload that ended the leases (and sent every request to the controller) each time.
     const toShards = this.shardLeases.heldSlots;
-    const utilisation = (this.slotsAtWork * this.service.workShare) / Math.max(1, this.limiter.current - toShards);
+    const utilisation = (this.slotsAtWork * this.service.workShare) / Math.max(1, this.limiter.settled - toShards);
     const tracked = this.load.update({ utilisation, queueDelayMs: this.oldestWaitMs(now), serviceMs: this.service.serviceMsOrFallback }, now);
     return this.withSaturation(tracked, now);
   }

@@ -9,8 +9,10 @@ import type { LocalLease } from "./local-lease";
  * (LEASE_WAIT_MS, and never into the last LEASE_WAIT_MS before the request's deadline, which it
  * keeps for the round trip and the work), after which the request asks the controller as before.
  *
- * Each request polls on its own timers: workerd does not let one request settle a promise
- * another request waits on, so nothing here is shared across requests but the lease itself.
+ * Waiters who have waited long go first (LocalLease's line). Each polls on its own timers:
+ * workerd does not let one request settle a promise another request waits on, so nothing here
+ * is shared across requests but the lease itself. An overdue waiter polls every millisecond,
+ * so a slot kept for it stays idle for about that long at most; the others back off.
  */
 
 /** Longest a request waits for room under its isolate's lease. */
@@ -32,17 +34,17 @@ export async function waitForLeaseRoom(lease: LocalLease, cost: number, deadline
   const until = Math.min(Date.now() + maxWaitMs, deadline - maxWaitMs);
   let pollMs = FIRST_POLL_MS;
   if (!(Date.now() < until && lease.roomExpected(cost, Date.now()))) return false;
-  // Counted while it waits: the controller's limiter learns the concurrency this isolate wanted.
-  const counted = lease.waitStarted();
+  // In the line, and counted while it waits: the controller's limiter learns the concurrency this isolate wanted.
+  const place = lease.waitStarted(Date.now());
   try {
     while (Date.now() < until && lease.roomExpected(cost, Date.now())) {
       await sleep(Math.min(pollMs, Math.max(0, until - Date.now())));
-      pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
       if (!onPoll()) return false;
-      if (lease.tryAdmit(cost, Date.now(), counted)) return true;
+      if (lease.tryAdmit(cost, Date.now(), place)) return true;
+      pollMs = lease.overdue(place.ticket, Date.now()) ? FIRST_POLL_MS : Math.min(pollMs * 2, MAX_POLL_MS);
     }
     return false;
   } finally {
-    if (counted) lease.waitEnded();
+    lease.waitEnded(place);
   }
 }

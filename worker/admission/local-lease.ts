@@ -13,6 +13,8 @@ import type { IsolateLease, LeaseUsage, ReleaseReport, RequestPriority } from ".
 
 /** Stop admitting this long before the TTL runs out: a renewal round trip, with room to spare. */
 export const LAPSE_MARGIN_MS = 200;
+/** A request waiting this long for room under the lease goes before younger ones (a quarter of lease-wait's LEASE_WAIT_MS). */
+export const OVERDUE_WAIT_MS = 25;
 /** Latency samples kept for the next renewal (the limiter learns from them). */
 const MAX_SAMPLES = 64;
 
@@ -34,8 +36,17 @@ export class LocalLease {
    */
   private carried = 0;
   private asking = false;
-  /** Requests waiting for room under the lease (lease-wait.ts). */
+  /** Requests waiting for room under the lease (lease-wait.ts) while every slot runs: the peak counts them. */
   private waiting = 0;
+  /**
+   * Every request waiting for room, in arrival order. A freed slot goes to whichever waiter polls
+   * first (none is kept idle for a particular one), and newcomers join the waiters once one of
+   * them has waited OVERDUE_WAIT_MS, when overdue waiters also poll more often than the rest:
+   * with newcomers first, a waiter could lose every race until its wait ran out and it went to
+   * the controller after all (a closed-loop client sends its next request the moment one ends).
+   */
+  private readonly line: { ticket: number; since: number }[] = [];
+  private nextTicket = 0;
   /** The most requests running or waiting under the lease at once since the last renewal left. */
   private peakWanted = 0;
   private lastArrivalAt = -Infinity;
@@ -45,22 +56,40 @@ export class LocalLease {
   private arrivalsBefore = 0;
 
   /**
-   * A request starts waiting for room under the lease. Counted (true) only when every slot is
-   * running: it then wants a slot as much as a running request holds one. One waiting for the
-   * lease's answer wants tokens, not a slot, and at a distant controller every arrival during a
-   * renewal's trip waits: counting those would grow the limit on the wire's length.
+   * A request starts waiting for room under the lease: it takes its place in the line (the
+   * ticket to admit and leave with). Counted in the peak only when every slot is running: it
+   * then wants a slot as much as a running request holds one. One waiting for the lease's answer
+   * wants tokens, not a slot, and at a distant controller every arrival during a renewal's trip
+   * waits: counting those would grow the limit on the wire's length.
    */
-  waitStarted(): boolean {
-    const lease = this.lease;
-    if (!lease || this.running < lease.slots) return false;
-    this.waiting++;
-    this.notePeak();
-    return true;
+  waitStarted(now: number): { ticket: number; counted: boolean } {
+    const ticket = this.nextTicket++;
+    this.line.push({ ticket, since: now });
+    const counted = this.lease !== undefined && this.running >= this.lease.slots;
+    if (counted) {
+      this.waiting++;
+      this.notePeak();
+    }
+    return { ticket, counted };
   }
 
-  /** The end of a wait that `waitStarted` counted. */
-  waitEnded(): void {
-    this.waiting = Math.max(0, this.waiting - 1);
+  /** The end of a wait that `waitStarted` began, admitted or not. */
+  waitEnded(place: { ticket: number; counted: boolean }): void {
+    const at = this.line.findIndex((w) => w.ticket === place.ticket);
+    if (at >= 0) this.line.splice(at, 1);
+    if (place.counted) this.waiting = Math.max(0, this.waiting - 1);
+  }
+
+  /** Whether this ticket's request has waited OVERDUE_WAIT_MS: it then goes before younger ones, and polls often. */
+  overdue(ticket: number, now: number): boolean {
+    const waiter = this.line.find((w) => w.ticket === ticket);
+    return waiter !== undefined && now - waiter.since >= OVERDUE_WAIT_MS;
+  }
+
+  /** Someone has waited OVERDUE_WAIT_MS: a newcomer then waits too (the line's head is its oldest). */
+  private someoneOverdue(now: number): boolean {
+    const head = this.line[0];
+    return head !== undefined && now - head.since >= OVERDUE_WAIT_MS;
   }
 
   /** Counts an arrival for the demand estimate (every request of the tenant, admitted here or not). */
@@ -84,14 +113,14 @@ export class LocalLease {
   /**
    * Whether a request this lease could not admit may find room here soon, sooner than a round
    * trip to the controller: a lease ask or renewal is under way, or the lease has the tokens
-   * but every slot is running (one frees as a request ends).
+   * but every slot is running (one frees as a request ends) or is kept for an overdue waiter.
    */
   roomExpected(cost: number, now: number): boolean {
     if (this.givingBack) return false;
     if (this.asking || this.renewing) return true;
     const lease = this.lease;
     if (!lease || now >= this.lapsesAt()) return false;
-    return this.running >= lease.slots && this.tokensLeft(lease) >= cost;
+    return (this.running >= lease.slots || this.someoneOverdue(now)) && this.tokensLeft(lease) >= cost;
   }
 
   /** No request arrived for `quietMs`: the lease is better given back than left to lapse with its tokens. */
@@ -107,18 +136,19 @@ export class LocalLease {
   }
 
   /**
-   * Admits one request of `cost` tokens under the lease (carried tokens first), if it can.
-   * `waiting`: the request is one counted by waitStarted, so it is not counted twice in the peak.
+   * Admits one request of `cost` tokens under the lease (carried tokens first), if it can. A
+   * newcomer (no `place` in the line) does not get in ahead of an overdue waiter.
    */
-  tryAdmit(cost: number, now: number, waiting = false): boolean {
+  tryAdmit(cost: number, now: number, place?: { ticket: number; counted: boolean }): boolean {
     const lease = this.lease;
     if (!lease || this.givingBack || now >= this.lapsesAt() || this.running >= lease.slots) return false;
+    if (!place && this.someoneOverdue(now)) return false;
     const fromLease = Math.max(0, cost - this.carried);
     if (lease.tokens - this.usedTokens < fromLease) return false;
     this.carried -= cost - fromLease;
     this.usedTokens += fromLease;
     this.running++;
-    this.notePeak(waiting ? 1 : 0);
+    this.notePeak(place?.counted ? 1 : 0);
     return true;
   }
 

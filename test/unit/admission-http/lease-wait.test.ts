@@ -102,4 +102,31 @@ describe("waitForLeaseRoom", () => {
     expect((await Promise.all(waiting)).sort()).toEqual([false, true]);
     expect(renewals).toBe(1);
   });
+
+  it("under a closed loop that keeps every slot busy, no waiter runs out of time while others who came later get in", async () => {
+    // Eight clients, each sending its next request the moment one ends, over a lease of two
+    // slots: without the line's order the one that just finished wins most races for the freed
+    // slot, and a waiter that lost enough of them went to the controller after all.
+    const local = new LocalLease();
+    local.adopt({ ...lease(1_000_000, 2), ttlMs: 60_000 }, Date.now());
+    const runUntil = Date.now() + 700;
+    let admitted = 0;
+    let gaveUp = 0;
+    const client = async () => {
+      while (Date.now() < runUntil) {
+        const inAtOnce = local.tryAdmit(1, Date.now());
+        if (!inAtOnce && !(await waitForLeaseRoom(local, 1, Date.now() + 30_000, keepWaiting))) {
+          gaveUp++;
+          continue;
+        }
+        admitted++;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        local.finished(report);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, client));
+    expect(admitted).toBeGreaterThan(100);
+    expect(gaveUp).toBe(0);
+  });
 });
+

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { IsolateLease, ReleaseReport } from "../../../durable-objects/contracts/admission";
-import { LAPSE_MARGIN_MS, LocalLease } from "../../../worker/admission/local-lease";
+import { LAPSE_MARGIN_MS, LocalLease, OVERDUE_WAIT_MS } from "../../../worker/admission/local-lease";
 
 const T = 1_700_000_000_000;
 const lease = (tokens: number, slots: number, id = "l1"): IsolateLease => ({ id, tokens, slots, expiresAt: T + 1000, ttlMs: 1000 });
@@ -99,13 +99,13 @@ describe("LocalLease renewal", () => {
     local.tryAdmit(1, T);
     local.tryAdmit(1, T);
     // Two more find both slots taken and wait: four wanted a slot at once.
-    expect([local.waitStarted(), local.waitStarted()]).toEqual([true, true]);
-    local.waitEnded();
-    local.waitEnded();
+    const places = [local.waitStarted(T), local.waitStarted(T)];
+    expect(places.map((p) => p.counted)).toEqual([true, true]);
+    for (const place of places) local.waitEnded(place);
     local.finished({ latencyMs: 1, outcome: "success" });
     expect(local.beginRenewal(T)?.usage.wanted).toBe(4);
     // A slot is free now: one waiting meanwhile waits for the renewal's tokens, not a slot, and is not counted.
-    expect(local.waitStarted()).toBe(false);
+    expect(local.waitStarted(T).counted).toBe(false);
     // The next renewal starts from what runs or waits when this one left: one running.
     local.adopt(lease(10, 2, "l2"), T + 1);
     expect(local.beginRenewal(T + 2, true)?.usage.wanted).toBe(1);
@@ -213,5 +213,42 @@ describe("LocalLease room for waiting requests", () => {
     const lapsed = holding(4, 1);
     expect(lapsed.tryAdmit(1, T)).toBe(true);
     expect(lapsed.roomExpected(1, T + 1000 - LAPSE_MARGIN_MS)).toBe(false);
+  });
+});
+
+describe("LocalLease line of waiting requests", () => {
+  it("lets a newcomer take a free slot while nobody has waited OVERDUE_WAIT_MS, and not once someone has", () => {
+    const local = holding(10, 1);
+    expect(local.tryAdmit(1, T)).toBe(true);
+    const waiter = local.waitStarted(T);
+    local.finished(report(1));
+    // The waiter has not waited long: a newcomer may have the slot (none is kept idle for a poll).
+    expect(local.tryAdmit(1, T + OVERDUE_WAIT_MS - 1)).toBe(true);
+    local.finished(report(1));
+    // Now the waiter is overdue: the newcomer waits too (room is expected), the waiter gets in.
+    const later = T + OVERDUE_WAIT_MS;
+    expect(local.overdue(waiter.ticket, later)).toBe(true);
+    expect(local.tryAdmit(1, later)).toBe(false);
+    expect(local.roomExpected(1, later)).toBe(true);
+    expect(local.tryAdmit(1, later, waiter)).toBe(true);
+    local.waitEnded(waiter);
+    // The line is empty again: a newcomer finds no free slot and, the slot running, expects one.
+    expect(local.overdue(waiter.ticket, later)).toBe(false);
+    expect(local.tryAdmit(1, later)).toBe(false);
+    local.finished(report(1));
+    expect(local.tryAdmit(1, later)).toBe(true);
+  });
+
+  it("measures overdue from each waiter's own start, and forgets a waiter that gave up", () => {
+    const local = holding(10, 1);
+    expect(local.tryAdmit(1, T)).toBe(true);
+    const first = local.waitStarted(T);
+    const second = local.waitStarted(T + 10);
+    expect([local.overdue(first.ticket, T + OVERDUE_WAIT_MS), local.overdue(second.ticket, T + OVERDUE_WAIT_MS)]).toEqual([true, false]);
+    local.waitEnded(first);
+    local.finished(report(1));
+    // With the overdue head gone the next one is not yet overdue: a newcomer gets in.
+    expect(local.tryAdmit(1, T + OVERDUE_WAIT_MS)).toBe(true);
+    local.waitEnded(second);
   });
 });

@@ -188,3 +188,24 @@ describe("AdmissionCore isolate leases", () => {
     expect(c.limit).toBeLessThan(limitBefore);
   });
 });
+
+describe("AdmissionCore learning from an isolate's report", () => {
+  it("reads a report's latency samples as one moment: a stall that slowed all 64 cuts the limit one step, not to a tenth", () => {
+    const quota = testQuota({ minConcurrency: 1, maxConcurrency: 100, limitAlgorithm: "gradient2" });
+    const c = new AdmissionCore({ quota, now: T0 });
+    const report = (latencyMs: number) => Array.from({ length: 64 }, (): ReleaseReport => ({ latencyMs, outcome: "success" }));
+    // 20 running and more waiting for room: saturated, so the samples may move the limit.
+    const usage = { usedTokens: 0, inflight: 20, running: 20, wanted: 100, demandRps: 0 };
+    let lease = c.renewIsolateLease("reclaimed", usage, report(5), T0).lease!;
+    const before = c.limit;
+    lease = c.renewIsolateLease(lease.id, usage, report(50), T0 + 100).lease!;
+    // Gradient2 cuts at most to half per sample, smoothed by 0.2: one sample takes at most a tenth
+    // off (fed one by one, the 64 took it to the floor).
+    expect(c.limit).toBeGreaterThanOrEqual(Math.floor(before * 0.9));
+    // Drops still count one by one (their decrease is scaled per slot): a report of 20 failures halves the limit.
+    const failures = Array.from({ length: 20 }, (): ReleaseReport => ({ latencyMs: 5, outcome: "error" }));
+    const beforeDrops = c.limit;
+    c.renewIsolateLease(lease.id, usage, failures, T0 + 200);
+    expect(c.limit).toBeLessThanOrEqual(Math.ceil(beforeDrops * 0.6));
+  });
+});

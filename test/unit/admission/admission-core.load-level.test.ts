@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AdmissionCore, type AcquireOutcome } from "../../../durable-objects/admission/admission-core";
 import type { AcquireResult, LoadLevel, Quota } from "../../../durable-objects/contracts/admission";
-import { request, T0, testQuota } from "./support";
+import { reportRunning, request, T0, testQuota } from "./support";
 
 /** A fixed limit (min = max), so only the load and not the limiter moves. */
 function core(limit: number, over: Partial<Quota> = {}): AdmissionCore {
@@ -119,5 +119,21 @@ describe("AdmissionCore feeds a reclaimed lease to the limiter", () => {
     c.expire(T0 + 1100);
     // One drop multiplies the limit by 0.9^(1/20): 19.9, whole 19. A success at 1 in flight would leave 20.
     expect(c.limit).toBe(19);
+  });
+});
+
+describe("AdmissionCore load level during the limiter's no-load probe", () => {
+  it("reads the requests at work against the learned limit, not the probe's dip: measuring is not load", () => {
+    const quota = testQuota({ minConcurrency: 1, maxConcurrency: 100, queueSize: 100, limitAlgorithm: "gradient2" });
+    const c = new AdmissionCore({ quota, now: T0 });
+    // An isolate reports 60 requests running and 2000 latency samples taken at them: Gradient2
+    // learns its way to 100 and then starts a probe at a quarter of that.
+    reportRunning(c, 2000, 60, 50);
+    expect(c.settledLimit).toBe(100);
+    expect(c.limit).toBe(25);
+    // A critical request is queued behind the probe's 25 slots, but 61 of 100 at work is not elevated.
+    const outcome = c.acquire(request("critical", T0), T0);
+    expect(outcome.kind).toBe("queued");
+    expect(c.state(T0).loadLevel).toBe("normal");
   });
 });

@@ -54,3 +54,16 @@ export function granted(outcome: AcquireOutcome): Grant {
   if (outcome.kind !== "granted") throw new Error(`expected a grant, got ${JSON.stringify(outcome)}`);
   return outcome.result;
 }
+
+/**
+ * An isolate reporting `running` requests and, in `reports` renewals of its (drain) lease, one
+ * latency sample each: the limiter learns one sample per report (AdmissionCore.learnFromReport).
+ */
+export function reportRunning(c: AdmissionCore, reports: number, running: number, latencyMs: number, now = T0): void {
+  let leaseId = "reclaimed";
+  for (let i = 0; i < reports; i++) {
+    const renewal = c.renewIsolateLease(leaseId, { usedTokens: 0, inflight: running, running, demandRps: 0 }, [{ latencyMs, outcome: "success" }], now);
+    if (!renewal.lease) throw new Error("expected a drain lease for the running requests");
+    leaseId = renewal.lease.id;
+  }
+}
