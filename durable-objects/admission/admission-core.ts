@@ -648,9 +648,12 @@ export class AdmissionCore {
     const take = this.bucket.tryTake(offer.tokens, now);
     if (!take.ok) return undefined;
     this.version++;
-    // The isolate counts its running requests against the new lease's slots, so covering them
-    // takes max(), not a sum: a sum would let the slots ratchet up with every renewal.
-    return this.isolateLeases.open({ tokens: offer.tokens, slots: Math.max(offer.slots, mustCover) }, now, running);
+    // The lease follows the limit down: its slots are the offer's, and what the isolate may still
+    // run beyond them is covered (counted in flight) until its next renewal. A lease that always
+    // covered its running requests with slots of its own never shrank: the isolate refills every
+    // slot that frees, so a fallen limit stayed fully leased and every request at the controller
+    // read as overload. Covering takes max(), not a sum, which would ratchet up every renewal.
+    return this.isolateLeases.open({ tokens: offer.tokens, slots: offer.slots }, now, running, mustCover);
   }
 
   /**

@@ -57,8 +57,12 @@ export function sizeLease(demandRps: number, freeTokens: number, freeSlots: numb
 }
 
 export class IsolateLeaseLedger {
-  /** Each lease, with the requests its isolate last reported running under it (0 for a new one). */
-  private readonly leases = new Map<string, { lease: IsolateLease; running: number }>();
+  /**
+   * Each lease, with the requests its isolate last reported running under it (0 for a new one)
+   * and the slots it must go on counting beyond the lease's own (`cover`): requests the isolate
+   * admitted under its previous, larger lease that may still run.
+   */
+  private readonly leases = new Map<string, { lease: IsolateLease; running: number; cover: number }>();
 
   /** `ttlMs`: how long a lease lasts unrenewed (a shard controller's capacity lease uses the same ledger with its own TTL). */
   constructor(
@@ -66,10 +70,10 @@ export class IsolateLeaseLedger {
     private readonly ttlMs: number = LEASE_TTL_MS,
   ) {}
 
-  /** Slots held by every lease: the controller counts them as in flight. */
+  /** Slots held by every lease (its own, or what it covers if more): the controller counts them as in flight. */
   get heldSlots(): number {
     let slots = 0;
-    for (const { lease } of this.leases.values()) slots += lease.slots;
+    for (const entry of this.leases.values()) slots += heldBy(entry);
     return slots;
   }
 
@@ -95,10 +99,16 @@ export class IsolateLeaseLedger {
     return this.leases.get(id)?.lease;
   }
 
-  /** Records a lease whose tokens the caller has already taken from its bucket; `running` of its slots are in use already. */
-  open(offer: LeaseOffer, now: number, running = 0): IsolateLease {
+  /**
+   * Records a lease whose tokens the caller has already taken from its bucket; `running` of its
+   * slots are in use already. `cover`: slots counted as held until the next renewal even if the
+   * lease has fewer, for requests admitted under the lease it replaces: a lease may shrink (the
+   * limit fell) while they run, and the isolate admits no more until they are under the new one.
+   */
+  open(offer: LeaseOffer, now: number, running = 0, cover = 0): IsolateLease {
     const lease: IsolateLease = { id: this.newId(), tokens: offer.tokens, slots: offer.slots, expiresAt: now + this.ttlMs, ttlMs: this.ttlMs };
-    this.leases.set(lease.id, { lease, running: Math.min(lease.slots, Math.max(0, finite(running))) });
+    const covered = Math.max(0, Math.floor(finite(cover)));
+    this.leases.set(lease.id, { lease, cover: covered, running: Math.min(Math.max(lease.slots, covered), Math.max(0, finite(running))) });
     return lease;
   }
 
@@ -108,11 +118,11 @@ export class IsolateLeaseLedger {
    * the lease is unknown (already reclaimed: its slots came back at expiry).
    */
   close(id: string, usage: LeaseUsage): { unusedTokens: number; stillRunning: number } | undefined {
-    const lease = this.get(id);
-    if (!lease) return undefined;
+    const entry = this.leases.get(id);
+    if (!entry) return undefined;
     this.leases.delete(id);
-    const used = Math.min(lease.tokens, Math.max(0, usage.usedTokens));
-    return { unusedTokens: lease.tokens - used, stillRunning: Math.min(lease.slots, Math.max(0, Math.floor(usage.inflight))) };
+    const used = Math.min(entry.lease.tokens, Math.max(0, usage.usedTokens));
+    return { unusedTokens: entry.lease.tokens - used, stillRunning: Math.min(heldBy(entry), Math.max(0, Math.floor(usage.inflight))) };
   }
 
   /** Reclaims leases past their TTL (their slots are free again); returns how many. */
@@ -136,4 +146,8 @@ export class IsolateLeaseLedger {
   clear(): void {
     this.leases.clear();
   }
+}
+
+function heldBy(entry: { lease: IsolateLease; cover: number }): number {
+  return Math.max(entry.lease.slots, entry.cover);
 }

@@ -196,9 +196,10 @@ export class LocalLease {
     const admitted = Object.keys(this.admittedByPriority).length > 0 ? { admitted: this.admittedByPriority } : {};
     this.admittedByPriority = {};
     // Still admitting while the answer travels: every token counts as spent and every slot as
-    // taken, so neither the bucket nor the limit can be overrun by what is admitted meanwhile.
+    // taken, so neither the bucket nor the limit can be overrun by what is admitted meanwhile
+    // (more than every slot while requests admitted under a larger lease still run).
     const usage: LeaseUsage = admitsMeanwhile
-      ? { usedTokens: lease.tokens, inflight: lease.slots, running: this.running, wanted, demandRps: this.demandRps(now), ...admitted }
+      ? { usedTokens: lease.tokens, inflight: Math.max(lease.slots, this.running), running: this.running, wanted, demandRps: this.demandRps(now), ...admitted }
       : { usedTokens: this.usedTokens, inflight: this.running, running: this.running, wanted, demandRps: givingBack ? 0 : this.demandRps(now), ...admitted, ...(givingBack ? { returnedTokens: this.carried } : {}) };
     return { id: lease.id, usage, samples };
   }

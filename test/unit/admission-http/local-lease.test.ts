@@ -227,13 +227,11 @@ describe("LocalLease line of waiting requests", () => {
     local.finished(report(1));
     // Now the waiter is overdue: the newcomer waits too (room is expected), the waiter gets in.
     const later = T + OVERDUE_WAIT_MS;
-    expect(local.overdue(waiter.ticket, later)).toBe(true);
     expect(local.tryAdmit(1, later)).toBe(false);
     expect(local.roomExpected(1, later)).toBe(true);
     expect(local.tryAdmit(1, later, waiter)).toBe(true);
     local.waitEnded(waiter);
     // The line is empty again: a newcomer finds no free slot and, the slot running, expects one.
-    expect(local.overdue(waiter.ticket, later)).toBe(false);
     expect(local.tryAdmit(1, later)).toBe(false);
     local.finished(report(1));
     expect(local.tryAdmit(1, later)).toBe(true);
@@ -244,11 +242,29 @@ describe("LocalLease line of waiting requests", () => {
     expect(local.tryAdmit(1, T)).toBe(true);
     const first = local.waitStarted(T);
     const second = local.waitStarted(T + 10);
-    expect([local.overdue(first.ticket, T + OVERDUE_WAIT_MS), local.overdue(second.ticket, T + OVERDUE_WAIT_MS)]).toEqual([true, false]);
-    local.waitEnded(first);
     local.finished(report(1));
+    // The first is overdue: no newcomer gets in ahead of it.
+    expect(local.tryAdmit(1, T + OVERDUE_WAIT_MS)).toBe(false);
+    local.waitEnded(first);
     // With the overdue head gone the next one is not yet overdue: a newcomer gets in.
     expect(local.tryAdmit(1, T + OVERDUE_WAIT_MS)).toBe(true);
     local.waitEnded(second);
+  });
+});
+
+describe("LocalLease shrunk by a renewal", () => {
+  it("admits nothing until its running requests are under the new lease's slots, and reports them all as held meanwhile", () => {
+    const local = holding(100, 6);
+    for (let i = 0; i < 6; i++) expect(local.tryAdmit(1, T)).toBe(true);
+    expect(local.beginRenewal(T)?.usage).toMatchObject({ inflight: 6, running: 6 });
+    // The limit fell: the renewal brings a lease of 2 slots while 6 requests still run.
+    local.adopt(lease(100, 2, "l2"), T + 1);
+    expect(local.tryAdmit(1, T + 1)).toBe(false);
+    expect(local.roomExpected(1, T + 1)).toBe(true);
+    expect(local.beginRenewal(T + 2)?.usage).toMatchObject({ inflight: 6, running: 6 });
+    local.adopt(lease(100, 2, "l3"), T + 3);
+    for (let i = 0; i < 5; i++) local.finished(report(1));
+    expect(local.tryAdmit(1, T + 3)).toBe(true);
+    expect(local.tryAdmit(1, T + 3)).toBe(false);
   });
 });

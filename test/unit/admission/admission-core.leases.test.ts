@@ -81,7 +81,8 @@ describe("AdmissionCore isolate leases", () => {
     expect(c.state(T0)).toMatchObject({ inflight: 73, loadLevel: "normal" });
     // The isolate reports every slot of its lease busy: the same 73 held slots now read as 91 % load.
     const renewal = c.renewIsolateLease(lease.id, { usedTokens: lease.tokens, inflight: lease.slots, running: lease.slots, demandRps: 400 }, [], T0);
-    expect(renewal.lease?.slots).toBe(59);
+    // The new lease is three quarters of the 66 slots free of others, 49; the 59 still running stay counted.
+    expect(renewal.lease?.slots).toBe(49);
     expect(c.state(T0)).toMatchObject({ inflight: 73, loadLevel: "elevated" });
   });
 
@@ -209,3 +210,26 @@ describe("AdmissionCore learning from an isolate's report", () => {
     expect(c.limit).toBeLessThanOrEqual(Math.ceil(beforeDrops * 0.6));
   });
 });
+
+describe("AdmissionCore leases when the limit falls", () => {
+  it("shrinks a renewing isolate's lease to its share of the fallen limit, and counts its requests still running until they end", () => {
+    let n = 0;
+    const quota = testQuota({ rateLimit: { requests: 1000, windowMs: 1000, burst: 800 }, minConcurrency: 1, maxConcurrency: 40, limitAlgorithm: "aimd" });
+    const c = new AdmissionCore({ quota, now: T0, newTicket: () => `id-${++n}` });
+    const first = granted(c, 400).isolateLease!; // (20 - 1) x 3/4 = 14 of the initial limit of 20
+    expect(first.slots).toBe(14);
+    // Its requests fail: AIMD halves the limit per round of drops, down to 10 here.
+    const failures = Array.from({ length: 14 }, (): ReleaseReport => ({ latencyMs: 5, outcome: "error" }));
+    const renewal = c.renewIsolateLease(first.id, { usedTokens: 10, inflight: 14, running: 14, demandRps: 400 }, failures, T0 + 100);
+    const limit = c.limit;
+    expect(limit).toBeLessThan(20);
+    // The new lease is three quarters of what the fallen limit leaves free (the first grant's
+    // slot is still held), not the 14 its requests still run in...
+    expect(renewal.lease?.slots).toBe(Math.floor((3 * (limit - 1)) / 4));
+    // ...and those 14 stay in flight until the isolate says they ended.
+    expect(c.state(T0 + 100)).toMatchObject({ inflight: 15, leases: { slots: 14 } });
+    const next = c.renewIsolateLease(renewal.lease!.id, { usedTokens: 0, inflight: 2, running: 2, demandRps: 400 }, [], T0 + 200);
+    expect(c.state(T0 + 200).leases.slots).toBe(next.lease!.slots);
+  });
+});
+

@@ -86,6 +86,19 @@ describe("IsolateLeaseLedger", () => {
     expect(leases.close(under.id, { usedTokens: -4, inflight: -1, demandRps: 0 })).toEqual({ unusedTokens: 5, stillRunning: 0 });
   });
 
+  it("a lease smaller than what its isolate may still run counts the cover as held until it closes", () => {
+    const l = ledger();
+    // Shrunk from 12 slots to 4 while 10 requests admitted under the old lease still run.
+    const small = l.open({ tokens: 5, slots: 4 }, T0, 10, 12);
+    expect(small.slots).toBe(4);
+    expect({ held: l.heldSlots, running: l.runningSlots }).toEqual({ held: 12, running: 10 });
+    // Its isolate reports 6 still running: those are what the next lease must cover, never more than was held.
+    expect(l.close(small.id, { usedTokens: 5, inflight: 6, demandRps: 10 })).toEqual({ unusedTokens: 0, stillRunning: 6 });
+    const next = l.open({ tokens: 5, slots: 4 }, T0, 6, 20);
+    expect(l.close(next.id, { usedTokens: 0, inflight: 50, demandRps: 10 })?.stillRunning).toBe(20);
+    expect(l.heldSlots).toBe(0);
+  });
+
   it("reclaims exactly the leases whose TTL has run out, at their expiry instant", () => {
     const leases = ledger();
     leases.open({ tokens: 1, slots: 1 }, T0);
