@@ -1945,6 +1945,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not allowed: a tenant's API key on an operator route (which needs the `ADMIN_TOKEN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
@@ -1994,6 +2003,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not allowed: a tenant's API key on an operator route (which needs the `ADMIN_TOKEN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such resource (another tenant's ids are not found either) */
             404: {
                 headers: {
@@ -2027,6 +2045,15 @@ export interface operations {
             };
             /** @description No, malformed, unknown or revoked credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a tenant's API key on an operator route (which needs the `ADMIN_TOKEN`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2080,6 +2107,15 @@ export interface operations {
             };
             /** @description No, malformed, unknown or revoked credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a tenant's API key on an operator route (which needs the `ADMIN_TOKEN`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2147,6 +2183,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not allowed: a tenant's API key on an operator route (which needs the `ADMIN_TOKEN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such resource (another tenant's ids are not found either) */
             404: {
                 headers: {
@@ -2187,6 +2232,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not allowed: a tenant's API key on an operator route (which needs the `ADMIN_TOKEN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such resource (another tenant's ids are not found either) */
             404: {
                 headers: {
@@ -2219,6 +2273,15 @@ export interface operations {
             };
             /** @description No, malformed, unknown or revoked credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a tenant's API key on an operator route (which needs the `ADMIN_TOKEN`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2266,6 +2329,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not allowed: a tenant's API key on an operator route (which needs the `ADMIN_TOKEN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such resource (another tenant's ids are not found either) */
             404: {
                 headers: {
@@ -2297,6 +2369,15 @@ export interface operations {
             };
             /** @description No, malformed, unknown or revoked credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a tenant's API key on an operator route (which needs the `ADMIN_TOKEN`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2345,6 +2426,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not allowed: a tenant's API key on an operator route (which needs the `ADMIN_TOKEN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listAlerts: {
@@ -2367,6 +2457,15 @@ export interface operations {
             };
             /** @description No, malformed, unknown or revoked credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a tenant's API key on an operator route (which needs the `ADMIN_TOKEN`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2415,6 +2514,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not allowed: a tenant's API key on an operator route (which needs the `ADMIN_TOKEN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getGovernor: {
@@ -2437,6 +2545,15 @@ export interface operations {
             };
             /** @description No, malformed, unknown or revoked credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a tenant's API key on an operator route (which needs the `ADMIN_TOKEN`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

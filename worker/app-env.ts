@@ -42,6 +42,8 @@ export type AppEnv = {
     taskReads: TaskReadCaches;
     /** Keys of the admitted /v1 routes ("GET /v1/tasks/:id"), for checking a quota's routeCosts. */
     routeKeys: ReadonlySet<string>;
+    /** The admitted routes whose declared cost is not the default 1, by key: part of every effective quota. */
+    declaredRouteCosts: Readonly<Record<string, number>>;
     /** Set when admission refused the request (the handler never ran). */
     refusal: RequestOutcome;
     /** Chaos faults the request asked for (FAULT_INJECTION on only); read through faultsOf(). */

@@ -38,6 +38,7 @@ export function createApp({ taskReads = isolateTaskReads }: { taskReads?: TaskRe
   app.use("/admin/*", adminAuth, async (c, next) => {
     // Quotas name routes by key ("GET /v1/tasks/stats"): checked against the routes that exist.
     c.set("routeKeys", admittedRouteKeys);
+    c.set("declaredRouteCosts", declaredRouteCosts);
     await next();
   });
   app.use("/metrics", adminAuth);
@@ -54,8 +55,10 @@ export function createApp({ taskReads = isolateTaskReads }: { taskReads?: TaskRe
   app.get("/openapi.json", (c) => c.json(openApiDocument(app)));
   app.route("/", docsApp);
 
-  const admittedRouteKeys: ReadonlySet<string> = new Set(
-    [...declaredRoutes(app.routes)].filter(([key, admission]) => admission.admitted && key.includes(" /v1/")).map(([key]) => key),
+  const admitted = [...declaredRoutes(app.routes)].filter(([key, admission]) => admission.admitted && key.includes(" /v1/"));
+  const admittedRouteKeys: ReadonlySet<string> = new Set(admitted.map(([key]) => key));
+  const declaredRouteCosts: Readonly<Record<string, number>> = Object.fromEntries(
+    admitted.flatMap(([key, admission]) => (admission.admitted && admission.cost !== 1 ? [[key, admission.cost]] : [])),
   );
 
   app.notFound((c) => {

@@ -9,9 +9,22 @@ describe("admin: tenants, quotas, keys", () => {
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toContain("Bearer");
     }
+  });
+
+  it("a tenant's valid API key on an operator route is 403 (a credential, not this one's); a revoked or unknown one 401", async () => {
     const tenant = await createTenant();
-    // A tenant key is not an admin token.
-    expect((await call("GET", `/admin/tenants/${tenant.id}`, { token: tenant.apiKey })).status).toBe(401);
+    for (const path of [`/admin/tenants/${tenant.id}`, "/admin/alerts", "/admin/governor", "/metrics"]) {
+      const res = await call("GET", path, { token: tenant.apiKey });
+      expect(res.status, path).toBe(403);
+      expect(res.headers.get("content-type"), path).toContain("application/problem+json");
+      expect((await json<{ status: number; detail: string }>(res)).detail, path).toContain("ADMIN_TOKEN");
+    }
+    const issued = await json<{ id: string; apiKey: string }>(await call("POST", `/admin/tenants/${tenant.id}/keys`, { token: ADMIN_TOKEN }));
+    expect((await call("GET", "/admin/alerts", { token: issued.apiKey })).status).toBe(403);
+    expect((await call("DELETE", `/admin/tenants/${tenant.id}/keys/${issued.id}`, { token: ADMIN_TOKEN })).status).toBe(204);
+    expect((await call("GET", "/admin/alerts", { token: issued.apiKey })).status).toBe(401);
+    // Well formed, never issued.
+    expect((await call("GET", "/admin/alerts", { token: `tfk_${"A".repeat(8)}_${"B".repeat(32)}` })).status).toBe(401);
   });
 
   it("creates a tenant with a key shown once and stored only as a hash", async () => {
@@ -55,8 +68,15 @@ describe("admin: tenants, quotas, keys", () => {
       body: { rateLimit: { requests: 10, windowMs: 1000, burst: 20 }, maxPriority: "high", routeCosts: { "GET /v1/tasks": 2 } },
     });
     expect(ok.status).toBe(200);
-    const quota = await json(await call("GET", `/admin/tenants/${tenant.id}/quota`, { token: ADMIN_TOKEN }));
+    const quota = await json<{ routeCosts: Record<string, number> }>(await call("GET", `/admin/tenants/${tenant.id}/quota`, { token: ADMIN_TOKEN }));
     expect(quota).toMatchObject({ rateLimit: { requests: 10, windowMs: 1000, burst: 20 }, maxPriority: "high", routeCosts: { "GET /v1/tasks": 2 } });
+    // The effective routeCosts also name what the routes declare beyond the default 1 (stats and batch cost 5), and no route costing 1.
+    expect(quota.routeCosts).toEqual({ "GET /v1/tasks": 2, "GET /v1/tasks/stats": 5, "POST /v1/tasks/batch": 5 });
+    const overridden = await json<{ quota: { routeCosts: Record<string, number> }; quotaOverrides: { routeCosts?: Record<string, number> } }>(
+      await call("PUT", `/admin/tenants/${tenant.id}/quota`, { token: ADMIN_TOKEN, body: { routeCosts: { "GET /v1/tasks/stats": 1 } } }),
+    );
+    expect(overridden.quota.routeCosts).toEqual({ "GET /v1/tasks/stats": 1, "POST /v1/tasks/batch": 5 });
+    expect(overridden.quotaOverrides.routeCosts).toEqual({ "GET /v1/tasks/stats": 1 });
     const typo = await json<{ errors: { path: string; message: string }[] }>(
       await call("PUT", `/admin/tenants/${tenant.id}/quota`, { token: ADMIN_TOKEN, body: { routeCosts: { "GET /v1/task/stats": 2 } } }),
     );

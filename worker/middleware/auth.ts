@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, TenantContext } from "../app-env";
 import { UnknownKeyGate } from "../auth/unknown-key-gate";
@@ -78,25 +79,34 @@ function clientAddress(header: string | undefined): string {
 
 const prefixSource = (db: Db) => ({ all: () => activeKeyPrefixes(db), createdSince: (since: number) => keyPrefixesCreatedSince(db, since) });
 
+/**
+ * The tenant of a well-formed API key: from this isolate's memory, else looked up in D1 behind
+ * the unknown-key gate and its failure budget (undefined when no active key matches).
+ */
+async function tenantOfKey(c: Context<AppEnv>, key: string): Promise<TenantContext | undefined> {
+  const known = tenantCache.get(key);
+  if (known) return known;
+  const db = dbOf(c);
+  const pass = await unknownKeys.pass(key, clientAddress(c.req.header("cf-connecting-ip")), prefixSource(db));
+  if (pass.kind === "refused") return undefined;
+  if (pass.kind === "over_budget") throw tooManyFailures(pass.retryAfterMs);
+  const found = await tenantByKeyHash(db, await sha256Hex(key));
+  if (!found) {
+    unknownKeys.notFound(key);
+    return undefined;
+  }
+  unknownKeys.found(key, pass);
+  const tenant = { id: found.tenant.id, name: found.tenant.name, quota: resolveQuota((found.tenant.quota as QuotaOverrides | null) ?? null, c.get("config")) };
+  tenantCache.set(key, tenant);
+  return tenant;
+}
+
 export const tenantAuth = createMiddleware<AppEnv>(async (c, next) => {
   const key = bearerToken(c.req.header("authorization"));
   if (!key) throw unauthorized("Send your API key as `Authorization: Bearer <key>`");
   if (!API_KEY_PATTERN.test(key)) throw unauthorized("The API key is not valid");
-  let tenant = tenantCache.get(key);
-  if (!tenant) {
-    const db = dbOf(c);
-    const pass = await unknownKeys.pass(key, clientAddress(c.req.header("cf-connecting-ip")), prefixSource(db));
-    if (pass.kind === "refused") throw unauthorized(INVALID_KEY);
-    if (pass.kind === "over_budget") throw tooManyFailures(pass.retryAfterMs);
-    const found = await tenantByKeyHash(db, await sha256Hex(key));
-    if (!found) {
-      unknownKeys.notFound(key);
-      throw unauthorized(INVALID_KEY);
-    }
-    unknownKeys.found(key, pass);
-    tenant = { id: found.tenant.id, name: found.tenant.name, quota: resolveQuota((found.tenant.quota as QuotaOverrides | null) ?? null, c.get("config")) };
-    tenantCache.set(key, tenant);
-  }
+  const tenant = await tenantOfKey(c, key);
+  if (!tenant) throw unauthorized(INVALID_KEY);
   c.set("tenant", tenant);
   await next();
 });
@@ -105,6 +115,12 @@ export const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header("authorization"));
   const expected = c.env.ADMIN_TOKEN;
   if (!expected) throw new ApiError("misconfigured", "ADMIN_TOKEN is not set; put it in .dev.vars or `wrangler secret put ADMIN_TOKEN`");
-  if (!token || !(await secretsEqual(token, expected))) throw unauthorized("Admin routes need `Authorization: Bearer <ADMIN_TOKEN>`");
+  if (!token || !(await secretsEqual(token, expected))) {
+    // A valid tenant key is a credential, only not one for this: 403 (DESIGN.md section 2), not 401.
+    if (token && API_KEY_PATTERN.test(token) && (await tenantOfKey(c, token))) {
+      throw new ApiError("forbidden", "An API key is a tenant's credential; operator routes need `Authorization: Bearer <ADMIN_TOKEN>`");
+    }
+    throw unauthorized("Admin routes need `Authorization: Bearer <ADMIN_TOKEN>`");
+  }
   await next();
 });

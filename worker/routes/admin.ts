@@ -17,9 +17,15 @@ import { createRouteApp } from "./route-app";
 
 export const adminApp = createRouteApp();
 
+/**
+ * The tenant with its effective quota: the vars' defaults under its overrides, and in `routeCosts`
+ * every route that does not cost the default 1 token (DESIGN.md section 3), overrides included.
+ */
 function tenantView(c: Context<AppEnv>, row: TenantRow) {
   const overrides = (row.quota as QuotaOverrides | null) ?? {};
-  return { id: row.id, name: row.name, quota: resolveQuota(overrides, c.get("config")), quotaOverrides: overrides, createdAt: toIso(row.createdAt) };
+  const quota = resolveQuota(overrides, c.get("config"));
+  const effective = { ...quota, routeCosts: { ...c.get("declaredRouteCosts"), ...quota.routeCosts } };
+  return { id: row.id, name: row.name, quota: effective, quotaOverrides: overrides, createdAt: toIso(row.createdAt) };
 }
 
 const keyView = (row: ApiKeyRow) => ({ id: row.id, prefix: row.prefix, createdAt: toIso(row.createdAt), revokedAt: toIsoOrNull(row.revokedAt) });
@@ -39,7 +45,7 @@ adminApp.openapi(
     summary: "Create a tenant and its first API key (shown once)",
     security,
     request: jsonBody(TenantCreateSchema),
-    responses: { 201: jsonResponse(TenantCreatedSchema, "The tenant, its effective quota and its API key"), ...problemResponses(400, 401, 413, 415) },
+    responses: { 201: jsonResponse(TenantCreatedSchema, "The tenant, its effective quota and its API key"), ...problemResponses(400, 401, 403, 413, 415) },
   }),
   async (c) => {
     const { name, quota } = c.req.valid("json");
@@ -60,7 +66,7 @@ adminApp.openapi(
     summary: "A tenant with its effective quota",
     security,
     request: { params: IdParamSchema },
-    responses: { 200: jsonResponse(TenantSchema, "The tenant"), ...problemResponses(401, 404) },
+    responses: { 200: jsonResponse(TenantSchema, "The tenant"), ...problemResponses(401, 403, 404) },
   }),
   async (c) => {
     const row = await findTenant(createDb(c.env.DB), c.req.valid("param").id);
@@ -78,7 +84,7 @@ adminApp.openapi(
     summary: "The tenant's effective quota",
     security,
     request: { params: IdParamSchema },
-    responses: { 200: jsonResponse(TenantSchema.shape.quota, "Effective quota"), ...problemResponses(401, 404) },
+    responses: { 200: jsonResponse(TenantSchema.shape.quota, "Effective quota"), ...problemResponses(401, 403, 404) },
   }),
   async (c) => {
     const row = await findTenant(createDb(c.env.DB), c.req.valid("param").id);
@@ -96,7 +102,7 @@ adminApp.openapi(
     summary: "Replace the tenant's quota overrides; effective at once",
     security,
     request: { params: IdParamSchema, ...jsonBody(QuotaOverridesSchema) },
-    responses: { 200: jsonResponse(TenantSchema, "The tenant with its new quota"), ...problemResponses(400, 401, 404, 413, 415) },
+    responses: { 200: jsonResponse(TenantSchema, "The tenant with its new quota"), ...problemResponses(400, 401, 403, 404, 413, 415) },
   }),
   async (c) => {
     const overrides = c.req.valid("json");
@@ -122,7 +128,7 @@ adminApp.openapi(
     summary: "List the tenant's API keys (prefixes only)",
     security,
     request: { params: IdParamSchema },
-    responses: { 200: jsonResponse(z.object({ data: z.array(ApiKeySchema) }), "Keys"), ...problemResponses(401, 404) },
+    responses: { 200: jsonResponse(z.object({ data: z.array(ApiKeySchema) }), "Keys"), ...problemResponses(401, 403, 404) },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -141,7 +147,7 @@ adminApp.openapi(
     summary: "Issue a new API key (shown once)",
     security,
     request: { params: IdParamSchema },
-    responses: { 201: jsonResponse(ApiKeyIssuedSchema, "The new key"), ...problemResponses(401, 404) },
+    responses: { 201: jsonResponse(ApiKeyIssuedSchema, "The new key"), ...problemResponses(401, 403, 404) },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -162,7 +168,7 @@ adminApp.openapi(
     summary: "Revoke an API key (idempotent)",
     security,
     request: { params: KeyParamsSchema },
-    responses: { 204: { description: "Revoked" }, ...problemResponses(401, 404) },
+    responses: { 204: { description: "Revoked" }, ...problemResponses(401, 403, 404) },
   }),
   async (c) => {
     const { id, keyId } = c.req.valid("param");
@@ -182,7 +188,7 @@ adminApp.openapi(
     summary: "Live admission state of the tenant's controller",
     security,
     request: { params: IdParamSchema },
-    responses: { 200: jsonResponse(AdmissionStateSchema, "Limit, inflight, queues, tokens, load level, decisions"), ...problemResponses(401, 404) },
+    responses: { 200: jsonResponse(AdmissionStateSchema, "Limit, inflight, queues, tokens, load level, decisions"), ...problemResponses(401, 403, 404) },
   }),
   async (c) => {
     const id = c.req.valid("param").id;

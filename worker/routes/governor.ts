@@ -16,7 +16,7 @@ governorRoutes.openapi(
     tags: ["monitoring"],
     summary: "The resource governor: D1 budget, contention, and each tenant's demand, forecast, weight and share",
     security,
-    responses: { 200: jsonResponse(GovernorViewSchema, "The governor's current view"), ...problemResponses(401) },
+    responses: { 200: jsonResponse(GovernorViewSchema, "The governor's current view"), ...problemResponses(401, 403) },
   }),
   async (c) => c.json(await c.env.GOVERNOR.get(c.env.GOVERNOR.idFromName(GOVERNOR_NAME)).view(), 200, { "cache-control": "no-store" }),
 );

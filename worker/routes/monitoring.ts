@@ -41,7 +41,7 @@ monitoringRoutes.openapi(
     security,
     responses: {
       200: { description: "The metrics", content: { "text/plain": { schema: z.string().openapi({ example: "taskflow_http_requests_total{...} 42" }) } } },
-      ...problemResponses(401),
+      ...problemResponses(401, 403),
     },
   }),
   async (c) => {
@@ -59,7 +59,7 @@ monitoringRoutes.openapi(
     summary: "Performance report: windows, percentiles, recommendations",
     security,
     request: { query: PerformanceQuerySchema },
-    responses: { 200: jsonResponse(PerformanceReportSchema, "The report over 1m, 5m and 1h, or the one asked for"), ...problemResponses(400, 401) },
+    responses: { 200: jsonResponse(PerformanceReportSchema, "The report over 1m, 5m and 1h, or the one asked for"), ...problemResponses(400, 401, 403) },
   }),
   async (c) => {
     const { window } = c.req.valid("query");
@@ -77,7 +77,7 @@ monitoringRoutes.openapi(
     tags: ["monitoring"],
     summary: "Active alerts and those closed in the last 7 days",
     security,
-    responses: { 200: jsonResponse(AlertsSchema, "Alerts with start and end"), ...problemResponses(401) },
+    responses: { 200: jsonResponse(AlertsSchema, "Alerts with start and end"), ...problemResponses(401, 403) },
   }),
   async (c) => c.json(await monitor(c.env).alerts(), 200, noStore),
 );
@@ -91,7 +91,7 @@ monitoringRoutes.openapi(
     summary: "The dashboard's series: one point per minute",
     security,
     request: { query: DashboardQuerySchema },
-    responses: { 200: jsonResponse(DashboardDataSchema, "Per-minute points, tenant gauges and alerts"), ...problemResponses(400, 401) },
+    responses: { 200: jsonResponse(DashboardDataSchema, "Per-minute points, tenant gauges and alerts"), ...problemResponses(400, 401, 403) },
   }),
   async (c) => c.json(await (await currentMonitor(c)).dashboardData(c.req.valid("query").minutes), 200, noStore),
 );

@@ -14,7 +14,7 @@ export const ProblemSchema = z
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: "Invalid input: the offending fields are listed in `errors`",
   401: "No, malformed, unknown or revoked credentials",
-  403: "Not allowed",
+  403: "Not allowed: a tenant's API key on an operator route (which needs the `ADMIN_TOKEN`)",
   404: "No such resource (another tenant's ids are not found either)",
   409: "Conflict with the current state",
   412: "`If-Match` names a version that is no longer current",
