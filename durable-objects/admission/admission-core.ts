@@ -217,6 +217,11 @@ export class AdmissionCore {
    * reports its own) and the slots parked in isolate leases (held, reported not running).
    * What loads the backend (the load level's utilisation).
    */
+  /** No slot is out in a lease (isolate or shard): the controller alone decides the concurrency. */
+  private get nothingLeased(): boolean {
+    return this.isolateLeases.heldSlots === 0 && this.shardLeases.heldSlots === 0;
+  }
+
   get slotsAtWork(): number {
     const parked = this.isolateLeases.heldSlots - this.isolateLeases.runningSlots;
     return this.inflight - this.shardLeases.heldSlots - parked;
@@ -342,7 +347,7 @@ export class AdmissionCore {
     this.leases.delete(ticket);
     this.hooks.leaseEnded?.(lease, "released");
     this.service.record(now - lease.grantedAt, now, report.latencyMs);
-    this.limiter.onSample({ rttMs: report.latencyMs, inflight: lease.inflightAtGrant, dropped: report.outcome !== "success" });
+    this.limiter.onSample({ rttMs: report.latencyMs, inflight: lease.inflightAtGrant, dropped: report.outcome !== "success", mayProbe: this.nothingLeased });
     this.version++;
     this.drain(now);
     this.updateLoad(now);
@@ -596,6 +601,9 @@ export class AdmissionCore {
    * one, a report of 64 samples from such a moment counted as a trend 64 samples long and cut
    * the limit to a tenth in one renewal. Drops still count one by one: their decrease is
    * already scaled to a round of drops per slot.
+   * A report never starts the limiter's no-load probe: it comes from an isolate or a shard
+   * holding slots that stay held until their renewal, so the probe could not lower the
+   * concurrency it measures.
    */
   private learnFromReport(samples: readonly ReleaseReport[], inflight: number, wanted: number | undefined, now: number): void {
     let latencySum = 0;
@@ -603,13 +611,13 @@ export class AdmissionCore {
     for (const sample of samples) {
       this.service.record(sample.latencyMs, now);
       if (sample.outcome !== "success") {
-        this.limiter.onSample({ rttMs: sample.latencyMs, inflight, wanted, dropped: true });
+        this.limiter.onSample({ rttMs: sample.latencyMs, inflight, wanted, dropped: true, mayProbe: false });
       } else if (Number.isFinite(sample.latencyMs) && sample.latencyMs >= 0) {
         latencySum += sample.latencyMs;
         succeeded++;
       }
     }
-    if (succeeded > 0) this.limiter.onSample({ rttMs: latencySum / succeeded, inflight, wanted, dropped: false });
+    if (succeeded > 0) this.limiter.onSample({ rttMs: latencySum / succeeded, inflight, wanted, dropped: false, mayProbe: false });
     if (samples.length > 0) this.version++;
   }
 

@@ -28,7 +28,9 @@ import {
  *   re-measured, up or down, by a periodic probe in the manner of Envoy's minRTT window: every
  *   `probeInterval` saturated samples the limit drops to `probeFraction` of itself until
  *   `probeSamples` requests granted under that lower concurrency have been measured;
- *   their mean becomes the no-load RTT. When the long average sits above twice the short one
+ *   their mean becomes the no-load RTT (not while the caller says its concurrency cannot be
+ *   lowered, `mayProbe: false`: slots leased out stay held, the probe would measure nothing
+ *   and only starve what asks for a slot). When the long average sits above twice the short one
  *   (recovery after a long overload) it decays quickly instead of waiting for the EWMA;
  * - one stall read as a trend: a sample enters the averages as at most twice the tolerance
  *   times the long average, so a lone stall (a GC pause, a cold read, a thread busy elsewhere)
@@ -149,7 +151,7 @@ export class Gradient2Limit implements Limit {
     this.longRtt = long;
 
     if (slotsWanted(sample) < this.estimate / 2) return this.current;
-    this.maybeStartProbe();
+    if (sample.mayProbe !== false) this.maybeStartProbe();
 
     const gradient = Math.min(1, Math.max(this.options.minGradient, (this.options.tolerance * long) / short));
     const headroom = short <= long * GROWTH_SLACK ? Math.sqrt(this.estimate) : 0;

@@ -19,6 +19,11 @@ export interface LimitSample {
   wanted?: number;
   /** Timed out, failed with 5xx or was abandoned: a congestion signal, not a latency sample. */
   dropped: boolean;
+  /**
+   * False while the caller cannot lower its concurrency on demand (slots leased out to isolates
+   * or shards stay held until their renewals): a limit that probes by lowering itself waits.
+   */
+  mayProbe?: boolean;
 }
 
 export interface LimitBounds {

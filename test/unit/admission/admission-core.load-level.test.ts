@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AdmissionCore, type AcquireOutcome } from "../../../durable-objects/admission/admission-core";
 import type { AcquireResult, LoadLevel, Quota } from "../../../durable-objects/contracts/admission";
-import { reportRunning, request, T0, testQuota } from "./support";
+import { releaseUntilProbe, request, T0, testQuota } from "./support";
 
 /** A fixed limit (min = max), so only the load and not the limiter moves. */
 function core(limit: number, over: Partial<Quota> = {}): AdmissionCore {
@@ -124,16 +124,18 @@ describe("AdmissionCore feeds a reclaimed lease to the limiter", () => {
 
 describe("AdmissionCore load level during the limiter's no-load probe", () => {
   it("reads the requests at work against the learned limit, not the probe's dip: measuring is not load", () => {
-    const quota = testQuota({ minConcurrency: 1, maxConcurrency: 100, queueSize: 100, limitAlgorithm: "gradient2" });
+    const quota = testQuota({ minConcurrency: 1, maxConcurrency: 100, queueSize: 100, limitAlgorithm: "gradient2", rateLimit: { requests: 1e6, windowMs: 1000, burst: 1e6 } });
     const c = new AdmissionCore({ quota, now: T0 });
-    // An isolate reports 60 requests running and 2000 latency samples taken at them: Gradient2
-    // learns its way to 100 and then starts a probe at a quarter of that.
-    reportRunning(c, 2000, 60, 50);
-    expect(c.settledLimit).toBe(100);
-    expect(c.limit).toBe(25);
-    // A critical request is queued behind the probe's 25 slots, but 61 of 100 at work is not elevated.
-    const outcome = c.acquire(request("critical", T0), T0);
-    expect(outcome.kind).toBe("queued");
-    expect(c.state(T0).loadLevel).toBe("normal");
+    // 2000 saturated samples at the controller: Gradient2 learns its way up and starts a probe at a quarter.
+    const held = releaseUntilProbe(c, 2500, 50);
+    const settled = c.settledLimit;
+    expect(c.limit).toBe(Math.floor(settled / 4));
+    // Half the learned limit still at work (granted before the probe, so measuring nothing):
+    // over the probe's quarter, and one more asking is queued behind the probe, but not elevated.
+    while (held.length > settled / 2) c.release(held.shift()!, { latencyMs: 50, outcome: "success" }, T0);
+    expect(c.limit).toBe(Math.floor(settled / 4));
+    // (A second on: the level saturating took it to elevated falls back only after a calm second.)
+    expect(c.acquire(request("critical", T0 + 2000), T0 + 2000).kind).toBe("queued");
+    expect(c.state(T0 + 2000).loadLevel).toBe("normal");
   });
 });

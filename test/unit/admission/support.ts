@@ -67,3 +67,22 @@ export function reportRunning(c: AdmissionCore, reports: number, running: number
     leaseId = renewal.lease.id;
   }
 }
+
+/**
+ * Requests granted and released one by one at the controller while it runs as many as its
+ * limit allows, each taking `latencyMs` (saturated samples, as a no-load probe needs), until
+ * `releases` were released or a probe has just begun (the limit under the learned one).
+ * Returns the tickets still held. The quota needs the tokens (one per grant).
+ */
+export function releaseUntilProbe(c: AdmissionCore, releases: number, latencyMs: number, now = T0): string[] {
+  const held: string[] = [];
+  for (let released = 0; released < releases && c.limit === c.settledLimit; ) {
+    if (c.inflight < c.limit) {
+      held.push(granted(c.acquire(request("normal", now), now)).ticket);
+      continue;
+    }
+    c.release(held.shift()!, { latencyMs, outcome: "success" }, now);
+    released++;
+  }
+  return held;
+}
