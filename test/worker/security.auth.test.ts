@@ -86,9 +86,12 @@ describe("function-level authorization (API5)", () => {
       // The tenant's own id, so a hole would show the tenant its own operator data.
       const path = fillPath(route.path, { id: tenant.id, keyId: tenant.apiKeyId });
       const res = await call(route.method, path, { token: tenant.apiKey, ...withBody(route.method) });
-      expect(res.status, `${route.method} ${route.path}`).toBe(401);
-      expect(res.headers.get("www-authenticate"), `${route.method} ${route.path}`).toContain("Bearer");
-      expect((await call(route.method, path, withBody(route.method))).status, `${route.method} ${route.path} without a token`).toBe(401);
+      // A valid credential, only not this route's: 403 (DESIGN.md section 2); none at all is 401.
+      expect(res.status, `${route.method} ${route.path}`).toBe(403);
+      expect(res.headers.get("content-type"), `${route.method} ${route.path}`).toContain("application/problem+json");
+      const bare = await call(route.method, path, withBody(route.method));
+      expect(bare.status, `${route.method} ${route.path} without a token`).toBe(401);
+      expect(bare.headers.get("www-authenticate"), `${route.method} ${route.path}`).toContain("Bearer");
     }
     // Nothing happened to the tenant's key through any of that.
     expect((await call("GET", "/v1/tasks", { token: tenant.apiKey })).status).toBe(200);
