@@ -212,16 +212,16 @@ export class AdmissionCore {
     return this.shardLeases.heldSlots;
   }
 
-  /**
-   * Slots doing this controller's work: in flight less the slots leased to shards (each shard
-   * reports its own) and the slots parked in isolate leases (held, reported not running).
-   * What loads the backend (the load level's utilisation).
-   */
   /** No slot is out in a lease (isolate or shard): the controller alone decides the concurrency. */
   private get nothingLeased(): boolean {
     return this.isolateLeases.heldSlots === 0 && this.shardLeases.heldSlots === 0;
   }
 
+  /**
+   * Slots doing this controller's work: in flight less the slots leased to shards (each shard
+   * reports its own) and the slots parked in isolate leases (held, reported not running).
+   * What loads the backend (the load level's utilisation).
+   */
   get slotsAtWork(): number {
     const parked = this.isolateLeases.heldSlots - this.isolateLeases.runningSlots;
     return this.inflight - this.shardLeases.heldSlots - parked;

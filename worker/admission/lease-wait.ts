@@ -9,10 +9,11 @@ import type { LocalLease } from "./local-lease";
  * (LEASE_WAIT_MS, and never into the last LEASE_WAIT_MS before the request's deadline, which it
  * keeps for the round trip and the work), after which the request asks the controller as before.
  *
- * Waiters who have waited long go first (LocalLease's line). Each polls on its own timers:
- * workerd does not let one request settle a promise another request waits on, so nothing here
- * is shared across requests but the lease itself. An overdue waiter polls every millisecond,
- * so a slot kept for it stays idle for about that long at most; the others back off.
+ * Waiters who have waited long go before newcomers (LocalLease's line). Each polls on its own
+ * timers: workerd does not let one request settle a promise another request waits on, so
+ * nothing here is shared across requests but the lease itself. An overdue waiter polls every
+ * millisecond, so a slot newcomers leave to the waiters stays idle about that long at most;
+ * the others back off.
  */
 
 /** Longest a request waits for room under its isolate's lease. */

@@ -18,6 +18,12 @@ export const OVERDUE_WAIT_MS = 25;
 /** Latency samples kept for the next renewal (the limiter learns from them). */
 const MAX_SAMPLES = 64;
 
+/** A request's place in a lease's line of waiters (waitStarted), and whether the peak counted it. */
+export interface LeaseWaiter {
+  ticket: number;
+  counted: boolean;
+}
+
 export class LocalLease {
   private lease: IsolateLease | undefined;
   private receivedAt = 0;
@@ -62,7 +68,7 @@ export class LocalLease {
    * wants tokens, not a slot, and at a distant controller every arrival during a renewal's trip
    * waits: counting those would grow the limit on the wire's length.
    */
-  waitStarted(now: number): { ticket: number; counted: boolean } {
+  waitStarted(now: number): LeaseWaiter {
     const ticket = this.nextTicket++;
     this.line.push({ ticket, since: now });
     const counted = this.lease !== undefined && this.running >= this.lease.slots;
@@ -74,13 +80,13 @@ export class LocalLease {
   }
 
   /** The end of a wait that `waitStarted` began, admitted or not. */
-  waitEnded(place: { ticket: number; counted: boolean }): void {
+  waitEnded(place: LeaseWaiter): void {
     const at = this.line.findIndex((w) => w.ticket === place.ticket);
     if (at >= 0) this.line.splice(at, 1);
     if (place.counted) this.waiting = Math.max(0, this.waiting - 1);
   }
 
-  /** Whether this ticket's request has waited OVERDUE_WAIT_MS: it then goes before younger ones, and polls often. */
+  /** Whether this ticket's request has waited OVERDUE_WAIT_MS: newcomers then wait behind it, and it polls often. */
   overdue(ticket: number, now: number): boolean {
     const waiter = this.line.find((w) => w.ticket === ticket);
     return waiter !== undefined && now - waiter.since >= OVERDUE_WAIT_MS;
@@ -139,7 +145,7 @@ export class LocalLease {
    * Admits one request of `cost` tokens under the lease (carried tokens first), if it can. A
    * newcomer (no `place` in the line) does not get in ahead of an overdue waiter.
    */
-  tryAdmit(cost: number, now: number, place?: { ticket: number; counted: boolean }): boolean {
+  tryAdmit(cost: number, now: number, place?: LeaseWaiter): boolean {
     const lease = this.lease;
     if (!lease || this.givingBack || now >= this.lapsesAt() || this.running >= lease.slots) return false;
     if (!place && this.someoneOverdue(now)) return false;
