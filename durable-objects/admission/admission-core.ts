@@ -441,7 +441,12 @@ export class AdmissionCore {
     const now = this.tick(nowIn);
     this.leaseRenewals++;
     const closed = this.isolateLeases.close(id, usage);
-    this.admittedUnderLeases += this.countDecisions("admitted", usage.admitted);
+    const admittedUnderLease = this.countDecisions("admitted", usage.admitted);
+    this.admittedUnderLeases += admittedUnderLease;
+    // They arrived at this tenant as surely as the acquires did: without them a tenant served
+    // through a lease never reaches the saturation shedder's floor, and a thread it floods is
+    // never read as load, so its lease goes on admitting the flood (bench/README.md).
+    this.shedder.countArrivals(admittedUnderLease, now);
     // Carried tokens (given back by an isolate going quiet) return only with a lease still known
     // here, and never more than one burst: a confused isolate cannot mint budget.
     const returned = closed ? Math.min(Math.max(0, usage.returnedTokens ?? 0), this.quota.rateLimit.burst) : 0;

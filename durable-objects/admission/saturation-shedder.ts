@@ -27,8 +27,9 @@ import type { RequestPriority } from "../contracts/admission";
  * not the mean alone: answering a flood's refusals keeps a thread busy enough for a mean of
  * a few ms, and a level that waited for a calm mean stayed at its ceiling for the whole flood.
  *
- * Only a tenant that sends its controller at least `minArrivalsPerSec` requests is shed, and
- * only such a tenant's level rises (a level banked while nothing is shed by it is a cliff). The
+ * Only a tenant that sends at least `minArrivalsPerSec` requests is shed, and only such a
+ * tenant's level rises (a level banked while nothing is shed by it is a cliff); the requests its
+ * isolates admitted under their leases count, as their renewals report them. The
  * lag is the thread's, not the tenant's: on the local runtime every tenant's controller sees
  * the same lag, and in production controllers may share a thread. A tenant sending a trickle
  * cannot be what saturates it, and shedding its requests relieves nothing (what it cost a
@@ -191,6 +192,13 @@ export class SaturationShedder {
     return this.arrivalsNow + this.arrivalsBefore * (1 - intoBucket);
   }
 
+  /** Arrivals admitted elsewhere (under an isolate lease) and reported now: they count toward the floor, and are not shed here. */
+  countArrivals(count: number, now: number): void {
+    if (!(Number.isSafeInteger(count) && count > 0)) return;
+    this.rollBuckets(now);
+    this.arrivalsNow += count;
+  }
+
   private countArrival(now: number): void {
     this.rollBuckets(now);
     this.arrivalsNow++;
@@ -207,9 +215,8 @@ export class SaturationShedder {
   private adjust(leastLagMs: number, meanLagMs: number, now: number): void {
     const { targetMs, riseStep, fallStep, holdMs } = this.options;
     if (leastLagMs > targetMs) {
-      // Only for a tenant its level acts on: one under the floor (or served through isolate
-      // leases, which never reach this shedder) would otherwise bank a level it is not shed
-      // by, and meet all of it at once when its requests come back to the controller.
+      // Only for a tenant its level acts on: one under the floor would otherwise bank a level
+      // it is not shed by, and meet all of it at once when its requests come back here.
       if (!this.busyEnough(now)) return;
       this.shedLevel = Math.min(MAX_SHED_LEVEL, this.shedLevel + riseStep * Math.min(10, leastLagMs / targetMs));
       this.lastRiseAt = now;

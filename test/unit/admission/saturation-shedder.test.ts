@@ -179,6 +179,45 @@ describe("AdmissionCore with a saturated thread", () => {
     expect(core.state(t).loadLevel).toBe("overloaded");
   });
 
+  it("counts the requests a lease admitted, as its renewals report them: a flood served through a lease on a late thread ends the lease", () => {
+    const shedder = new SaturationShedder(DEFAULT_SHEDDER);
+    const quota = testQuota({ minConcurrency: 200, maxConcurrency: 200, limitAlgorithm: "aimd", rateLimit: { requests: 100_000, windowMs: 1000, burst: 100_000 } });
+    const core = new AdmissionCore({ quota, now: T0, random: () => 0.5, shedder });
+    const first = core.acquire(request("normal", T0, { leaseDemandRps: 1000 }), T0);
+    const lease = first.kind === "granted" ? first.result.isolateLease : undefined;
+    expect(lease).toBeDefined();
+    // Every 100 ms the isolate renews, reporting 100 requests admitted under its lease (1 000 a
+    // second), while the thread's timers fire far too late. Nothing else reaches the controller.
+    let id = lease?.id ?? "";
+    let t = T0;
+    let renewal: ReturnType<AdmissionCore["renewIsolateLease"]> | undefined;
+    for (let i = 0; i < 10 && id; i++) {
+      for (let k = 0; k < 10; k++) core.observeLag(10 * DEFAULT_SHEDDER.targetMs, (t += 10));
+      renewal = core.renewIsolateLease(id, { usedTokens: 100, inflight: 0, demandRps: 1000, admitted: { normal: 100 } }, [], t);
+      id = renewal.lease?.id ?? "";
+    }
+    expect(core.saturationLevel).toBeGreaterThan(0);
+    expect(renewal?.loadLevel).not.toBe("normal");
+    expect(renewal?.lease).toBeUndefined();
+  });
+
+  it("reads a lease's renewals without admitted requests as no arrivals: a quiet leased tenant keeps its lease on a late thread", () => {
+    const shedder = new SaturationShedder(DEFAULT_SHEDDER);
+    const quota = testQuota({ minConcurrency: 200, maxConcurrency: 200, limitAlgorithm: "aimd", rateLimit: { requests: 100_000, windowMs: 1000, burst: 100_000 } });
+    const core = new AdmissionCore({ quota, now: T0, random: () => 0.5, shedder });
+    const first = core.acquire(request("normal", T0, { leaseDemandRps: 20 }), T0);
+    let id = first.kind === "granted" ? (first.result.isolateLease?.id ?? "") : "";
+    let t = T0;
+    for (let i = 0; i < 10; i++) {
+      for (let k = 0; k < 10; k++) core.observeLag(10 * DEFAULT_SHEDDER.targetMs, (t += 10));
+      const renewal = core.renewIsolateLease(id, { usedTokens: 2, inflight: 0, demandRps: 20, admitted: { normal: 2 } }, [], t);
+      expect(renewal.loadLevel).toBe("normal");
+      id = renewal.lease?.id ?? "";
+      expect(id).not.toBe("");
+    }
+    expect(core.saturationLevel).toBe(0);
+  });
+
   it("sheds low at arrival as 'saturated' without touching the bucket, and still grants critical", () => {
     const shedder = new SaturationShedder({ ...DEFAULT_SHEDDER, minArrivalsPerSec: 0 });
     const core = new AdmissionCore({ quota: testQuota({ rateLimit: { requests: 1, windowMs: 60_000, burst: 10 } }), now: T0, random: () => 0.5, shedder });
