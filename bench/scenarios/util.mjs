@@ -53,8 +53,9 @@ export async function measureCapacity({ origin, mix, concurrency, durationMs, wa
  * the client queued the rest itself: answers the server had produced in under 40 ms
  * (Server-Timing) reached the client after 0.5-1.4 s.)
  */
-export async function openPhase({ origin, mix, rate, durationMs, ledger, timeoutMs, drainMs, maxInFlight = 1000, log, label, connections = maxInFlight }) {
+export async function openPhase({ origin, mix, rate, durationMs, ledger, timeoutMs, drainMs, maxInFlight = 1000, log, label, connections = maxInFlight, warmConnections = 0 }) {
   const client = createClient({ origin, connections });
+  if (warmConnections > 0) await Promise.all(Array.from({ length: warmConnections }, () => client.send({ method: "GET", path: "/health", readBody: true })));
   const failures = new FailureTally();
   const onResponse = (...args) => {
     failures.record(...args);

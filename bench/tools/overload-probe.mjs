@@ -134,7 +134,7 @@ try {
     return { acquire: calls("acquire"), release: calls("release"), renew: calls("renew"), d1: sumMetric(text, "taskflow_db_query_duration_seconds_count") ?? 0 };
   };
   const countersBefore = await counters();
-  const ph = await openPhase({ origin: tf.origin, mix, rate: Math.round(capacity * multiple), durationMs: seconds * 1000, ledger: recorder, timeoutMs: 10_000, drainMs: 5000, maxInFlight: 2000, connections: arg("connections", 2000) });
+  const ph = await openPhase({ origin: tf.origin, mix, rate: Math.round(capacity * multiple), durationMs: seconds * 1000, ledger: recorder, timeoutMs: 10_000, drainMs: 5000, maxInFlight: 2000, connections: arg("connections", 2000), warmConnections: arg("warm-connections", 0) });
   const wall = (performance.now() - t0) / 1000;
   const countersAfter = await counters();
   const clientCpu = process.cpuUsage();
