@@ -443,10 +443,12 @@ export class AdmissionCore {
     const closed = this.isolateLeases.close(id, usage);
     const admittedUnderLease = this.countDecisions("admitted", usage.admitted);
     this.admittedUnderLeases += admittedUnderLease;
-    // They arrived at this tenant as surely as the acquires did: without them a tenant served
-    // through a lease never reaches the saturation shedder's floor, and a thread it floods is
-    // never read as load, so its lease goes on admitting the flood (bench/README.md).
-    this.shedder.countArrivals(admittedUnderLease, now);
+    // Requests admitted by an isolate whose own thread is late are load on a late thread
+    // (locally the controller's own): counted as arrivals, they take a tenant that floods it
+    // through its lease past the shedder's floor, the level rises and the lease ends, where
+    // before the lease went on admitting the flood (bench/README.md). From an isolate on time
+    // they never touched a late thread, and a tenant served so keeps its lease.
+    if (finite(usage.isolateLagMs ?? 0) > this.shedder.targetMs) this.shedder.countArrivals(admittedUnderLease, now);
     // Carried tokens (given back by an isolate going quiet) return only with a lease still known
     // here, and never more than one burst: a confused isolate cannot mint budget.
     const returned = closed ? Math.min(Math.max(0, usage.returnedTokens ?? 0), this.quota.rateLimit.burst) : 0;

@@ -29,7 +29,8 @@ import type { RequestPriority } from "../contracts/admission";
  *
  * Only a tenant that sends at least `minArrivalsPerSec` requests is shed, and only such a
  * tenant's level rises (a level banked while nothing is shed by it is a cliff); the requests its
- * isolates admitted under their leases count, as their renewals report them. The
+ * isolates admitted under their leases count too, as their renewals report them, when those
+ * isolates' own timers are late (admission-core.ts). The
  * lag is the thread's, not the tenant's: on the local runtime every tenant's controller sees
  * the same lag, and in production controllers may share a thread. A tenant sending a trickle
  * cannot be what saturates it, and shedding its requests relieves nothing (what it cost a

@@ -98,6 +98,13 @@ export interface LeaseUsage {
    * admitting while it travelled) and that the isolate now gives back unspent.
    */
   returnedTokens?: number;
+  /**
+   * How late the renewing isolate's own timers fire (its smoothed event-loop lag, ms). The
+   * requests it admitted count as arrivals for the controller's saturation shedder only while
+   * this is above the shedder's target: then they load a late thread (locally, the one thread
+   * the controller shares with the Worker), not merely pass beside one.
+   */
+  isolateLagMs?: number;
 }
 
 /** The answer to a renewal: a new lease (or a drain lease of the requests still running), or none. */

@@ -19,6 +19,7 @@ import { runRateLimited } from "./rate-limit-peer";
 import { capPriority } from "../../durable-objects/admission/quota-rules";
 import { isHigher } from "./priority";
 import { RecentLoad } from "./recent-load";
+import { isolateEventLoopLag } from "../telemetry/event-loop-lag";
 import type { AdmittedRoute } from "./route-admission";
 
 type AdmissionContext = Context<AppEnv>;
@@ -303,7 +304,8 @@ async function renewIfDue(c: AdmissionContext, tenantId: string, lease: LocalLea
   if (!renewal) return;
   try {
     countControllerCall(c, tenantId, "renew");
-    const answer = await controllerNamed(c, leaseIssuers.get(tenantId) ?? tenantId).renewLease(renewal.id, renewal.usage, renewal.samples);
+    const usage = { ...renewal.usage, isolateLagMs: isolateEventLoopLag().lagMs() };
+    const answer = await controllerNamed(c, leaseIssuers.get(tenantId) ?? tenantId).renewLease(renewal.id, usage, renewal.samples);
     lease.adopt(answer?.lease, Date.now());
     if (answer) {
       recentLoad.note(tenantId, answer.loadLevel);

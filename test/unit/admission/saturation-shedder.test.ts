@@ -179,7 +179,7 @@ describe("AdmissionCore with a saturated thread", () => {
     expect(core.state(t).loadLevel).toBe("overloaded");
   });
 
-  it("counts the requests a lease admitted, as its renewals report them: a flood served through a lease on a late thread ends the lease", () => {
+  it("counts the requests a lease admitted in a late isolate, as its renewals report them: a flood served through a lease on a late thread ends the lease", () => {
     const shedder = new SaturationShedder(DEFAULT_SHEDDER);
     const quota = testQuota({ minConcurrency: 200, maxConcurrency: 200, limitAlgorithm: "aimd", rateLimit: { requests: 100_000, windowMs: 1000, burst: 100_000 } });
     const core = new AdmissionCore({ quota, now: T0, random: () => 0.5, shedder });
@@ -187,13 +187,14 @@ describe("AdmissionCore with a saturated thread", () => {
     const lease = first.kind === "granted" ? first.result.isolateLease : undefined;
     expect(lease).toBeDefined();
     // Every 100 ms the isolate renews, reporting 100 requests admitted under its lease (1 000 a
-    // second), while the thread's timers fire far too late. Nothing else reaches the controller.
+    // second) and its own timers late (locally it is the same thread), while the controller's
+    // timers fire far too late. Nothing else reaches the controller.
     let id = lease?.id ?? "";
     let t = T0;
     let renewal: ReturnType<AdmissionCore["renewIsolateLease"]> | undefined;
     for (let i = 0; i < 10 && id; i++) {
       for (let k = 0; k < 10; k++) core.observeLag(10 * DEFAULT_SHEDDER.targetMs, (t += 10));
-      renewal = core.renewIsolateLease(id, { usedTokens: 100, inflight: 0, demandRps: 1000, admitted: { normal: 100 } }, [], t);
+      renewal = core.renewIsolateLease(id, { usedTokens: 100, inflight: 0, demandRps: 1000, admitted: { normal: 100 }, isolateLagMs: 5 * DEFAULT_SHEDDER.targetMs }, [], t);
       id = renewal.lease?.id ?? "";
     }
     expect(core.saturationLevel).toBeGreaterThan(0);
@@ -201,7 +202,26 @@ describe("AdmissionCore with a saturated thread", () => {
     expect(renewal?.lease).toBeUndefined();
   });
 
-  it("reads a lease's renewals without admitted requests as no arrivals: a quiet leased tenant keeps its lease on a late thread", () => {
+  it("does not count a lease's requests from an isolate on time: they never touched the late thread, and the tenant keeps its lease", () => {
+    const shedder = new SaturationShedder(DEFAULT_SHEDDER);
+    const quota = testQuota({ minConcurrency: 200, maxConcurrency: 200, limitAlgorithm: "aimd", rateLimit: { requests: 100_000, windowMs: 1000, burst: 100_000 } });
+    const core = new AdmissionCore({ quota, now: T0, random: () => 0.5, shedder });
+    const first = core.acquire(request("normal", T0, { leaseDemandRps: 1000 }), T0);
+    let id = first.kind === "granted" ? (first.result.isolateLease?.id ?? "") : "";
+    let t = T0;
+    for (let i = 0; i < 10; i++) {
+      for (let k = 0; k < 10; k++) core.observeLag(10 * DEFAULT_SHEDDER.targetMs, (t += 10));
+      // Production's case: another tenant's flood makes this controller's thread late; the isolates serving this one are on time.
+      const lag = i % 2 === 0 ? { isolateLagMs: DEFAULT_SHEDDER.targetMs } : {};
+      const renewal = core.renewIsolateLease(id, { usedTokens: 100, inflight: 0, demandRps: 1000, admitted: { normal: 100 }, ...lag }, [], t);
+      expect(renewal.loadLevel).toBe("normal");
+      id = renewal.lease?.id ?? "";
+      expect(id).not.toBe("");
+    }
+    expect(core.saturationLevel).toBe(0);
+  });
+
+  it("counts only what a lease admitted: a leased tenant under the floor keeps its lease on a late thread, its isolate late too", () => {
     const shedder = new SaturationShedder(DEFAULT_SHEDDER);
     const quota = testQuota({ minConcurrency: 200, maxConcurrency: 200, limitAlgorithm: "aimd", rateLimit: { requests: 100_000, windowMs: 1000, burst: 100_000 } });
     const core = new AdmissionCore({ quota, now: T0, random: () => 0.5, shedder });
@@ -210,7 +230,7 @@ describe("AdmissionCore with a saturated thread", () => {
     let t = T0;
     for (let i = 0; i < 10; i++) {
       for (let k = 0; k < 10; k++) core.observeLag(10 * DEFAULT_SHEDDER.targetMs, (t += 10));
-      const renewal = core.renewIsolateLease(id, { usedTokens: 2, inflight: 0, demandRps: 20, admitted: { normal: 2 } }, [], t);
+      const renewal = core.renewIsolateLease(id, { usedTokens: 2, inflight: 0, demandRps: 20, admitted: { normal: 2 }, isolateLagMs: 5 * DEFAULT_SHEDDER.targetMs }, [], t);
       expect(renewal.loadLevel).toBe("normal");
       id = renewal.lease?.id ?? "";
       expect(id).not.toBe("");
