@@ -304,7 +304,10 @@ async function renewIfDue(c: AdmissionContext, tenantId: string, lease: LocalLea
   if (!renewal) return;
   try {
     countControllerCall(c, tenantId, "renew");
-    const usage = { ...renewal.usage, isolateLagMs: isolateEventLoopLag().lagMs() };
+    // The lag as last sampled; this sample is for the next renewal (a lease of cached reads runs no query that would take one).
+    const lag = isolateEventLoopLag();
+    const usage = { ...renewal.usage, isolateLagMs: lag.lagMs() };
+    lag.poke((work) => c.executionCtx.waitUntil(work));
     const answer = await controllerNamed(c, leaseIssuers.get(tenantId) ?? tenantId).renewLease(renewal.id, usage, renewal.samples);
     lease.adopt(answer?.lease, Date.now());
     if (answer) {
