@@ -448,7 +448,7 @@ export class AdmissionCore {
     // through its lease past the shedder's floor, the level rises and the lease ends, where
     // before the lease went on admitting the flood (bench/README.md). From an isolate on time
     // they never touched a late thread, and a tenant served so keeps its lease.
-    if (finite(usage.isolateLagMs ?? 0) > this.shedder.targetMs) this.shedder.countArrivals(admittedUnderLease, now);
+    if (finite(usage.isolateLagMs ?? 0) > this.shedder.targetMs) this.shedder.countLeasedArrivals(admittedUnderLease, now);
     // Carried tokens (given back by an isolate going quiet) return only with a lease still known
     // here, and never more than one burst: a confused isolate cannot mint budget.
     const returned = closed ? Math.min(Math.max(0, usage.returnedTokens ?? 0), this.quota.rateLimit.burst) : 0;

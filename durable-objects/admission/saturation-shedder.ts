@@ -92,6 +92,9 @@ export class SaturationShedder {
   private bucketStart = -Infinity;
   private arrivalsNow = 0;
   private arrivalsBefore = 0;
+  /** Requests isolate leases admitted, reported by renewals, in the same two buckets. */
+  private leasedNow = 0;
+  private leasedBefore = 0;
   /** How many controllers share the tenant's arrivals (a shard sees about 1/K of them). */
   private arrivalShare = 1;
   private scale = 1;
@@ -181,23 +184,36 @@ export class SaturationShedder {
     return this.shedLevel === 0 || !this.busyEnough(now) ? 0 : this.shedLevel;
   }
 
-  /** Whether the tenant sends this controller enough to be shed at all (the floor, over all its controllers). */
+  /**
+   * Whether the tenant sends enough to be shed at all (the floor, over all its controllers). A
+   * shard's own arrivals are about 1/K of the tenant's (the balancers spread them); what leases
+   * admitted is not: an isolate holds one lease, from one controller, so it counts once.
+   */
   private busyEnough(now: number): boolean {
-    return this.arrivalsPerSec(now) * this.arrivalShare >= this.options.minArrivalsPerSec;
+    return this.arrivalsPerSec(now) * this.arrivalShare + this.leasedPerSec(now) >= this.options.minArrivalsPerSec;
   }
 
-  /** Arrivals over the last second (sliding window estimate). */
+  /** Arrivals at this controller over the last second (sliding window estimate). */
   arrivalsPerSec(now: number): number {
     this.rollBuckets(now);
-    const intoBucket = Math.min(1, Math.max(0, (now - this.bucketStart) / 1000));
-    return this.arrivalsNow + this.arrivalsBefore * (1 - intoBucket);
+    return this.arrivalsNow + this.arrivalsBefore * (1 - this.intoBucket(now));
   }
 
-  /** Arrivals admitted elsewhere (under an isolate lease) and reported now: they count toward the floor, and are not shed here. */
-  countArrivals(count: number, now: number): void {
+  /** Requests leases admitted over the last second, as renewals reported them. */
+  private leasedPerSec(now: number): number {
+    this.rollBuckets(now);
+    return this.leasedNow + this.leasedBefore * (1 - this.intoBucket(now));
+  }
+
+  private intoBucket(now: number): number {
+    return Math.min(1, Math.max(0, (now - this.bucketStart) / 1000));
+  }
+
+  /** Requests admitted elsewhere (under an isolate lease) and reported now: they count toward the floor, and are not shed here. */
+  countLeasedArrivals(count: number, now: number): void {
     if (!(Number.isSafeInteger(count) && count > 0)) return;
     this.rollBuckets(now);
-    this.arrivalsNow += count;
+    this.leasedNow += count;
   }
 
   private countArrival(now: number): void {
@@ -210,6 +226,8 @@ export class SaturationShedder {
     const skipped = now - this.bucketStart >= 2000;
     this.arrivalsBefore = skipped ? 0 : this.arrivalsNow;
     this.arrivalsNow = 0;
+    this.leasedBefore = skipped ? 0 : this.leasedNow;
+    this.leasedNow = 0;
     this.bucketStart = skipped ? now : this.bucketStart + 1000;
   }
 

@@ -102,7 +102,8 @@ export interface LeaseUsage {
    * How late the renewing isolate's own timers fire (its smoothed event-loop lag, ms). The
    * requests it admitted count as arrivals for the controller's saturation shedder only while
    * this is above the shedder's target: then they load a late thread (locally, the one thread
-   * the controller shares with the Worker), not merely pass beside one.
+   * the controller shares with the Worker), not merely pass beside one. Deployed, the clock
+   * advances only at I/O and the meter reads about 0 (event-loop-lag.ts), so they do not count.
    */
   isolateLagMs?: number;
 }

@@ -107,6 +107,25 @@ describe("SaturationShedder", () => {
     expect(shedSpread.slice(-20).every((shed) => shed)).toBe(true);
   });
 
+  it("counts what a lease admitted once, not K times: an isolate's lease comes from one shard, not spread over all", () => {
+    const shard = new SaturationShedder();
+    shard.spreadOver(4);
+    // 40 leased requests a second reported by renewals: under the floor of 50, whatever K.
+    let t = T0;
+    for (let i = 0; i < 30; i++, t += 100) {
+      shard.countLeasedArrivals(4, t);
+      shard.observeLag(10 * DEFAULT_SHEDDER.targetMs, t);
+    }
+    expect(shard.level).toBe(0);
+    expect(shard.levelFor(t)).toBe(0);
+    // 60 a second: past it, and the level rises.
+    for (let i = 0; i < 30; i++, t += 100) {
+      shard.countLeasedArrivals(6, t);
+      shard.observeLag(10 * DEFAULT_SHEDDER.targetMs, t);
+    }
+    expect(shard.levelFor(t)).toBeGreaterThan(0);
+  });
+
   it("keeps its level in [0, 3] and its shed probabilities ordered by priority, whatever the lags", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 200 }), fc.double({ min: 0, max: 1000, noNaN: true })), { maxLength: 300 }), (steps) => {
