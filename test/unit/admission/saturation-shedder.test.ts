@@ -198,62 +198,58 @@ describe("AdmissionCore with a saturated thread", () => {
     expect(core.state(t).loadLevel).toBe("overloaded");
   });
 
-  it("counts the requests a lease admitted in a late isolate, as its renewals report them: a flood served through a lease on a late thread ends the lease", () => {
-    const shedder = new SaturationShedder(DEFAULT_SHEDDER);
+  /** A controller whose tenant holds an isolate lease, asked for at `demandRps`; its id. */
+  function leasedCore(demandRps: number): { core: AdmissionCore; leaseId: string } {
     const quota = testQuota({ minConcurrency: 200, maxConcurrency: 200, limitAlgorithm: "aimd", rateLimit: { requests: 100_000, windowMs: 1000, burst: 100_000 } });
-    const core = new AdmissionCore({ quota, now: T0, random: () => 0.5, shedder });
-    const first = core.acquire(request("normal", T0, { leaseDemandRps: 1000 }), T0);
-    const lease = first.kind === "granted" ? first.result.isolateLease : undefined;
-    expect(lease).toBeDefined();
-    // Every 100 ms the isolate renews, reporting 100 requests admitted under its lease (1 000 a
-    // second) and its own timers late (locally it is the same thread), while the controller's
-    // timers fire far too late. Nothing else reaches the controller.
-    let id = lease?.id ?? "";
+    const core = new AdmissionCore({ quota, now: T0, random: () => 0.5, shedder: new SaturationShedder(DEFAULT_SHEDDER) });
+    const first = core.acquire(request("normal", T0, { leaseDemandRps: demandRps }), T0);
+    const leaseId = first.kind === "granted" ? (first.result.isolateLease?.id ?? "") : "";
+    expect(leaseId).not.toBe("");
+    return { core, leaseId };
+  }
+
+  /**
+   * Ten renewals 100 ms apart, each reporting `admitted` normal requests and the isolate's lag
+   * that `lagAt(i)` gives, while the controller's own timers fire far too late. Nothing else
+   * reaches the controller. Returns the renewals' answers (it stops at one without a lease).
+   */
+  function renewOnLateThread(core: AdmissionCore, leaseId: string, admitted: number, lagAt: (i: number) => { isolateLagMs?: number }): ReturnType<AdmissionCore["renewIsolateLease"]>[] {
+    const answers: ReturnType<AdmissionCore["renewIsolateLease"]>[] = [];
+    let id = leaseId;
     let t = T0;
-    let renewal: ReturnType<AdmissionCore["renewIsolateLease"]> | undefined;
     for (let i = 0; i < 10 && id; i++) {
       for (let k = 0; k < 10; k++) core.observeLag(10 * DEFAULT_SHEDDER.targetMs, (t += 10));
-      renewal = core.renewIsolateLease(id, { usedTokens: 100, inflight: 0, demandRps: 1000, admitted: { normal: 100 }, isolateLagMs: 5 * DEFAULT_SHEDDER.targetMs }, [], t);
+      const renewal = core.renewIsolateLease(id, { usedTokens: admitted, inflight: 0, demandRps: 10 * admitted, admitted: { normal: admitted }, ...lagAt(i) }, [], t);
+      answers.push(renewal);
       id = renewal.lease?.id ?? "";
     }
+    return answers;
+  }
+
+  it("counts the requests a lease admitted in a late isolate, as its renewals report them: a flood served through a lease on a late thread ends the lease", () => {
+    const { core, leaseId } = leasedCore(1000);
+    // 1 000 a second admitted under the lease, the isolate's own timers late (locally it is the same thread).
+    const answers = renewOnLateThread(core, leaseId, 100, () => ({ isolateLagMs: 5 * DEFAULT_SHEDDER.targetMs }));
+    const last = answers[answers.length - 1];
     expect(core.saturationLevel).toBeGreaterThan(0);
-    expect(renewal?.loadLevel).not.toBe("normal");
-    expect(renewal?.lease).toBeUndefined();
+    expect(last?.loadLevel).not.toBe("normal");
+    expect(last?.lease).toBeUndefined();
   });
 
   it("does not count a lease's requests from an isolate on time: they never touched the late thread, and the tenant keeps its lease", () => {
-    const shedder = new SaturationShedder(DEFAULT_SHEDDER);
-    const quota = testQuota({ minConcurrency: 200, maxConcurrency: 200, limitAlgorithm: "aimd", rateLimit: { requests: 100_000, windowMs: 1000, burst: 100_000 } });
-    const core = new AdmissionCore({ quota, now: T0, random: () => 0.5, shedder });
-    const first = core.acquire(request("normal", T0, { leaseDemandRps: 1000 }), T0);
-    let id = first.kind === "granted" ? (first.result.isolateLease?.id ?? "") : "";
-    let t = T0;
-    for (let i = 0; i < 10; i++) {
-      for (let k = 0; k < 10; k++) core.observeLag(10 * DEFAULT_SHEDDER.targetMs, (t += 10));
-      // Production's case: another tenant's flood makes this controller's thread late; the isolates serving this one are on time.
-      const lag = i % 2 === 0 ? { isolateLagMs: DEFAULT_SHEDDER.targetMs } : {};
-      const renewal = core.renewIsolateLease(id, { usedTokens: 100, inflight: 0, demandRps: 1000, admitted: { normal: 100 }, ...lag }, [], t);
-      expect(renewal.loadLevel).toBe("normal");
-      id = renewal.lease?.id ?? "";
-      expect(id).not.toBe("");
-    }
+    const { core, leaseId } = leasedCore(1000);
+    // Production's case: another tenant's flood makes this controller's thread late; the isolates serving this one are on time.
+    const answers = renewOnLateThread(core, leaseId, 100, (i) => (i % 2 === 0 ? { isolateLagMs: DEFAULT_SHEDDER.targetMs } : {}));
+    expect(answers).toHaveLength(10);
+    for (const answer of answers) expect(answer).toMatchObject({ loadLevel: "normal", lease: expect.anything() });
     expect(core.saturationLevel).toBe(0);
   });
 
   it("counts only what a lease admitted: a leased tenant under the floor keeps its lease on a late thread, its isolate late too", () => {
-    const shedder = new SaturationShedder(DEFAULT_SHEDDER);
-    const quota = testQuota({ minConcurrency: 200, maxConcurrency: 200, limitAlgorithm: "aimd", rateLimit: { requests: 100_000, windowMs: 1000, burst: 100_000 } });
-    const core = new AdmissionCore({ quota, now: T0, random: () => 0.5, shedder });
-    const first = core.acquire(request("normal", T0, { leaseDemandRps: 20 }), T0);
-    let id = first.kind === "granted" ? (first.result.isolateLease?.id ?? "") : "";
-    let t = T0;
-    for (let i = 0; i < 10; i++) {
-      for (let k = 0; k < 10; k++) core.observeLag(10 * DEFAULT_SHEDDER.targetMs, (t += 10));
-      const renewal = core.renewIsolateLease(id, { usedTokens: 2, inflight: 0, demandRps: 20, admitted: { normal: 2 }, isolateLagMs: 5 * DEFAULT_SHEDDER.targetMs }, [], t);
-      expect(renewal.loadLevel).toBe("normal");
-      id = renewal.lease?.id ?? "";
-      expect(id).not.toBe("");
-    }
+    const { core, leaseId } = leasedCore(20);
+    const answers = renewOnLateThread(core, leaseId, 2, () => ({ isolateLagMs: 5 * DEFAULT_SHEDDER.targetMs }));
+    expect(answers).toHaveLength(10);
+    for (const answer of answers) expect(answer).toMatchObject({ loadLevel: "normal", lease: expect.anything() });
     expect(core.saturationLevel).toBe(0);
   });
 
