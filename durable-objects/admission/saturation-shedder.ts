@@ -73,6 +73,12 @@ export function shedderOptionsFor(cpuMaxCapacityPercent: number): ShedderOptions
   return { ...DEFAULT_SHEDDER, targetMs: (DEFAULT_SHEDDER.targetMs * cpuMaxCapacityPercent) / 100 };
 }
 
+/** A count in the current and the previous one-second bucket. */
+interface TwoBuckets {
+  now: number;
+  before: number;
+}
+
 /** passScale stays within [1/MAX_PASS_SCALE, MAX_PASS_SCALE]. */
 export const MAX_PASS_SCALE = 16;
 
@@ -88,13 +94,12 @@ export class SaturationShedder {
   private samples = 0;
   private lastRiseAt = -Infinity;
   private lastLagMs = 0;
-  /** Arrivals in the current and the previous one-second bucket. */
+  /** Start of the current one-second bucket, shared by both counts below. */
   private bucketStart = -Infinity;
-  private arrivalsNow = 0;
-  private arrivalsBefore = 0;
-  /** Requests isolate leases admitted, reported by renewals, in the same two buckets. */
-  private leasedNow = 0;
-  private leasedBefore = 0;
+  /** Arrivals at this controller, in the current and the previous bucket. */
+  private readonly arrivals: TwoBuckets = { now: 0, before: 0 };
+  /** Requests isolate leases admitted, as renewals reported them, in the same buckets. */
+  private readonly leased: TwoBuckets = { now: 0, before: 0 };
   /** How many controllers share the tenant's arrivals (a shard sees about 1/K of them). */
   private arrivalShare = 1;
   private scale = 1;
@@ -195,39 +200,40 @@ export class SaturationShedder {
 
   /** Arrivals at this controller over the last second (sliding window estimate). */
   arrivalsPerSec(now: number): number {
-    this.rollBuckets(now);
-    return this.arrivalsNow + this.arrivalsBefore * (1 - this.intoBucket(now));
+    return this.perSec(this.arrivals, now);
   }
 
   /** Requests leases admitted over the last second, as renewals reported them. */
   private leasedPerSec(now: number): number {
-    this.rollBuckets(now);
-    return this.leasedNow + this.leasedBefore * (1 - this.intoBucket(now));
+    return this.perSec(this.leased, now);
   }
 
-  private intoBucket(now: number): number {
-    return Math.min(1, Math.max(0, (now - this.bucketStart) / 1000));
+  /** The previous bucket weighted by how little of the current one has passed, plus the current one. */
+  private perSec(count: TwoBuckets, now: number): number {
+    this.rollBuckets(now);
+    const intoBucket = Math.min(1, Math.max(0, (now - this.bucketStart) / 1000));
+    return count.now + count.before * (1 - intoBucket);
   }
 
   /** Requests admitted elsewhere (under an isolate lease) and reported now: they count toward the floor, and are not shed here. */
   countLeasedArrivals(count: number, now: number): void {
     if (!(Number.isSafeInteger(count) && count > 0)) return;
     this.rollBuckets(now);
-    this.leasedNow += count;
+    this.leased.now += count;
   }
 
   private countArrival(now: number): void {
     this.rollBuckets(now);
-    this.arrivalsNow++;
+    this.arrivals.now++;
   }
 
   private rollBuckets(now: number): void {
     if (now - this.bucketStart < 1000) return;
     const skipped = now - this.bucketStart >= 2000;
-    this.arrivalsBefore = skipped ? 0 : this.arrivalsNow;
-    this.arrivalsNow = 0;
-    this.leasedBefore = skipped ? 0 : this.leasedNow;
-    this.leasedNow = 0;
+    for (const count of [this.arrivals, this.leased]) {
+      count.before = skipped ? 0 : count.now;
+      count.now = 0;
+    }
     this.bucketStart = skipped ? now : this.bucketStart + 1000;
   }
 
