@@ -46,15 +46,17 @@ export async function run(ctx) {
   // More rounds of the saturated read, off then on, each pair a minute apart at most: this
   // machine's throughput drifts by a fifth between two reads of the same code minutes apart,
   // so the target reads the median of the paired ratios rather than one pair.
-  const byIdRounds = [{ off: results.off.byId.goodput, on: results.on.byId.goodput }];
+  const byIdRounds = [{ off: results.off.byId.goodput, on: results.on.byId.goodput, readerStates: results.on.readerStates }];
   for (let round = 1; round < (ctx.quick ? 1 : SATURATED_READ_ROUNDS); round++) {
     const pair = {};
     for (const admission of [false, true]) {
       await tf.serve(admission);
+      const states = admission ? sampleAdmission(tf, reader.id, READER_SAMPLE_MS) : undefined;
       const byId = await saturatedRead();
       pair[admission ? "on" : "off"] = byId.goodput;
+      if (states) pair.readerStates = await states.stop();
     }
-    ctx.log(`  saturated GET, round ${round + 1}: ${pair.off.toFixed(0)} req/s off, ${pair.on.toFixed(0)} req/s on`);
+    ctx.log(`  saturated GET, round ${round + 1}: ${pair.off.toFixed(0)} req/s off, ${pair.on.toFixed(0)} req/s on; reader ${describeStates(pair.readerStates)}`);
     byIdRounds.push(pair);
   }
   results.byIdRounds = byIdRounds;
@@ -80,7 +82,7 @@ export async function run(ctx) {
     notes: [
       `Mix: 3 × GET /v1/tasks?limit=20, 1 × GET /v1/tasks/stats, 1 × POST /v1/tasks, all X-Priority: normal, one tenant with a quota that never limits. Moderate = ${MODERATE * 100} % of the admission-off closed-model capacity.`,
       `Saturated GET /v1/tasks/:id (closed model, 16 clients, one task, a tenant of its own), ${byIdRounds.length} rounds of off then on (a server restart between): ${byIdRounds.map((r) => `${r.off.toFixed(0)} → ${r.on.toFixed(0)} req/s (${(100 * ratio(r.on, r.off)).toFixed(1)} %)`).join(", ")}; the target reads the median ratio, ${(100 * byIdRatio).toFixed(1)} %. First round's p50 ${off.byId.latency.p50.toFixed(2)} → ${on.byId.latency.p50.toFixed(2)} ms.`,
-      `The reader's admission state during its saturated read (every ${READER_SAMPLE_MS} ms): ${on.readerStates ? describeStates(on.readerStates) : "not sampled"}.`,
+      ...byIdRounds.map((r, i) => `Round ${i + 1}, the reader's admission state during its saturated read with admission on (every ${READER_SAMPLE_MS} ms): ${r.readerStates ? describeStates(r.readerStates) : "not sampled"}.`),
       `Added p99: ${addedP99.toFixed(2)} ms. Capacity with admission is ${(100 * ratio(on.capacity.goodput, off.capacity.goodput)).toFixed(1)} % of without (closed model, best of 4 and 16 clients): the cost at saturation, not a target.`,
     ],
     charts: charts(results),

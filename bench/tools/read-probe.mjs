@@ -1,7 +1,8 @@
 // The overhead scenario's saturated read, looked at closely: serves TaskFlow (miniflare-direct),
 // makes a tenant with the scenario's quota, and runs 16 closed-loop clients of
 // GET /v1/tasks/:id for --seconds, printing the tenant's admission state every --sample-ms
-// (limit, in flight, lease coverage, load level, K, the limiter's RTTs) and the throughput.
+// (limit, in flight, lease coverage, load level, K, the limiter's RTTs), the throughput and the
+// server's CPU per request.
 // --busy-seconds N first runs the overhead scenario's capacity mix (lists, stats, creates) on
 // another tenant for N s with 16 clients, as the scenario does before its saturated read;
 // --moderate-seconds M then runs that mix open-model at half the busy run's rate for M s.
@@ -13,6 +14,7 @@ import { Ledger } from "../scenarios/ledger.mjs";
 import { Taskflow } from "../scenarios/taskflow.mjs";
 import { measureCapacity, openPhase } from "../scenarios/util.mjs";
 import { sampleUntilStopped } from "../lib/sample-until-stopped.ts";
+import { treeCpuSeconds } from "../lib/proc-cpu.mjs";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,7 +27,7 @@ const QUOTA = { ...OVERHEAD_QUOTA, ...JSON.parse(process.env.PROBE_QUOTA ?? "{}"
 
 const tf = new Taskflow({ servingPath: "miniflare-direct", runId: `read-probe-${Date.now()}`, log: (s) => console.error(s) });
 try {
-  await tf.serve(admission, vars);
+  const server = await tf.serve(admission, vars);
   const busySeconds = arg("busy-seconds", 0);
   if (busySeconds > 0) {
     const busy = await createTenant(tf.origin, tf.adminToken, "busy", QUOTA);
@@ -50,13 +52,17 @@ try {
     const g = (await adminRequest(tf.origin, tf.adminToken, "GET", "/admin/governor").catch(() => undefined))?.json;
     return { t: Date.now() - started, s, g };
   }, sampleMs);
+  const cpuBefore = treeCpuSeconds(server.pid);
   const result = await measureCapacity({ origin: tf.origin, mix: saturatedReadMix(tenant.apiKey, taskId), concurrency: [clients], durationMs: seconds * 1000, warmupMs: 500, timeoutMs: 10_000 });
+  const cpuSeconds = treeCpuSeconds(server.pid) - cpuBefore;
   const samples = await sampler.stop();
   const governor = (await adminRequest(tf.origin, tf.adminToken, "GET", "/admin/governor")).json;
   console.log(`governor after: budget ${governor?.budget} contention ${JSON.stringify(governor?.contention)} tenants ${JSON.stringify((governor?.tenants ?? []).map((g) => [g.tenant, g.demand, g.share, g.cap]))}`);
   console.log(`admission ${admission ? "on" : "off"}: ${result.goodput.toFixed(0)} req/s with ${clients} clients, p50 ${result.latency?.p50?.toFixed?.(2)} ms, statuses ${JSON.stringify(result.status)}`);
+  // The whole server tree's CPU (the warm-up and the state samples included) per request measured: a steadier cost than req/s on a shared machine.
+  console.log(`server CPU ${cpuSeconds.toFixed(2)} s, ${((1e6 * cpuSeconds) / Math.max(1, result.status.total)).toFixed(0)} µs per request`);
   for (const { t, s, g } of samples) {
-    console.log(`  ${(t / 1000).toFixed(1)}s limit ${s.limit} inflight ${s.inflight} level ${s.loadLevel} K ${s.shards ?? 1} leases ${JSON.stringify(s.leases)} rtt ${JSON.stringify(s.rtt ?? s.limiter?.rtt ?? null)} queued ${JSON.stringify(s.queued)} admitted ${s.decisions?.admitted}`);
+    console.log(`  ${(t / 1000).toFixed(1)}s limit ${s.limit} (learned ${s.learnedLimit ?? "?"}, share ${s.share ?? "-"}) inflight ${s.inflight} level ${s.loadLevel} K ${s.shards ?? 1} leases ${JSON.stringify(s.leases)} rtt ${JSON.stringify(s.rtt ?? s.limiter?.rtt ?? null)} queued ${JSON.stringify(s.queued)} admitted ${s.decisions?.admitted} saturation ${JSON.stringify(s.saturation ?? null)}`);
     if (g) console.log(`        governor budget ${g.budget} contention ${JSON.stringify(g.contention)} shares ${JSON.stringify((g.tenants ?? []).map((x) => [x.tenant.slice(0, 6), x.demand, x.share, x.cap]))}`);
   }
 } finally {
