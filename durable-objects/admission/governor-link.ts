@@ -1,7 +1,7 @@
 import type { AdmissionCore } from "./admission-core";
 import type { ReleaseReport } from "../contracts/admission";
 import { GOVERNOR_NAME } from "../contracts/object-names";
-import { DemandReporter } from "../governor/demand-reporter";
+import { DemandReporter, type DemandNow } from "../governor/demand-reporter";
 
 /**
  * An AdmissionController's line to the ResourceGovernor (DESIGN.md section 8). It collects
@@ -38,15 +38,7 @@ export class GovernorLink {
 
   reportIfDue(core: AdmissionCore | undefined): void {
     if (!this.enabled || !core || !this.reporter.isDue(Date.now())) return;
-    const report = this.reporter.takeIfDue(Date.now(), () => ({
-      // A shard's slots are a reservation, not work: each shard reports what it runs in them.
-      inflight: core.inflight - core.slotsLeasedToShards,
-      queued: core.queued,
-      admittedTotal: core.admittedTotal,
-      shedTotal: core.saturationShedTotal + core.refusedInIsolatesTotal,
-      serviceMs: core.serviceMs,
-      weight: core.weight,
-    }));
+    const report = this.reporter.takeIfDue(Date.now(), () => demandNowOf(core));
     if (!report) return;
     if (this.shard !== null) report.shard = this.shard;
     const governor = this.env.GOVERNOR.get(this.env.GOVERNOR.idFromName(GOVERNOR_NAME));
@@ -65,4 +57,22 @@ export class GovernorLink {
       ),
     );
   }
+}
+
+/**
+ * What a controller wants of D1 now, for its report. In flight counts the slots at work only:
+ * a shard's slots are a reservation (each shard reports what it runs in them), and the slots
+ * an isolate's lease parks are budget kept for its bursts. Counted as demand, a tenant at
+ * moderate load whose lease parked three quarters of its limit wanted all of it, and a tenant
+ * arriving beside it was capped at what was left (3-12 of 50; bench/README.md).
+ */
+export function demandNowOf(core: AdmissionCore): DemandNow {
+  return {
+    inflight: core.slotsAtWork,
+    queued: core.queued,
+    admittedTotal: core.admittedTotal,
+    shedTotal: core.saturationShedTotal + core.refusedInIsolatesTotal,
+    serviceMs: core.serviceMs,
+    weight: core.weight,
+  };
 }
