@@ -624,7 +624,7 @@ export class AdmissionCore {
         succeeded++;
       }
     }
-    if (succeeded > 0) this.limiter.onSample({ rttMs: latencySum / succeeded, inflight, wanted, dropped: false, mayProbe: false });
+    if (succeeded > 0) this.limiter.onSample({ rttMs: latencySum / succeeded, requests: succeeded, inflight, wanted, dropped: false, mayProbe: false });
     if (samples.length > 0) this.version++;
   }
 

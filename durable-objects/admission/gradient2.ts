@@ -143,7 +143,7 @@ export class Gradient2Limit implements Limit {
     const rtt = Math.max(RTT_FLOOR_MS, sample.rttMs);
     const bounded = this.longRtt === null ? rtt : Math.min(rtt, 2 * this.options.tolerance * this.longRtt);
     const short = ewma(this.shortRtt, bounded, this.options.shortWindow);
-    let long = ewma(this.longRtt, bounded, this.options.longWindow);
+    let long = ewma(this.longRtt, bounded, this.options.longWindow, sample.requests);
     const noLoad = this.observeNoLoad(short, rtt, sample.inflight);
     long = Math.min(long, noLoad * this.options.longCapRatio);
     if (long > LONG_DRIFT_RATIO * short) long *= LONG_DRIFT_DECAY;
@@ -203,10 +203,19 @@ export class Gradient2Limit implements Limit {
 }
 
 /** Exponentially weighted average over roughly `window` samples; the first sample seeds it. */
-function ewma(previous: number | null, sample: number, window: number): number {
+/**
+ * An exponentially weighted average over `window` samples, `sample` standing for `count` equal
+ * samples. The long average's window is in requests: a lease's requests reach the limit as
+ * one mean per renewal, and counted as one sample each, its 600 samples took about 100 s of a
+ * leased tenant's renewals, so it stayed at the tenant's idle latency and every rise under
+ * load read as congestion (a saturated reader's limit fell from 22 to 6; bench/README.md).
+ * The short average stays one sample per report: one stalled report is not a trend.
+ */
+function ewma(previous: number | null, sample: number, window: number, count = 1): number {
   if (previous === null) return sample;
   const alpha = 2 / (window + 1);
-  return previous + alpha * (sample - previous);
+  const n = Number.isFinite(count) && count >= 1 ? Math.floor(count) : 1;
+  return previous + (1 - Math.pow(1 - alpha, n)) * (sample - previous);
 }
 
 function positiveOrNull(value: number | null | undefined): number | null {

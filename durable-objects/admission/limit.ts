@@ -17,6 +17,12 @@ export interface LimitSample {
    * latency was measured under.
    */
   wanted?: number;
+  /**
+   * How many requests `rttMs` is the mean of (a lease renewal's or a shard's report; 1 when
+   * absent). The limit moves once for it; a long-term average kept in requests moves as far as
+   * that many samples would move it.
+   */
+  requests?: number;
   /** Timed out, failed with 5xx or was abandoned: a congestion signal, not a latency sample. */
   dropped: boolean;
   /**
