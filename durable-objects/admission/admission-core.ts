@@ -231,6 +231,11 @@ export class AdmissionCore {
     return this.queue.size;
   }
 
+  /** Requests waiting in isolates for a slot of their leases, as their last renewals reported. */
+  get waitingInIsolates(): number {
+    return this.isolateLeases.waitingRequests;
+  }
+
   get limit(): number {
     return this.limiter.current;
   }
@@ -465,6 +470,8 @@ export class AdmissionCore {
     const running = Math.min(stillRunning, Math.max(0, Math.floor(finite(usage.running ?? stillRunning))));
     let lease = loadLevel === "normal" ? this.leaseToIsolate(usage.demandRps, 1, now, stillRunning, running) : undefined;
     if (!lease && stillRunning > 0) lease = this.isolateLeases.open({ tokens: 0, slots: stillRunning }, now, running);
+    // Its requests that waited for a slot at the peak are demand too (at most the limit): the governor hears them.
+    if (lease) this.isolateLeases.noteWaiting(lease.id, Math.min(this.limiter.current, finite(usage.wanted ?? 0) - stillRunning));
     this.drain(now);
     return { lease, loadLevel, rateLimit: this.bucket.info(now) };
   }
@@ -606,8 +613,9 @@ export class AdmissionCore {
    * as one latency sample, their mean: they were measured over the same short interval, and a
    * stall of the thread or of D1 slows every request running through it at once. Fed one by
    * one, a report of 64 samples from such a moment counted as a trend 64 samples long and cut
-   * the limit to a tenth in one renewal. Drops still count one by one: their decrease is
-   * already scaled to a round of drops per slot.
+   * the limit to a tenth in one renewal. The mean still stands for the requests it averages
+   * in the limiter's long-term RTT average, whose window is in requests. Drops still count one
+   * by one: their decrease is already scaled to a round of drops per slot.
    * A report never starts the limiter's no-load probe: it comes from an isolate or a shard
    * holding slots that stay held until their renewal, so the probe could not lower the
    * concurrency it measures.

@@ -33,9 +33,11 @@ import {
  *   and only starve what asks for a slot). When the long average sits above twice the short one
  *   (recovery after a long overload) it decays quickly instead of waiting for the EWMA;
  * - one stall read as a trend: a sample enters the averages as at most twice the tolerance
- *   times the long average, so a lone stall (a GC pause, a cold read, a thread busy elsewhere)
- *   does not cut the limit while a sustained rise still takes the short average past the
- *   tolerance within a short window (Netflix reads a window's percentile for the same reason);
+ *   times the long average, so a lone stalled request (a GC pause, a cold read, a thread busy
+ *   elsewhere) does not cut the limit while a sustained rise still takes the short average
+ *   past the tolerance within a short window (Netflix reads a window's percentile for the same
+ *   reason); a report's mean latency is one sample (for the long average, as many as its
+ *   requests) and moves the limit once;
  * - dropped samples polluting RTT: a drop never updates the averages, it decreases the limit
  *   multiplicatively (decreaseForDrop);
  * - app-limited growth: samples taken while fewer than half the slots were in use say
@@ -48,7 +50,7 @@ export interface Gradient2Options {
   tolerance: number;
   /** Weight of the newly computed limit against the old one. */
   smoothing: number;
-  /** EWMA windows, in samples. */
+  /** EWMA windows: the short one in samples, the long one in requests (a report's mean counts as the requests it stands for). */
   shortWindow: number;
   longWindow: number;
   /** Cap on long RTT as a multiple of the no-load RTT. */
@@ -202,14 +204,15 @@ export class Gradient2Limit implements Limit {
   }
 }
 
-/** Exponentially weighted average over roughly `window` samples; the first sample seeds it. */
 /**
- * An exponentially weighted average over `window` samples, `sample` standing for `count` equal
- * samples. The long average's window is in requests: a lease's requests reach the limit as
- * one mean per renewal, and counted as one sample each, its 600 samples took about 100 s of a
- * leased tenant's renewals, so it stayed at the tenant's idle latency and every rise under
- * load read as congestion (a saturated reader's limit fell from 22 to 6; bench/README.md).
- * The short average stays one sample per report: one stalled report is not a trend.
+ * An exponentially weighted average over roughly `window` samples, `sample` standing for
+ * `count` equal ones; the first sample seeds it. The long window is in requests: a lease's
+ * requests reach the limit as one mean per renewal, and counted as one sample, its 600 took
+ * about 100 s of a leased tenant's renewals, so it stayed at the tenant's idle latency and a
+ * steady rise under its own load read as congestion for as long as it lasted (a saturated
+ * reader's limit fell from 22 to 6; bench/README.md). The short one stays one sample per
+ * report: the no-load RTT follows its lows, and one report's mean as the short average let a
+ * single quiet report set it (0.6 ms against 3; the limit then fell to 1).
  */
 function ewma(previous: number | null, sample: number, window: number, count = 1): number {
   if (previous === null) return sample;

@@ -35,23 +35,31 @@ describe("Gradient2Limit averages", () => {
     limit.onSample({ ...sample(20, 0), requests: 64 });
     expect(limit.rtt.longMs).toBeCloseTo(10 + (1 - Math.pow(1 - 2 / 601, 64)) * 10);
     expect(limit.rtt.shortMs).toBeCloseTo(10 + (2 / 11) * 10);
+    // One quiet report (64 requests at a fifth of the usual) does not make the no-load RTT.
+    const steady = new Gradient2Limit(bounds, { initialLimit: 40 }, restored({ limit: 40, shortRttMs: 4, longRttMs: 4, minRttMs: 3 }));
+    steady.onSample({ ...sample(0.6, 40), requests: 64 });
+    expect(steady.rtt.minMs).toBeGreaterThan(2.5);
     // Nonsense counts count as one request.
-    const other = new Gradient2Limit(bounds);
-    other.onSample(sample(10, 0));
-    other.onSample({ ...sample(20, 0), requests: Number.NaN });
-    expect(other.rtt.longMs).toBeCloseTo(10 + (2 / 601) * 10);
+    for (const requests of [Number.NaN, 0, -3, 0.5]) {
+      const other = new Gradient2Limit(bounds);
+      other.onSample(sample(10, 0));
+      other.onSample({ ...sample(20, 0), requests });
+      expect(other.rtt.longMs).toBeCloseTo(10 + (2 / 601) * 10);
+    }
   });
 
   it("a leased tenant whose latency settles higher under its load keeps its limit: the long average learns the new level from the requests its reports stand for", () => {
     // Reports of 64 requests each, the latency up from 3 ms idle to 5 ms under the tenant's own load
     // and staying there (1.67× the idle level, past the 1.5 tolerance).
-    const run = (requests: number | undefined) => {
+    const run = (requests: number | undefined, rttMs = 5) => {
       const limit = new Gradient2Limit(bounds, { initialLimit: 22 }, restored({ limit: 22, shortRttMs: 3, longRttMs: 3, minRttMs: 2.8 }));
-      for (let i = 0; i < 60; i++) limit.onSample({ ...sample(5, 22), requests });
+      for (let i = 0; i < 30; i++) limit.onSample({ ...sample(rttMs, 22), requests });
       return limit.current;
     };
     expect(run(64)).toBeGreaterThanOrEqual(22);
-    expect(run(undefined)).toBeLessThan(18); // one sample per report: the idle level stays the baseline, the limit falls
+    expect(run(undefined)).toBeLessThan(20); // one sample per report: the idle level stays the baseline, the limit falls
+    // Past the long average's cap (twice the no-load RTT) times the tolerance, a rise still cuts it.
+    expect(run(64, 12)).toBeLessThan(10);
   });
 
   it("ignores a negative or non-finite RTT, and floors a zero one at clock granularity", () => {
