@@ -64,12 +64,15 @@ export class GovernorLink {
  * a shard's slots are a reservation (each shard reports what it runs in them), and the slots
  * an isolate's lease parks are budget kept for its bursts. Counted as demand, a tenant at
  * moderate load whose lease parked three quarters of its limit wanted all of it, and a tenant
- * arriving beside it was capped at what was left (3-12 of 50; bench/README.md).
+ * arriving beside it was capped at what was left (3-12 of 50; bench/README.md). Queued counts
+ * the requests waiting in isolates for a slot of their leases as well as the controller's own
+ * queue: without them a capped tenant's demand was what its lease let it run, the next cap
+ * followed that, the next lease three quarters of it, down to a handful.
  */
 export function demandNowOf(core: AdmissionCore): DemandNow {
   return {
     inflight: core.slotsAtWork,
-    queued: core.queued,
+    queued: core.queued + core.waitingInIsolates,
     admittedTotal: core.admittedTotal,
     shedTotal: core.saturationShedTotal + core.refusedInIsolatesTotal,
     serviceMs: core.serviceMs,

@@ -62,7 +62,7 @@ export class IsolateLeaseLedger {
    * and the slots it must go on counting beyond the lease's own (`cover`): requests the isolate
    * admitted under its previous, larger lease that may still run.
    */
-  private readonly leases = new Map<string, { lease: IsolateLease; running: number; cover: number }>();
+  private readonly leases = new Map<string, { lease: IsolateLease; running: number; cover: number; waiting: number }>();
 
   /** `ttlMs`: how long a lease lasts unrenewed (a shard controller's capacity lease uses the same ledger with its own TTL). */
   constructor(
@@ -108,8 +108,21 @@ export class IsolateLeaseLedger {
   open(offer: LeaseOffer, now: number, running = 0, cover = 0): IsolateLease {
     const lease: IsolateLease = { id: this.newId(), tokens: offer.tokens, slots: offer.slots, expiresAt: now + this.ttlMs, ttlMs: this.ttlMs };
     const covered = Math.max(0, Math.floor(finite(cover)));
-    this.leases.set(lease.id, { lease, cover: covered, running: Math.min(Math.max(lease.slots, covered), Math.max(0, finite(running))) });
+    this.leases.set(lease.id, { lease, cover: covered, running: Math.min(Math.max(lease.slots, covered), Math.max(0, finite(running))), waiting: 0 });
     return lease;
+  }
+
+  /** Requests the lease's isolate reported waiting for one of its slots (at its last renewal's peak): demand it could not run. */
+  noteWaiting(id: string, waiting: number): void {
+    const entry = this.leases.get(id);
+    if (entry) entry.waiting = Math.max(0, Math.floor(finite(waiting)));
+  }
+
+  /** Requests waiting in isolates for a slot of their leases, as last reported. */
+  get waitingRequests(): number {
+    let waiting = 0;
+    for (const entry of this.leases.values()) waiting += entry.waiting;
+    return waiting;
   }
 
   /**

@@ -9,12 +9,14 @@ export interface DemandReport {
   /** Epoch ms on the controller's clock. */
   at: number;
   /**
-   * Concurrency the controller wants now: requests in flight (isolate-leased slots included) +
-   * queued, or the rate it wanted admitted times its service time if more (a tenant refused
-   * before it queues). A root's excludes the slots it reserved for its shards; each shard reports its own.
+   * Concurrency the controller wants now: requests in flight (slots at work: under isolate
+   * leases, only what their isolates reported running) + queued (at the controller, and in
+   * isolates waiting for a slot of their leases), or the rate it wanted admitted times its
+   * service time if more (a tenant refused before it queues). A root's excludes the slots it
+   * reserved for its shards; each shard reports its own.
    */
   demand: number;
-  /** Of which in flight (admitted, isolate-leased slots included): what the budget's cuts start from. */
+  /** Of which in flight (slots at work, as above): what the budget's cuts start from. */
   inflight?: number;
   /** Requests admitted per second since the previous report. */
   admittedPerSec: number;

@@ -32,4 +32,17 @@ describe("a controller's demand as the governor hears it", () => {
     c.renewIsolateLease(lease.id, { usedTokens: lease.tokens, inflight: 16, running: 16, demandRps: 400 }, [], T0);
     expect(demandNowOf(c).inflight).toBe(20);
   });
+
+  it("counts the requests an isolate reported waiting for a slot of its lease, at most the limit", () => {
+    const c = core();
+    const lease = grant(c, 400).isolateLease!;
+    for (let i = 0; i < 3; i++) grant(c);
+    // 16 running and, at the peak, 4 more waiting for one of the lease's slots.
+    const renewal = c.renewIsolateLease(lease.id, { usedTokens: lease.tokens, inflight: 16, running: 16, wanted: 20, demandRps: 400 }, [], T0);
+    expect(demandNowOf(c)).toMatchObject({ inflight: 20, queued: 4 });
+    expect(new DemandReporter("t").takeIfDue(T0, () => demandNowOf(c))?.demand).toBe(24);
+    // A confused isolate's count is held to the limit (80).
+    c.renewIsolateLease(renewal.lease!.id, { usedTokens: 0, inflight: 16, running: 16, wanted: 10_000, demandRps: 400 }, [], T0);
+    expect(demandNowOf(c).queued).toBe(80);
+  });
 });
