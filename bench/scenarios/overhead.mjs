@@ -31,6 +31,12 @@ export async function run(ctx) {
   // 500 ms warm-up those rounds read ~90 % where the first, on servers warm from the phases
   // before, read ~100 % (bench/README.md).
   const saturatedRead = () => measureCapacity({ origin: tf.origin, mix: saturatedReadMix(reader.apiKey, taskId), concurrency: [16], durationMs: capDur, warmupMs: SATURATED_READ_WARMUP_MS, timeoutMs: 10_000 });
+  /** The saturated read, with the reader's admission state sampled while admission is on. */
+  const sampledRead = async (admission) => {
+    const states = admission ? sampleAdmission(tf, reader.id, READER_SAMPLE_MS) : undefined;
+    const byId = await saturatedRead();
+    return { byId, readerStates: states ? await states.stop() : undefined };
+  };
   const results = {};
   for (const admission of [false, true]) {
     const mode = admission ? "on" : "off";
@@ -41,11 +47,9 @@ export async function run(ctx) {
     ctx.log(`  admission ${mode}: capacity ${cap.goodput.toFixed(0)} req/s (closed, best of 4 and 16 clients); moderate load ${rate} req/s for ${runDur / 1000}s`);
     await pause(300);
     const load = await openPhase({ origin: tf.origin, mix: mix(`overhead-${mode}`), rate, durationMs: runDur, ledger: ctx.ledger, timeoutMs: 10_000, drainMs: 5000 });
-    const readerStates = admission ? sampleAdmission(tf, reader.id, READER_SAMPLE_MS) : undefined;
-    const byId = await saturatedRead();
-    const reader_ = readerStates ? await readerStates.stop() : undefined;
-    ctx.log(`  admission ${mode}: saturated GET /v1/tasks/:id ${byId.goodput.toFixed(0)} req/s (16 clients)${reader_ ? `; reader ${describeStates(reader_)}` : ""}`);
-    results[mode] = { capacity: cap, load, byId, ...(reader_ ? { readerStates: reader_ } : {}) };
+    const { byId, readerStates } = await sampledRead(admission);
+    ctx.log(`  admission ${mode}: saturated GET /v1/tasks/:id ${byId.goodput.toFixed(0)} req/s (16 clients)${readerStates ? `; reader ${describeStates(readerStates)}` : ""}`);
+    results[mode] = { capacity: cap, load, byId, ...(readerStates ? { readerStates } : {}) };
   }
   // More rounds of the saturated read, off then on, each pair a minute apart at most: this
   // machine's throughput drifts by a fifth between two reads of the same code minutes apart,
@@ -55,10 +59,9 @@ export async function run(ctx) {
     const pair = {};
     for (const admission of [false, true]) {
       await tf.serve(admission);
-      const states = admission ? sampleAdmission(tf, reader.id, READER_SAMPLE_MS) : undefined;
-      const byId = await saturatedRead();
+      const { byId, readerStates } = await sampledRead(admission);
       pair[admission ? "on" : "off"] = byId.goodput;
-      if (states) pair.readerStates = await states.stop();
+      if (readerStates) pair.readerStates = readerStates;
     }
     ctx.log(`  saturated GET, round ${round + 1}: ${pair.off.toFixed(0)} req/s off, ${pair.on.toFixed(0)} req/s on; reader ${describeStates(pair.readerStates)}`);
     byIdRounds.push(pair);

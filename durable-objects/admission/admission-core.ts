@@ -463,7 +463,8 @@ export class AdmissionCore {
     const inflightBefore = this.inflight + stillRunning;
     // Requests that waited for a slot of the lease wanted one too: the limiter's app-limited test
     // counts them, so a tenant whose lease is its bottleneck is not read as idle (at most the limit).
-    const wanted = Math.min(this.limiter.current, this.inflight + Math.max(stillRunning, Math.floor(finite(usage.wanted ?? 0))));
+    const isolateWanted = Math.floor(finite(usage.wanted ?? 0));
+    const wanted = Math.min(this.limiter.current, this.inflight + Math.max(stillRunning, isolateWanted));
     this.learnFromReport(samples, inflightBefore, wanted, now);
     const loadLevel = this.updateLoad(now);
     // What the isolate really runs (not the slots it keeps while it goes on admitting) is what loads the backend.
@@ -471,7 +472,7 @@ export class AdmissionCore {
     let lease = loadLevel === "normal" ? this.leaseToIsolate(usage.demandRps, 1, now, stillRunning, running) : undefined;
     if (!lease && stillRunning > 0) lease = this.isolateLeases.open({ tokens: 0, slots: stillRunning }, now, running);
     // Its requests that waited for a slot at the peak are demand too (at most the limit): the governor hears them.
-    if (lease) this.isolateLeases.noteWaiting(lease.id, Math.min(this.limiter.current, finite(usage.wanted ?? 0) - stillRunning));
+    if (lease) this.isolateLeases.noteWaiting(lease.id, Math.min(this.limiter.current, isolateWanted - stillRunning));
     this.drain(now);
     return { lease, loadLevel, rateLimit: this.bucket.info(now) };
   }
