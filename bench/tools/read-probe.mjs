@@ -6,7 +6,9 @@
 // --busy-seconds N first runs the overhead scenario's capacity mix (lists, stats, creates) on
 // another tenant for N s with 16 clients, as the scenario does before its saturated read;
 // --moderate-seconds M then runs that mix open-model at half the busy run's rate for M s.
-//   node bench/tools/read-probe.mjs [--off] [--busy-seconds 8] [--moderate-seconds 20] [--seconds 8] [--sample-ms 500] [--clients 16] [--var NAME=VALUE]
+// --sequential N first sends the reader N reads one at a time (what the limiter then takes for
+// the no-load RTT); --rounds R runs the saturated read R times back to back on the same server.
+//   node bench/tools/read-probe.mjs [--off] [--busy-seconds 8] [--moderate-seconds 20] [--sequential 50] [--rounds 1] [--seconds 8] [--sample-ms 500] [--clients 16] [--var NAME=VALUE]
 // PROBE_QUOTA='{"minConcurrency":20}' merges into the tenant's quota.
 import { adminRequest, admissionState, createTenant, seedTasks } from "../scenarios/api.mjs";
 import { firstTaskId, OVERHEAD_QUOTA, overheadMix, saturatedReadMix } from "../scenarios/overhead.mjs";
@@ -46,6 +48,18 @@ try {
   const tenant = await createTenant(tf.origin, tf.adminToken, "reader", QUOTA);
   await seedTasks(tf.origin, tenant.apiKey, 20);
   const taskId = await firstTaskId(tf.origin, tenant.apiKey);
+  const sequential = arg("sequential", 0);
+  for (let i = 0; i < sequential; i++) await (await fetch(`${tf.origin}/v1/tasks/${taskId}`, { headers: saturatedReadMix(tenant.apiKey, taskId)[0].headers })).arrayBuffer();
+  if (sequential > 0) console.log(`${sequential} sequential reads first`);
+  for (let round = 1; round <= arg("rounds", 1); round++) {
+    console.log(`-- round ${round}`);
+    await saturatedRound(tenant, taskId, server);
+  }
+} finally {
+  await tf.stop?.();
+}
+
+async function saturatedRound(tenant, taskId, server) {
   const started = Date.now();
   const sampler = sampleUntilStopped(async () => {
     const s = await admissionState(tf, tenant.id);
@@ -65,6 +79,4 @@ try {
     console.log(`  ${(t / 1000).toFixed(1)}s limit ${s.limit} (learned ${s.learnedLimit ?? "?"}, share ${s.share ?? "-"}) inflight ${s.inflight} level ${s.loadLevel} K ${s.shards ?? 1} leases ${JSON.stringify(s.leases)} rtt ${JSON.stringify(s.rtt ?? s.limiter?.rtt ?? null)} queued ${JSON.stringify(s.queued)} admitted ${s.decisions?.admitted} saturation ${JSON.stringify(s.saturation ?? null)}`);
     if (g) console.log(`        governor budget ${g.budget} contention ${JSON.stringify(g.contention)} shares ${JSON.stringify((g.tenants ?? []).map((x) => [x.tenant.slice(0, 6), x.demand, x.share, x.cap]))}`);
   }
-} finally {
-  await tf.stop?.();
 }

@@ -21,7 +21,12 @@ import {
  * - unbounded growth under moderate overload: growth only while short <= long (within a 5%
  *   noise slack; Netflix grows anywhere under tolerance * long), and the long average may not
  *   exceed `longCapRatio` times the no-load RTT, so a slow creep of latency caused by our own
- *   concurrency cannot drag the baseline (and with it the limit) up forever;
+ *   concurrency cannot drag the baseline (and with it the limit) up forever. The cap is the
+ *   no-load RTT plus `latencySlackMs` where that is higher, and within that slack of the
+ *   no-load RTT the limit may grow too: a request that costs 0.6 ms alone and 5 ms among
+ *   fifteen others on a busy thread is not a congested downstream, and a cap of 1.2 ms held a
+ *   saturated reader at 2-3 slots, every other request then queued at its controller
+ *   (bench/README.md); a few ms of queueing are what a limit is there to allow;
  * - minRTT drift: the no-load RTT is not an all-time minimum (which pins the limit at min
  *   forever after a genuine slowdown, Gradient v1's failure) nor a sliding minimum (which
  *   creeps up with the overload it should expose). It falls with any lower short RTT and is
@@ -53,8 +58,13 @@ export interface Gradient2Options {
   /** EWMA windows: the short one in samples, the long one in requests (a report's mean counts as the requests it stands for). */
   shortWindow: number;
   longWindow: number;
-  /** Cap on long RTT as a multiple of the no-load RTT. */
+  /** Cap on long RTT as a multiple of the no-load RTT... */
   longCapRatio: number;
+  /**
+   * ...or the no-load RTT plus this many ms, whichever is higher; and the limit may grow while
+   * the short RTT is within this many ms of the no-load one.
+   */
+  latencySlackMs: number;
   /** Saturated samples between two no-load RTT probes. */
   probeInterval: number;
   /** The probe's limit as a fraction of the learned one. */
@@ -73,6 +83,7 @@ export const GRADIENT2_DEFAULTS: Omit<Gradient2Options, "initialLimit"> = {
   shortWindow: 10,
   longWindow: 600,
   longCapRatio: 2,
+  latencySlackMs: 4,
   probeInterval: 2000,
   probeFraction: 0.25,
   probeSamples: 10,
@@ -147,7 +158,7 @@ export class Gradient2Limit implements Limit {
     const short = ewma(this.shortRtt, bounded, this.options.shortWindow);
     let long = ewma(this.longRtt, bounded, this.options.longWindow, sample.requests);
     const noLoad = this.observeNoLoad(short, rtt, sample.inflight);
-    long = Math.min(long, noLoad * this.options.longCapRatio);
+    long = Math.min(long, Math.max(noLoad * this.options.longCapRatio, noLoad + this.options.latencySlackMs));
     if (long > LONG_DRIFT_RATIO * short) long *= LONG_DRIFT_DECAY;
     this.shortRtt = short;
     this.longRtt = long;
@@ -156,7 +167,8 @@ export class Gradient2Limit implements Limit {
     if (sample.mayProbe !== false) this.maybeStartProbe();
 
     const gradient = Math.min(1, Math.max(this.options.minGradient, (this.options.tolerance * long) / short));
-    const headroom = short <= long * GROWTH_SLACK ? Math.sqrt(this.estimate) : 0;
+    const uncongested = short <= long * GROWTH_SLACK || short <= noLoad + this.options.latencySlackMs;
+    const headroom = uncongested ? Math.sqrt(this.estimate) : 0;
     const target = this.estimate * gradient + headroom;
     this.estimate = clampLimit(this.estimate * (1 - this.options.smoothing) + target * this.options.smoothing, this.bounds);
     return this.current;

@@ -51,8 +51,9 @@ describe("Gradient2Limit averages", () => {
   it("a leased tenant whose latency settles higher under its load keeps its limit: the long average learns the new level from the requests its reports stand for", () => {
     // Reports of 64 requests each, the latency up from 3 ms idle to 5 ms under the tenant's own load
     // and staying there (1.67× the idle level, past the 1.5 tolerance).
+    // Without the cap's absolute slack (its own test below): a 2 ms rise is inside it.
     const run = (requests: number | undefined, rttMs = 5) => {
-      const limit = new Gradient2Limit(bounds, { initialLimit: 22 }, restored({ limit: 22, shortRttMs: 3, longRttMs: 3, minRttMs: 2.8 }));
+      const limit = new Gradient2Limit(bounds, { initialLimit: 22, latencySlackMs: 0 }, restored({ limit: 22, shortRttMs: 3, longRttMs: 3, minRttMs: 2.8 }));
       for (let i = 0; i < 30; i++) limit.onSample({ ...sample(rttMs, 22), requests });
       return limit.current;
     };
@@ -60,6 +61,24 @@ describe("Gradient2Limit averages", () => {
     expect(run(undefined)).toBeLessThan(20); // one sample per report: the idle level stays the baseline, the limit falls
     // Past the long average's cap (twice the no-load RTT) times the tolerance, a rise still cuts it.
     expect(run(64, 12)).toBeLessThan(10);
+  });
+
+  it("caps the long average at the no-load RTT plus latencySlackMs when that is higher than the ratio, and grows within it: a few ms of queueing over a sub-ms no-load RTT keep the limit, more still cut it", () => {
+    // A read that costs 0.6 ms alone and 5 ms among twenty others on a busy thread.
+    const run = (rttMs: number, limitNow = 22, slack?: number, reports = 30) => {
+      const limit = new Gradient2Limit(bounds, { initialLimit: limitNow, ...(slack === undefined ? {} : { latencySlackMs: slack }) }, restored({ limit: limitNow, shortRttMs: 0.6, longRttMs: 0.6, minRttMs: 0.6 }));
+      for (let i = 0; i < reports; i++) limit.onSample({ ...sample(rttMs, limitNow), requests: 64 });
+      return limit;
+    };
+    expect(run(5).current).toBeGreaterThanOrEqual(22);
+    expect(run(5).rtt.longMs).toBeCloseTo(4.6);
+    expect(run(5, 22, 0).current).toBeLessThan(5); // the ratio alone: 1.2 ms, and the reader held at a few slots
+    expect(run(5, 22, undefined, 200).current).toBeGreaterThanOrEqual(22);
+    expect(run(20).current).toBeLessThan(5); // past (0.6 + 4) × 1.5 a rise still cuts
+    // Held low (a cut, a probe), the limit grows back while latency stays within the slack.
+    const low = new Gradient2Limit(bounds, { initialLimit: 2 }, restored({ limit: 2, shortRttMs: 0.6, longRttMs: 0.6, minRttMs: 0.6 }));
+    for (let i = 0; i < 50; i++) low.onSample({ ...sample(2.5, low.current), requests: 8 });
+    expect(low.current).toBeGreaterThan(10);
   });
 
   it("ignores a negative or non-finite RTT, and floors a zero one at clock granularity", () => {
@@ -138,7 +157,8 @@ describe("Gradient2Limit no-load probes", () => {
   });
 
   it("at its lower bound takes the short RTT as the no-load RTT, up or down, so a slower world does not pin it there", () => {
-    const limit = new Gradient2Limit({ min: 2, max: 100 }, { initialLimit: 2 });
+    // The ratio's own mechanism (the slack, tested above, would let it grow back at once).
+    const limit = new Gradient2Limit({ min: 2, max: 100 }, { initialLimit: 2, latencySlackMs: 0 });
     for (let i = 0; i < 200; i++) limit.onSample(sample(1, limit.current));
     expect(limit.current).toBeGreaterThan(2);
     // Everything slows tenfold (a busier shared thread, a slower D1): the limit falls to its bound...

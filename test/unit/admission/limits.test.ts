@@ -133,7 +133,8 @@ describe("gradient2 specifics", () => {
   });
 
   it("accepts a genuinely slower baseline instead of pinning the limit at min (minRTT drift)", () => {
-    const limit = new Gradient2Limit(wide);
+    // The ratio's mechanism alone: with latencySlackMs a 4 ms slack over a 40 ms baseline lets it grow back sooner.
+    const limit = new Gradient2Limit(wide, { latencySlackMs: 0 });
     run(limit, 2000, () => 10);
     run(limit, 200, () => 40);
     expect(limit.current).toBeLessThan(10);
