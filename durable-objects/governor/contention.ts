@@ -169,6 +169,8 @@ export interface BudgetInput {
   inflight?: number;
   /** Whether the contention has lasted long enough to cut (ContentionDetector.sustained); absent, it has. */
   sustained?: boolean;
+  /** Tenants that want D1 now; absent, two or more. */
+  contenders?: number;
 }
 
 /** Largest cut per tick: to a quarter of what was in use. */
@@ -181,6 +183,10 @@ const MIN_CUT_FACTOR = 0.25;
  * - contended and sustained: cut in proportion to how far the concurrency (else the signal) is
  *   over the threshold, at most to a quarter per tick, starting from what is in flight, since
  *   cutting unused budget relieves nothing and a cut not yet in effect must not be cut again;
+ * - one tenant or none wanting D1: as if not contended. There is no neighbour to protect, and
+ *   the tenant's own adaptive limit already answers its own latency: a cut would answer that
+ *   one signal twice (measured: a lone saturated reader cut from 50 slots to 4 and then 1, its
+ *   limiter then learning its no-load RTT at one slot; bench/README.md);
  * - not contended: grow back toward `max`, at most doubling per tick, whether or not the
  *   tenants want more now. A ceiling above use costs little (cuts start from what is in
  *   flight; the caps let a tenant use the idle rest of the budget already), while a cut left
@@ -195,7 +201,8 @@ export function nextBudget(input: BudgetInput): number {
   const { signal, threshold } = input;
   const concurrency = input.concurrency ?? null;
   const waiting = concurrency === null || !Number.isFinite(concurrency) || concurrency > threshold;
-  if (signal !== null && Number.isFinite(signal) && signal > threshold && waiting) {
+  const neighbours = input.contenders === undefined || !(input.contenders < 2);
+  if (signal !== null && Number.isFinite(signal) && signal > threshold && waiting && neighbours) {
     if (input.sustained === false) return budget;
     // From what is in flight, not from the budget: caps reach controllers up to a tick late, so
     // a cut not yet in effect would otherwise be cut again (it took 50 slots to 1 in 3 ticks).

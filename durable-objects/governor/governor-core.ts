@@ -199,6 +199,7 @@ export class GovernorCore {
       demand: sum([...this.wants.values()]),
       inflight: sum([...this.tenants.values()].map((t) => (t.report.inflight ?? t.report.demand) + this.shardSum(t.report.tenant, (p) => p.inflight))),
       sustained: this.detector.sustained,
+      contenders: [...this.wants.values()].filter((want) => want > 0).length,
     });
     const rate = sum([...this.tenants.values()].map((t) => t.report.admittedPerSec));
     this.budgetNow = Math.min(this.options.maxBudget, Math.max(1, this.guard.step(this.budgetNow, proposed, rate)));

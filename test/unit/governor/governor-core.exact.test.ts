@@ -105,6 +105,7 @@ describe("GovernorCore, exact values", () => {
       // 400 queries of 10 ms in a second: signal 10, four queries in D1 at once (twice the threshold: a cut to half).
       const r = { ...report("t", 30, 1, { dbQueries: 400, dbMs: 4000 }), admittedPerSec: 100 };
       core.report(inflight === undefined ? r : { ...r, inflight }, 0);
+      core.report({ ...report("neighbour", 1), inflight: 0 }, 0); // alone, "t" would not be cut at all
       core.tick(0);
       return core.budget;
     };
@@ -128,7 +129,10 @@ describe("GovernorCore, exact values", () => {
 
   it("does not cut an idle fleet's budget, and puts it back at its ceiling once every tenant is forgotten", () => {
     const core = new GovernorCore({ maxBudget: 50 });
-    const busy = (t: number, msPerQuery: number) => core.report({ ...report("a", 10, 1, { dbQueries: 1000, dbMs: 1000 * msPerQuery }), inflight: 10, admittedPerSec: 500 }, t);
+    const busy = (t: number, msPerQuery: number) => {
+      core.report({ ...report("a", 10, 1, { dbQueries: 1000, dbMs: 1000 * msPerQuery }), inflight: 10, admittedPerSec: 500 }, t);
+      core.report({ ...report("b", 1), inflight: 0 }, t);
+    };
     busy(0, 1);
     core.tick(1000);
     for (let t = 1000; t < 5000; t += 1000) {
@@ -137,7 +141,7 @@ describe("GovernorCore, exact values", () => {
     }
     const cut = core.budget;
     expect(cut).toBeLessThan(50);
-    // "a" stops: the next ticks count no window, yet the queue they last saw is gone.
+    // "a" and "b" stop: the next ticks count no window, yet the queue they last saw is gone.
     core.tick(6000);
     expect(core.budget).toBe(Math.min(50, 2 * cut));
     // Forgotten at 2.5 s of silence: nobody is left, and the next tenant meets the ceiling.

@@ -131,7 +131,8 @@ describe("GovernorCore over time", () => {
     let now = 0;
     const second = (meanMs: number, admittedPerSec: number): number => {
       now += 1000;
-      core.report({ ...report("alone", 500, 1, { dbQueries: 500, dbMs: 500 * meanMs }), inflight: core.budget, admittedPerSec }, now);
+      core.report({ ...report("busy", 500, 1, { dbQueries: 500, dbMs: 500 * meanMs }), inflight: core.budget - 1, admittedPerSec }, now);
+      core.report({ ...report("quiet", 1), inflight: 1 }, now); // a neighbour: alone, no cut is tried (below)
       core.tick(now);
       return core.budget;
     };
@@ -189,6 +190,7 @@ describe("GovernorCore over time", () => {
       now += 1000;
       // 500 queries a second: at 1 ms half a query is in D1 at once, at 10 ms five wait together.
       core.report({ ...report("flood", 500, 1, { dbQueries: 500, dbMs: 500 * meanMs }), inflight: Math.min(core.budget, 50), admittedPerSec: 100 }, now);
+      core.report(report("quiet", 1), now);
       core.tick(now);
       return core.budget;
     };
@@ -204,6 +206,23 @@ describe("GovernorCore over time", () => {
     expect(recovered).toBe(50);
   });
 
+  it("does not cut a lone tenant's budget however contended its queries read: its own limit answers its latency; a neighbour's arrival makes the cut", () => {
+    const core = new GovernorCore({ maxBudget: 50 });
+    let now = 0;
+    const second = (meanMs: number, neighbour: boolean): number => {
+      now += 1000;
+      core.report({ ...report("flood", 500, 1, { dbQueries: 500, dbMs: 500 * meanMs }), inflight: 40, admittedPerSec: 100 }, now);
+      if (neighbour) core.report(report("quiet", 1), now);
+      core.tick(now);
+      return core.budget;
+    };
+    second(1, false);
+    for (let i = 0; i < 5; i++) expect(second(10, false)).toBe(50);
+    expect(core.view(now).contention.signal).toBeGreaterThan(2);
+    second(10, true);
+    expect(second(10, true)).toBeLessThan(50);
+  });
+
   it("grows a cut budget back by doubling once D1 is no longer contended", () => {
     const core = new GovernorCore({ maxBudget: 50 });
     let now = 0;
@@ -211,6 +230,7 @@ describe("GovernorCore over time", () => {
     const second = (meanMs: number): void => {
       now += 1000;
       core.report({ ...report("flood", 500, 1, { dbQueries: 500, dbMs: 500 * meanMs }), inflight: Math.min(core.budget, 50), admittedPerSec: 100 }, now);
+      core.report(report("quiet", 1), now);
       core.tick(now);
       budgets.push(core.budget);
     };
