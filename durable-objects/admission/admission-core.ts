@@ -273,7 +273,7 @@ export class AdmissionCore {
     this.expireWaiters(now);
 
     if (req.deadline <= now) return this.reject(priority, "deadline", "expired", this.queueRetryAfterMs(), now);
-    if (this.shedder.shouldShed(priority, this.random(), now, this.slotsAtWork)) return this.reject(priority, "shed", "saturated", SATURATED_RETRY_AFTER_MS, now);
+    if (this.shedder.shouldShed(priority, this.random(), now)) return this.reject(priority, "shed", "saturated", SATURATED_RETRY_AFTER_MS, now);
 
     const take = this.bucket.tryTake(req.cost, now);
     if (!take.ok) {

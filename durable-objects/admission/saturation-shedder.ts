@@ -171,17 +171,10 @@ export class SaturationShedder {
     this.arrivalShare = Math.max(1, Math.floor(controllers) || 1);
   }
 
-  /**
-   * One arrival at the controller; decides whether to shed it. `random` in [0, 1). `running`:
-   * the tenant's requests at work now. With none running, nothing is shed: shedding relieves
-   * the thread of admitted work, and with none of the tenant's at work what keeps the thread
-   * late is something else (the arrivals' own cost, a neighbour), so a shed would relieve
-   * nothing and only serve nothing (three tenants flooding one thread were each held at 0 in
-   * flight and 2 req/s served between them; bench/README.md).
-   */
-  shouldShed(priority: RequestPriority, random: number, now: number, running = 1): boolean {
+  /** One arrival at the controller; decides whether to shed it. `random` in [0, 1). */
+  shouldShed(priority: RequestPriority, random: number, now: number): boolean {
     this.countArrival(now);
-    if (this.levelFor(now) === 0 || !(running > 0)) return false;
+    if (this.levelFor(now) === 0) return false;
     const shed = random < this.shedProbability(priority);
     if (shed) this.shedCount++;
     return shed;
