@@ -14,19 +14,21 @@ import {
 /**
  * A gradient limit after Netflix's Gradient2: compare a short-term latency average with a
  * long-term one; when the short one rises past `tolerance` times the long one, the limit
- * shrinks in proportion; while latency stays at or under its long-term level, the limit
- * grows by a headroom of sqrt(limit). Smoothed, bounded in [min, max].
+ * shrinks in proportion; while latency stays at or under its long-term level, or within
+ * `latencySlackMs` of the no-load RTT, the limit grows by a headroom of sqrt(limit) (and is
+ * not cut within that slack). Smoothed, bounded in [min, max].
  *
  * Guards against the known failures of such limiters:
  * - unbounded growth under moderate overload: growth only while short <= long (within a 5%
- *   noise slack; Netflix grows anywhere under tolerance * long), and the long average may not
- *   exceed `longCapRatio` times the no-load RTT, so a slow creep of latency caused by our own
- *   concurrency cannot drag the baseline (and with it the limit) up forever. The cap is the
- *   no-load RTT plus `latencySlackMs` where that is higher, and within that slack of the
- *   no-load RTT the limit may grow too: a request that costs 0.6 ms alone and 5 ms among
- *   fifteen others on a busy thread is not a congested downstream, and a cap of 1.2 ms held a
- *   saturated reader at 2-3 slots, every other request then queued at its controller
- *   (bench/README.md); a few ms of queueing are what a limit is there to allow;
+ *   noise slack; Netflix grows anywhere under tolerance * long) or within the latency slack,
+ *   and the long average may not exceed `longCapRatio` times the no-load RTT (or the no-load
+ *   RTT plus the slack, whichever is higher), so a slow creep of latency caused by our own
+ *   concurrency cannot drag the baseline (and with it the limit) up forever. Over a no-load
+ *   RTT of a few ms the ratio bounds the concurrency; under it the slack bounds the latency
+ *   the limit adds (to about the slack times the tolerance). The slack: a request that costs
+ *   0.6 ms alone and 5 ms among sixteen on a busy thread is not a congested downstream, and
+ *   a cap of 1.2 ms held a saturated reader at 2-3 slots, every other request then queued at
+ *   its controller (bench/README.md); a few ms of queueing are what a limit is there to allow;
  * - minRTT drift: the no-load RTT is not an all-time minimum (which pins the limit at min
  *   forever after a genuine slowdown, Gradient v1's failure) nor a sliding minimum (which
  *   creeps up with the overload it should expose). It falls with any lower short RTT and is
@@ -121,6 +123,8 @@ export class Gradient2Limit implements Limit {
     assertValidBounds(bounds);
     this.bounds = { ...bounds };
     this.options = { ...GRADIENT2_DEFAULTS, initialLimit: INITIAL_LIMIT, ...options };
+    // A slack that is not a finite non-negative number would poison both averages through Math.max.
+    if (!(Number.isFinite(this.options.latencySlackMs) && this.options.latencySlackMs >= 0)) this.options.latencySlackMs = GRADIENT2_DEFAULTS.latencySlackMs;
     this.estimate = clampLimit(snapshot?.limit ?? this.options.initialLimit, bounds);
     if (snapshot) {
       this.shortRtt = positiveOrNull(snapshot.shortRttMs);
@@ -158,7 +162,8 @@ export class Gradient2Limit implements Limit {
     const short = ewma(this.shortRtt, bounded, this.options.shortWindow);
     let long = ewma(this.longRtt, bounded, this.options.longWindow, sample.requests);
     const noLoad = this.observeNoLoad(short, rtt, sample.inflight);
-    long = Math.min(long, Math.max(noLoad * this.options.longCapRatio, noLoad + this.options.latencySlackMs));
+    const withinSlack = noLoad + this.options.latencySlackMs;
+    long = Math.min(long, Math.max(noLoad * this.options.longCapRatio, withinSlack));
     if (long > LONG_DRIFT_RATIO * short) long *= LONG_DRIFT_DECAY;
     this.shortRtt = short;
     this.longRtt = long;
@@ -166,9 +171,10 @@ export class Gradient2Limit implements Limit {
     if (slotsWanted(sample) < this.estimate / 2) return this.current;
     if (sample.mayProbe !== false) this.maybeStartProbe();
 
-    const gradient = Math.min(1, Math.max(this.options.minGradient, (this.options.tolerance * long) / short));
-    const uncongested = short <= long * GROWTH_SLACK || short <= noLoad + this.options.latencySlackMs;
-    const headroom = uncongested ? Math.sqrt(this.estimate) : 0;
+    // Within the slack a long average still catching up (a window of 600 requests) does not cut. A slack of 0 is the ratio alone.
+    const slackHolds = this.options.latencySlackMs > 0 && short <= withinSlack;
+    const gradient = slackHolds ? 1 : Math.min(1, Math.max(this.options.minGradient, (this.options.tolerance * long) / short));
+    const headroom = short <= long * GROWTH_SLACK || slackHolds ? Math.sqrt(this.estimate) : 0;
     const target = this.estimate * gradient + headroom;
     this.estimate = clampLimit(this.estimate * (1 - this.options.smoothing) + target * this.options.smoothing, this.bounds);
     return this.current;

@@ -169,7 +169,7 @@ export interface BudgetInput {
   inflight?: number;
   /** Whether the contention has lasted long enough to cut (ContentionDetector.sustained); absent, it has. */
   sustained?: boolean;
-  /** Tenants that want D1 now; absent, two or more. */
+  /** Tenants the governor remembers (heard from lately); absent, two or more. */
   contenders?: number;
 }
 
@@ -183,7 +183,7 @@ const MIN_CUT_FACTOR = 0.25;
  * - contended and sustained: cut in proportion to how far the concurrency (else the signal) is
  *   over the threshold, at most to a quarter per tick, starting from what is in flight, since
  *   cutting unused budget relieves nothing and a cut not yet in effect must not be cut again;
- * - one tenant or none wanting D1: as if not contended. There is no neighbour to protect, and
+ * - one tenant or none remembered: as if not contended. There is no neighbour to protect, and
  *   the tenant's own adaptive limit already answers its own latency: a cut would answer that
  *   one signal twice (measured: a lone saturated reader cut from 50 slots to 4 and then 1, its
  *   limiter then learning its no-load RTT at one slot; bench/README.md);

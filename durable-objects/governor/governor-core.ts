@@ -199,12 +199,21 @@ export class GovernorCore {
       demand: sum([...this.wants.values()]),
       inflight: sum([...this.tenants.values()].map((t) => (t.report.inflight ?? t.report.demand) + this.shardSum(t.report.tenant, (p) => p.inflight))),
       sustained: this.detector.sustained,
-      contenders: [...this.wants.values()].filter((want) => want > 0).length,
+      contenders: this.rememberedTenants(),
     });
     const rate = sum([...this.tenants.values()].map((t) => t.report.admittedPerSec));
     this.budgetNow = Math.min(this.options.maxBudget, Math.max(1, this.guard.step(this.budgetNow, proposed, rate)));
     this.cut(now);
     this.steering.step(this.tenantRates(now));
+  }
+
+  /**
+   * Tenants heard from (root or shards) within `staleAfterMs`: those a cut may protect. Not only
+   * those that want D1 this second: a quiet tenant whose requests come every few seconds would
+   * otherwise find the budget grown back at each of them.
+   */
+  private rememberedTenants(): number {
+    return new Set([...this.tenants.keys(), ...this.shardParts.keys()]).size;
   }
 
   /** The tenant's cap now (1 for a tenant the governor has not heard from). */

@@ -64,7 +64,7 @@ describe("Gradient2Limit averages", () => {
   });
 
   it("caps the long average at the no-load RTT plus latencySlackMs when that is higher than the ratio, and grows within it: a few ms of queueing over a sub-ms no-load RTT keep the limit, more still cut it", () => {
-    // A read that costs 0.6 ms alone and 5 ms among twenty others on a busy thread.
+    // A read that costs 0.6 ms alone and 5 ms among sixteen others on a busy thread.
     const run = (rttMs: number, limitNow = 22, slack?: number, reports = 30) => {
       const limit = new Gradient2Limit(bounds, { initialLimit: limitNow, ...(slack === undefined ? {} : { latencySlackMs: slack }) }, restored({ limit: limitNow, shortRttMs: 0.6, longRttMs: 0.6, minRttMs: 0.6 }));
       for (let i = 0; i < reports; i++) limit.onSample({ ...sample(rttMs, limitNow), requests: 64 });
@@ -75,6 +75,15 @@ describe("Gradient2Limit averages", () => {
     expect(run(5, 22, 0).current).toBeLessThan(5); // the ratio alone: 1.2 ms, and the reader held at a few slots
     expect(run(5, 22, undefined, 200).current).toBeGreaterThanOrEqual(22);
     expect(run(20).current).toBeLessThan(5); // past (0.6 + 4) × 1.5 a rise still cuts
+    // One sample per request (no lease): the long average lags far behind, yet within the slack nothing is cut.
+    const perRequest = new Gradient2Limit(bounds, { initialLimit: 22 }, restored({ limit: 22, shortRttMs: 0.6, longRttMs: 0.6, minRttMs: 0.6 }));
+    for (let i = 0; i < 300; i++) perRequest.onSample(sample(5, 22));
+    expect(perRequest.current).toBeGreaterThanOrEqual(22);
+    // A slack that is not a number falls back to the default instead of poisoning the averages.
+    const nonsense = new Gradient2Limit(bounds, { initialLimit: 22, latencySlackMs: Number.NaN }, restored({ limit: 22, shortRttMs: 0.6, longRttMs: 0.6, minRttMs: 0.6 }));
+    for (let i = 0; i < 30; i++) nonsense.onSample({ ...sample(5, 22), requests: 64 });
+    expect(nonsense.rtt.longMs).toBeCloseTo(4.6);
+    expect(nonsense.current).toBeGreaterThanOrEqual(22);
     // Held low (a cut, a probe), the limit grows back while latency stays within the slack.
     const low = new Gradient2Limit(bounds, { initialLimit: 2 }, restored({ limit: 2, shortRttMs: 0.6, longRttMs: 0.6, minRttMs: 0.6 }));
     for (let i = 0; i < 50; i++) low.onSample({ ...sample(2.5, low.current), requests: 8 });

@@ -123,12 +123,22 @@ describe("gradient2 specifics", () => {
     expect(limit.rtt).toEqual(rtt);
   });
 
-  it("stays bounded under overload it causes itself (no ratchet), near tolerance x longCapRatio x capacity", () => {
+  it("stays bounded under overload it causes itself (no ratchet), near tolerance x longCapRatio x capacity over a no-load RTT the slack does not reach", () => {
     for (const capacity of [10, 50]) {
       const limit = new Gradient2Limit(wide);
       run(limit, 30_000, (inflight, i) => saturatedRtt(inflight, capacity, 10, i));
       expect(limit.current).toBeLessThanOrEqual(3.2 * capacity);
       expect(limit.current).toBeGreaterThanOrEqual(capacity);
+    }
+  });
+
+  it("over a sub-ms no-load RTT stays bounded by the latency it adds: within tolerance x (no-load RTT + latencySlackMs)", () => {
+    for (const capacity of [10, 50]) {
+      const limit = new Gradient2Limit(wide);
+      run(limit, 30_000, (inflight, i) => saturatedRtt(inflight, capacity, 0.6, i));
+      // 0.6 ms alone; the limit may queue a few ms of work, not unbounded concurrency.
+      expect(limit.current).toBeGreaterThanOrEqual(capacity);
+      expect(saturatedRtt(limit.current, capacity, 0.6, 0)).toBeLessThanOrEqual(1.5 * (0.6 + 4) * 1.2);
     }
   });
 
@@ -140,6 +150,12 @@ describe("gradient2 specifics", () => {
     expect(limit.current).toBeLessThan(10);
     run(limit, 3000, () => 40);
     expect(limit.current).toBeGreaterThan(500);
+    // With the default slack it falls too, and climbs off its floor as soon as it reaches it.
+    const slack = new Gradient2Limit(wide);
+    run(slack, 2000, () => 10);
+    const trace = run(slack, 400, () => 40);
+    expect(Math.min(...trace)).toBeLessThan(10);
+    expect(slack.current).toBeGreaterThan(100);
     expect(limit.rtt.minMs).toBeCloseTo(40, 0);
   });
 

@@ -357,3 +357,14 @@ describe("BudgetGuard (work conservation)", () => {
     );
   });
 });
+
+describe("nextBudget and the tenants a cut may protect", () => {
+  it("cuts a contended budget only with two or more tenants remembered (or when the caller does not say)", () => {
+    const contended = { budget: 40, max: 50, signal: 10, concurrency: 4, threshold: 2, demand: 100, inflight: 40, sustained: true };
+    expect(nextBudget({ ...contended, contenders: 0 })).toBe(50);
+    expect(nextBudget({ ...contended, contenders: 1 })).toBe(50);
+    expect(nextBudget({ ...contended, contenders: 2 })).toBe(20);
+    expect(nextBudget({ ...contended, contenders: Number.NaN })).toBe(20);
+    expect(nextBudget(contended)).toBe(20);
+  });
+});
