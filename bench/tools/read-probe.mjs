@@ -49,8 +49,14 @@ try {
   await seedTasks(tf.origin, tenant.apiKey, 20);
   const taskId = await firstTaskId(tf.origin, tenant.apiKey);
   const sequential = arg("sequential", 0);
-  for (let i = 0; i < sequential; i++) await (await fetch(`${tf.origin}/v1/tasks/${taskId}`, { headers: saturatedReadMix(tenant.apiKey, taskId)[0].headers })).arrayBuffer();
-  if (sequential > 0) console.log(`${sequential} sequential reads first`);
+  const [read] = saturatedReadMix(tenant.apiKey, taskId);
+  const statuses = {};
+  for (let i = 0; i < sequential; i++) {
+    const res = await fetch(`${tf.origin}${read.path}`, { headers: read.headers });
+    await res.arrayBuffer();
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+  }
+  if (sequential > 0) console.log(`${sequential} sequential reads first: ${JSON.stringify(statuses)}`);
   for (let round = 1; round <= arg("rounds", 1); round++) {
     console.log(`-- round ${round}`);
     await saturatedRound(tenant, taskId, server);
