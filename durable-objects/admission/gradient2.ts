@@ -162,8 +162,8 @@ export class Gradient2Limit implements Limit {
     const short = ewma(this.shortRtt, bounded, this.options.shortWindow);
     let long = ewma(this.longRtt, bounded, this.options.longWindow, sample.requests);
     const noLoad = this.observeNoLoad(short, rtt, sample.inflight);
-    const withinSlack = noLoad + this.options.latencySlackMs;
-    long = Math.min(long, Math.max(noLoad * this.options.longCapRatio, withinSlack));
+    const slackCeilingMs = noLoad + this.options.latencySlackMs;
+    long = Math.min(long, Math.max(noLoad * this.options.longCapRatio, slackCeilingMs));
     if (long > LONG_DRIFT_RATIO * short) long *= LONG_DRIFT_DECAY;
     this.shortRtt = short;
     this.longRtt = long;
@@ -172,7 +172,7 @@ export class Gradient2Limit implements Limit {
     if (sample.mayProbe !== false) this.maybeStartProbe();
 
     // Within the slack a long average still catching up (a window of 600 requests) does not cut. A slack of 0 is the ratio alone.
-    const slackHolds = this.options.latencySlackMs > 0 && short <= withinSlack;
+    const slackHolds = this.options.latencySlackMs > 0 && short <= slackCeilingMs;
     const gradient = slackHolds ? 1 : Math.min(1, Math.max(this.options.minGradient, (this.options.tolerance * long) / short));
     const headroom = short <= long * GROWTH_SLACK || slackHolds ? Math.sqrt(this.estimate) : 0;
     const target = this.estimate * gradient + headroom;
